@@ -1,0 +1,214 @@
+"""One lesson page: header (progress, sign-in), activities, navigation.
+
+A notebook calls ``Lesson("03")`` in its first cell, ``lesson.activity(name)`` where the
+activity goes and ``lesson.finish()`` last. Everything the same for every visitor is
+built before ``finish()``; under Voila's pre-heated kernels ``finish()`` waits for the
+visitor's request and only then loads their own work.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from html import escape
+from typing import Any, Callable, Protocol
+
+import ipywidgets as widgets
+from IPython.display import HTML, display
+
+from . import identity, lessons
+from .lessons import DONE, PROGRESS_ACTIVITY, STARTED
+from .store import Store, StoreError, get_store, now
+from .widget_common import SaveStatus, guarded
+from .widget_identity import IdentityBar, url_script
+
+
+@dataclass(frozen=True)
+class Learner:
+    id: str
+    code: str | None = None
+    hub_user: str | None = None
+
+
+class Activity(Protocol):
+    def load(self, learner: Learner) -> None: ...
+
+
+def _activities() -> dict[str, Callable[["Lesson"], Any]]:
+    from .widget_capacity import CapacityView
+    from .widget_perspectives import PerspectivesView
+    from .widget_welcome import WelcomeView
+
+    return {"capacity": CapacityView, "perspectives": PerspectivesView, "welcome": WelcomeView}
+
+
+def _query_string() -> str:
+    """The visitor's query string; waits for the request under pre-heated kernels."""
+    try:
+        from voila.utils import get_query_string
+    except ImportError:  # pragma: no cover - voila is a dependency
+        return os.environ.get("QUERY_STRING", "")
+    return get_query_string() or ""
+
+
+class Lesson:
+    """The page of one lesson."""
+
+    def __init__(self, lesson_id: str, store: Store | None = None, show: bool = True) -> None:
+        self.info = lessons.by_id(lesson_id)
+        self._store = store
+        self.learner: Learner | None = None
+        self.views: list[Any] = []
+        self.progress: dict[str, dict] = {}
+        self.status = SaveStatus()
+        self.identity = IdentityBar(on_start=self._start, on_resume=self._resume)
+        self.progress_line = widgets.HTML()
+        self.nav_top = widgets.HTML()
+        self.nav_bottom = widgets.HTML()
+        self.script = widgets.Output(layout=widgets.Layout(display="none"))
+        self.header = widgets.VBox(
+            [self.nav_top, self.progress_line, self.identity, self.status, self.script]
+        )
+        self.header.add_class("course-header")
+        self._render_nav()
+        if show:
+            display(self.header)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = get_store()
+        return self._store
+
+    # -- notebook API ---------------------------------------------------------
+    def activity(self, name: str, show: bool = True) -> Any:
+        """Build an activity; display it (returning nothing, so the cell shows it once) or return it."""
+        view = _activities()[name](self)
+        self.views.append(view)
+        if not show:
+            return view
+        display(view)
+        return None
+
+    def finish(self, query_string: str | None = None, show: bool = True) -> None:
+        """Show the navigation, then find out who is visiting and load their work."""
+        if show:
+            display(self.nav_bottom)
+        qs = _query_string() if query_string is None else query_string
+        self.identify(qs, os.environ.get("JUPYTERHUB_USER"))
+
+    # -- identity -------------------------------------------------------------
+    def identify(self, query_string: str, hub_user: str | None = None) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            if hub_user:
+                learner = Learner(identity.hub_key(hub_user), hub_user=hub_user)
+                self.store.ensure_learner(learner.id, "hub")
+                self._signed_in(learner)
+                return
+            raw = identity.code_from_query(query_string)
+            if raw is None:
+                self.identity.ask()
+                self._waiting()
+                return
+            self._resume(raw, from_link=True)
+
+        run()
+
+    def _start(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            code = identity.new_code()
+            learner = Learner(identity.code_key(code), code=code)
+            self.store.ensure_learner(learner.id, "code")
+            self._signed_in(learner, fresh=True)
+
+        run()
+
+    def _resume(self, raw: str, from_link: bool = False) -> None:
+        try:
+            code = identity.normalise_code(raw)
+        except identity.CodeError as exc:
+            prefix = "The learner code in this page's address does not look right. " if from_link else ""
+            self.identity.ask(prefix + str(exc))
+            self._waiting()
+            return
+        key = identity.code_key(code)
+        try:
+            known = self.store.learner_exists(key)
+        except StoreError as exc:
+            self.identity.ask(str(exc))
+            return
+        if not known:
+            self.identity.ask(
+                f"No work is saved under the code {code}. Check it letter by letter, "
+                "or start afresh with a new code."
+            )
+            self._waiting()
+            return
+        self._signed_in(Learner(key, code=code))
+
+    def _waiting(self) -> None:
+        for view in self.views:
+            if hasattr(view, "wait"):
+                view.wait()
+
+    def _signed_in(self, learner: Learner, fresh: bool = False) -> None:
+        self.learner = learner
+        self.identity.show_code(learner.code, learner.hub_user, fresh=fresh)
+        if learner.code:
+            with self.script:
+                display(HTML(url_script(learner.code)))
+        self.progress = self.store.load(learner.id, PROGRESS_ACTIVITY)
+        if self.info.id not in self.progress:
+            self.mark(STARTED)
+        for view in self.views:
+            view.load(learner)
+        self._render_nav()
+
+    # -- progress -------------------------------------------------------------
+    def mark(self, status: str) -> None:
+        """Record that this lesson is started or done (never goes back from done)."""
+        if self.learner is None:
+            return
+        current = self.progress.get(self.info.id, {}).get("status")
+        if current == status or current == DONE:
+            return
+        value = {"status": status, "at": now()}
+        self.store.save(self.learner.id, PROGRESS_ACTIVITY, self.info.id, value)
+        self.progress[self.info.id] = value
+        self._render_nav()
+
+    def save(self, activity: str, key: str, value: Any, status: SaveStatus | None = None) -> None:
+        """Save one answer for the signed-in learner and show that it is saved."""
+        shown = status or self.status
+        if self.learner is None:
+            shown.failed("please start or resume above first.")
+            return
+        shown.saving()
+        shown.saved(self.store.save(self.learner.id, activity, key, value))
+
+    # -- navigation -----------------------------------------------------------
+    def _render_nav(self) -> None:
+        code = self.learner.code if self.learner else None
+        prev, nxt = lessons.neighbours(self.info.id)
+        items = []
+        if prev:
+            items.append(f'<a href="{escape(lessons.url(prev, code))}" rel="prev">← Previous: {escape(prev.id)} '
+                         f"{escape(prev.title)}</a>")
+        if self.info.id != "00":
+            items.append(f'<a href="{escape(lessons.url(lessons.by_id("00"), code))}">All lessons</a>')
+        if nxt:
+            items.append(f'<a href="{escape(lessons.url(nxt, code))}" rel="next">Next: {escape(nxt.id)} '
+                         f"{escape(nxt.title)} →</a>")
+        bar = '<nav class="course-nav" aria-label="Lessons">' + " <span aria-hidden=\"true\">·</span> ".join(items) + "</nav>"
+        self.nav_top.value = bar
+        self.nav_bottom.value = bar.replace('aria-label="Lessons"', 'aria-label="Lessons (bottom)"')
+        done, total = lessons.summary(self.progress)
+        here = "" if self.info.id == "00" else f"Lesson {int(self.info.id)} of {len(lessons.LESSONS) - 1}. "
+        mine = f"You have completed {done} of {total} lessons so far." if self.learner else ""
+        self.progress_line.value = (
+            f'<p class="course-progress">{escape(here)}{escape(mine)} '
+            f'<progress max="{max(total, 1)}" value="{done}" aria-label="Lessons completed">'
+            f"{done} of {total}</progress></p>" if self.learner else f'<p class="course-progress">{escape(here)}</p>'
+        )

@@ -1,0 +1,74 @@
+"""Lesson 02: sort statements into the four perspectives on capacity in Hopkins and Jackson."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from .paths import load_json
+
+ACTIVITY = "perspectives"
+
+
+@dataclass(frozen=True)
+class Perspective:
+    id: str
+    name: str
+    who: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    id: str
+    text: str
+    answer: str
+    feedback: str
+
+
+@dataclass(frozen=True)
+class Sorter:
+    perspectives: tuple[Perspective, ...]
+    statements: tuple[Statement, ...]
+
+    def statement(self, statement_id: str) -> Statement:
+        return next(s for s in self.statements if s.id == statement_id)
+
+    def perspective(self, perspective_id: str) -> Perspective:
+        return next(p for p in self.perspectives if p.id == perspective_id)
+
+
+def load_sorter() -> Sorter:
+    raw = load_json("perspectives.json")
+    return Sorter(
+        perspectives=tuple(
+            Perspective(p["id"], p["name"], p["who"], p["summary"]) for p in raw["perspectives"]
+        ),
+        statements=tuple(
+            Statement(s["id"], s["text"], s["answer"], s["feedback"]) for s in raw["statements"]
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Feedback:
+    correct: bool
+    text: str
+
+
+def check(sorter: Sorter, statement_id: str, choice: str) -> Feedback:
+    """Say whether a choice is right and why, naming the perspective it belongs to."""
+    if choice not in {p.id for p in sorter.perspectives}:
+        raise ValueError(f"{choice!r} is not one of the four perspectives.")
+    statement = sorter.statement(statement_id)
+    right = sorter.perspective(statement.answer)
+    if choice == statement.answer:
+        return Feedback(True, f"Yes: {right.name}. {statement.feedback}")
+    return Feedback(False, f"Not quite: this is closest to {right.name} ({right.who}). {statement.feedback}")
+
+
+def score(sorter: Sorter, choices: Mapping[str, str]) -> tuple[int, int]:
+    """(correct, answered)."""
+    known = {s.id: s.answer for s in sorter.statements}
+    answered = {k: v for k, v in choices.items() if k in known}
+    return sum(1 for k, v in answered.items() if known[k] == v), len(answered)

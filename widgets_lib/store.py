@@ -1,0 +1,251 @@
+"""The course's one store: learners, their answers and the history of every answer.
+
+``COURSE_DB_URL`` chooses the database: by default an SQLite file in the
+user's data directory (outside the repository), or ``postgresql://…`` for
+many users. Every save is one small transaction that updates the current
+answer and appends a revision, so nothing a learner typed is ever lost.
+
+SQLite: WAL journal, ``BEGIN IMMEDIATE`` for every write and a busy timeout,
+no pooling inside kernels (DESIGN.md: plain ``BEGIN`` fails most writes under
+concurrency).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.pool import NullPool
+
+metadata = sa.MetaData()
+
+learners = sa.Table(
+    "learners",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True, comment="hash of the code or hub user"),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+answers = sa.Table(
+    "answers",
+    metadata,
+    sa.Column("learner_id", sa.String(64), sa.ForeignKey("learners.id"), primary_key=True),
+    sa.Column("activity", sa.String(64), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+)
+
+revisions = sa.Table(
+    "revisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("learner_id", sa.String(64), sa.ForeignKey("learners.id"), nullable=False),
+    sa.Column("activity", sa.String(64), nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("saved_at", sa.String(32), nullable=False),
+    sa.Index("ix_revisions_learner", "learner_id", "activity", "key"),
+)
+
+BUSY_TIMEOUT_S = 30
+
+
+class StoreError(RuntimeError):
+    """The database could not be reached or written; the message is for the learner."""
+
+
+@dataclass(frozen=True)
+class Revision:
+    value: Any
+    saved_at: str
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def default_url() -> str:
+    """``COURSE_DB_URL``, or an SQLite file in the per-user data directory."""
+    url = os.environ.get("COURSE_DB_URL")
+    if url:
+        return url
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("school-capacity-course", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'course.db'}"
+
+
+def _make_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(
+            url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_S}
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):  # pragma: no cover - exercised by every test
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=2)
+
+
+def _upsert(dialect: str):
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # pragma: no cover - only the two documented databases are supported
+        raise StoreError(f"Unsupported database: {dialect}")
+    return insert
+
+
+class Store:
+    """Read and write one learner's answers. Safe to share across threads and processes."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_url()
+        self.engine = _make_engine(self.url)
+        self._insert = _upsert(self.engine.dialect.name)
+        try:
+            metadata.create_all(self.engine, checkfirst=True)
+        except sa.exc.OperationalError as exc:
+            # Two first processes may race to create the tables; the loser retries once.
+            if "already exists" not in str(exc):
+                raise StoreError(_friendly(exc)) from exc
+            metadata.create_all(self.engine, checkfirst=True)
+
+    # -- learners -------------------------------------------------------------
+    def ensure_learner(self, learner_id: str, kind: str) -> None:
+        """Create the learner row if it does not exist yet."""
+        stmt = self._insert(learners).values(id=learner_id, kind=kind, created_at=now())
+        with self._write() as conn:
+            conn.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+
+    def learner_exists(self, learner_id: str) -> bool:
+        with self._read() as conn:
+            row = conn.execute(sa.select(learners.c.id).where(learners.c.id == learner_id))
+            return row.first() is not None
+
+    # -- answers --------------------------------------------------------------
+    def save(self, learner_id: str, activity: str, key: str, value: Any) -> str:
+        """Save one answer now and append it to the history; returns the time saved."""
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        stamp = now()
+        stmt = self._insert(answers).values(
+            learner_id=learner_id, activity=activity, key=key, value=text, updated_at=stamp
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["learner_id", "activity", "key"],
+            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        )
+        with self._write() as conn:
+            conn.execute(stmt)
+            conn.execute(
+                revisions.insert().values(
+                    learner_id=learner_id, activity=activity, key=key, value=text, saved_at=stamp
+                )
+            )
+        return stamp
+
+    def load(self, learner_id: str, activity: str) -> dict[str, Any]:
+        """Every current answer of one activity, by key."""
+        query = sa.select(answers.c.key, answers.c.value).where(
+            answers.c.learner_id == learner_id, answers.c.activity == activity
+        )
+        with self._read() as conn:
+            return {key: json.loads(value) for key, value in conn.execute(query)}
+
+    def history(self, learner_id: str, activity: str, key: str) -> list[Revision]:
+        """Every saved value of one answer, oldest first."""
+        query = (
+            sa.select(revisions.c.value, revisions.c.saved_at)
+            .where(
+                revisions.c.learner_id == learner_id,
+                revisions.c.activity == activity,
+                revisions.c.key == key,
+            )
+            .order_by(revisions.c.id)
+        )
+        with self._read() as conn:
+            return [Revision(json.loads(v), t) for v, t in conn.execute(query)]
+
+    def count_rows(self, table: str) -> int:
+        with self._read() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(metadata.tables[table])).scalar_one()
+
+    # -- plumbing -------------------------------------------------------------
+    def _write(self):
+        return _guard(self.engine.begin())
+
+    def _read(self):
+        return _guard(self.engine.connect())
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class _guard:
+    """Turn database failures into :class:`StoreError` with a message a learner can act on."""
+
+    def __init__(self, ctx) -> None:
+        self._ctx = ctx
+
+    def __enter__(self):
+        try:
+            return self._ctx.__enter__()
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(_friendly(exc)) from exc
+
+    def __exit__(self, *exc_info) -> bool:
+        try:
+            result = self._ctx.__exit__(*exc_info)
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(_friendly(exc)) from exc
+        if exc_info[0] is not None and issubclass(exc_info[0], sa.exc.SQLAlchemyError):
+            raise StoreError(_friendly(exc_info[1])) from exc_info[1]
+        return bool(result)
+
+
+def _friendly(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return "The course's database is read-only, so this was not saved."
+    if "locked" in text or "busy" in text:
+        return "The course's database is busy, so this was not saved. It will be tried again."
+    return "The course's database could not be reached, so this was not saved."
+
+
+_shared: dict[str, Store] = {}
+
+
+def get_store() -> Store:
+    """The store for this process (one per database URL)."""
+    url = default_url()
+    if url not in _shared:
+        _shared[url] = Store(url)
+    return _shared[url]
+
+
+def iter_tables() -> Iterator[str]:
+    return iter(metadata.tables)

@@ -1,0 +1,86 @@
+"""Pieces every activity view shares: the "saved" indicator and friendly error handling."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import datetime
+from html import escape
+from typing import Any, Callable
+
+import ipywidgets as widgets
+
+from .store import StoreError
+
+log = logging.getLogger("widgets_lib")
+
+FRIENDLY_ERROR = (
+    "Something went wrong on this page, so your last change may not be saved. "
+    "Please try again; if it happens again, reload the page (your saved work is safe)."
+)
+
+
+class SaveStatus(widgets.HTML):
+    """Shows whether the learner's latest change is safely stored, in words (not colour alone)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(value="", **kwargs)
+        self.add_class("course-save-status")
+        self.state = "idle"
+
+    def saving(self) -> None:
+        self._show("saving", "Saving…")
+
+    def saved(self, stamp: str | None = None) -> None:
+        when = _clock(stamp)
+        self._show("saved", f"✓ All changes saved{(' at ' + when) if when else ''}")
+
+    def failed(self, message: str) -> None:
+        self._show("failed", f"✗ Not saved: {message}")
+
+    def waiting(self, message: str) -> None:
+        self._show("idle", message)
+
+    def _show(self, state: str, text: str) -> None:
+        self.state = state
+        role = ' role="alert"' if state == "failed" else ' role="status"'
+        self.value = f'<span class="course-status course-status-{state}"{role}>{escape(text)}</span>'
+
+
+def _clock(stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%H:%M:%S")
+    except ValueError:
+        return ""
+
+
+def guarded(status: SaveStatus) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Run a widget callback so that any failure is shown to the learner, never swallowed."""
+
+    def decorate(callback: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(callback)
+        def run(*args: Any, **kwargs: Any) -> None:
+            try:
+                callback(*args, **kwargs)
+            except StoreError as exc:
+                status.failed(str(exc))
+            except ValueError as exc:
+                status.failed(str(exc))
+            except Exception:  # noqa: BLE001 - shown to the learner, logged for the operator
+                log.exception("callback %s failed", callback.__name__)
+                status.failed(FRIENDLY_ERROR)
+
+        return run
+
+    return decorate
+
+
+def heading(text: str, level: int = 3) -> widgets.HTML:
+    return widgets.HTML(f"<h{level}>{escape(text)}</h{level}>")
+
+
+def paragraph(text: str, css: str = "") -> widgets.HTML:
+    cls = f' class="{css}"' if css else ""
+    return widgets.HTML(f"<p{cls}>{escape(text)}</p>")
