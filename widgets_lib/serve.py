@@ -15,7 +15,9 @@ benchmarks and the JupyterHub deployment:
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import re
 import sys
 
 from traitlets.config import Config
@@ -53,6 +55,24 @@ def _log_request(handler) -> None:
     from jupyter_server.log import log_request
 
     log_request(handler, record_prometheus_metrics=False)
+
+
+_SECRET_PARAM = re.compile(r"((?:%s)=)[^&\s'\"]+" % "|".join(SCRUBBED_PARAMS))
+
+
+class ScrubSecrets(logging.Filter):
+    """Remove learner codes and keys from any log line (tornado logs 4xx URLs in full)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _SECRET_PARAM.search(message):
+            record.msg, record.args = _SECRET_PARAM.sub(r"\1[secret]", message), ()
+        return True
+
+
+def install_log_scrubber() -> None:
+    for name in ("tornado.access", "tornado.general", "tornado.application", "Voila", "ServerApp"):
+        logging.getLogger(name).addFilter(ScrubSecrets())
 
 
 def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
@@ -99,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--notebook-dir", default=str(course_dir()))
     args, extra = parser.parse_known_args(argv)
     prepare_environment()
+    install_log_scrubber()
     from voila.app import Voila
 
     voila_argv = [args.notebook_dir, f"--port={args.port}", f"--Voila.ip={args.ip}", "--no-browser", *extra]

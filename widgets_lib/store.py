@@ -12,6 +12,7 @@ concurrency).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -102,7 +103,9 @@ def _make_engine(url: str) -> sa.Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):  # pragma: no cover - exercised by every test
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Reads stay deferred: with WAL a writer's lock must never block them.
+            reading = conn.get_execution_options().get("course_read", False)
+            conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql://"):
@@ -199,10 +202,18 @@ class Store:
         return _guard(self.engine.begin())
 
     def _read(self):
-        return _guard(self.engine.connect())
+        return _guard(_reading(self.engine))
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextlib.contextmanager
+def _reading(engine: sa.Engine):
+    """A connection for reads, opened inside the guard so a failed connect is a StoreError."""
+    with engine.connect() as conn:
+        conn.execution_options(course_read=True)
+        yield conn
 
 
 class _guard:

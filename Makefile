@@ -1,0 +1,52 @@
+# The two commands of the README: `make serve` and `make test`.
+# Each sets up what it needs on a fresh machine (Debian/Ubuntu with python3);
+# system packages (Chromium, PostgreSQL) are installed with apt-get when missing.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8866
+export PORT
+
+.PHONY: serve test setup test-setup system-test-deps bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+setup: $(VENV)/.installed
+
+## Serve the course at http://127.0.0.1:$(PORT)/ (home page: lesson 00).
+serve: $(VENV)/.installed
+	@echo "The course will be at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)."
+	$(PY) -m widgets_lib.serve --port $(PORT)
+
+## Chromium for browser tests and PostgreSQL for store tests, from Debian's packages.
+system-test-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" != "0" ]; then \
+	    echo "Browser and database tests need Debian's chromium and postgresql packages:"; \
+	    echo "  sudo apt-get install -y chromium postgresql"; exit 1; \
+	  fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; \
+	fi
+	@chromium --version
+
+test-setup: $(VENV)/.installed-test system-test-deps
+
+## Every test layer: unit, widgets, notebooks (nbval), voila, browser, reliability.
+test: test-setup
+	$(PY) -m pytest
+
+## Benchmarks (not tests): print figures.
+bench: $(VENV)/.installed-test
+	$(PY) bench/first_visits.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,77 @@
+"""Helpers shared by the Voila, browser and reliability layers: run a real course server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+LESSON_FILES = ["00_welcome.ipynb", "02_what_is_capacity.ipynb", "03_capacity_model.ipynb"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class CourseServer:
+    """A real Voila server for the course, started with the course's own launcher."""
+
+    def __init__(self, db_url: str, log_path: Path, notebook_dir: Path | None = None,
+                 pool_size: int = 1, extra_env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        env = {**os.environ, "COURSE_DB_URL": db_url, **(extra_env or {})}
+        cmd = [sys.executable, "-m", "widgets_lib.serve", f"--port={self.port}", f"--pool-size={pool_size}"]
+        if notebook_dir:
+            cmd.append(f"--notebook-dir={notebook_dir}")
+        self._log = open(log_path, "w")
+        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    def wait_ready(self, pools: list[str], timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited:\n{self.log()[-3000:]}")
+            try:
+                requests.get(self.url + "/", timeout=2)
+                text = self.log()
+                if all(f"Kernel pool of {nb} is filled" in text for nb in pools):
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"server not ready in {timeout}s:\n{self.log()[-3000:]}")
+
+    def log(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # any kernel left in the group
+        except ProcessLookupError:
+            pass
+        self._log.close()

@@ -1,0 +1,53 @@
+import json
+
+import nbformat
+import pytest
+
+from widgets_lib import lessons, perspectives
+from widgets_lib.paths import course_dir
+
+SORTER = perspectives.load_sorter()
+
+
+def test_each_perspective_has_statements():
+    ids = [p.id for p in SORTER.perspectives]
+    assert len(ids) == 4
+    for pid in ids:
+        assert sum(1 for s in SORTER.statements if s.answer == pid) >= 2
+
+
+def test_feedback_names_the_right_perspective():
+    statement = SORTER.statements[0]
+    wrong = next(p.id for p in SORTER.perspectives if p.id != statement.answer)
+    right = SORTER.perspective(statement.answer)
+    assert perspectives.check(SORTER, statement.id, statement.answer).correct
+    feedback = perspectives.check(SORTER, statement.id, wrong)
+    assert not feedback.correct and right.name in feedback.text
+    with pytest.raises(ValueError):
+        perspectives.check(SORTER, statement.id, "nonsense")
+    assert perspectives.score(SORTER, {statement.id: statement.answer, "x": "y"}) == (1, 1)
+
+
+def test_navigation_skips_lessons_in_preparation_and_keeps_the_code():
+    prev, nxt = lessons.neighbours("02")
+    assert prev.id == "00" and nxt.id == "03"
+    assert lessons.url(nxt, "AB-CD") == "03_capacity_model.ipynb?learner=AB-CD"
+    assert lessons.url(nxt, None) == "03_capacity_model.ipynb"
+
+
+def test_every_available_lesson_is_a_notebook_with_the_lesson_skeleton():
+    for info in lessons.available():
+        nb = nbformat.read(course_dir() / info.file, 4)
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
+        assert code[0] == f'from widgets_lib.lesson import Lesson\nlesson = Lesson("{info.id}")', info.file
+        assert code[-1] == "lesson.finish()", info.file
+        assert all(len(c.splitlines()) <= 2 for c in code), "notebook cells hold one or two lines"
+
+
+def test_notebooks_are_committed_without_outputs():
+    for path in sorted(course_dir().rglob("*.ipynb")):
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        for cell in raw["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell.get("outputs"), f"{path.name} has outputs"
+                assert cell.get("execution_count") is None, f"{path.name} has execution counts"

@@ -1,0 +1,301 @@
+"""The store: round trips on SQLite and PostgreSQL, default location, failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from widgets_lib import store as store_module
+from widgets_lib.store import Revision, Store, StoreError, default_url
+
+REPO = Path(__file__).resolve().parents[2]
+MARKUP = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def store(store_url: str):
+    s = Store(store_url)
+    yield s
+    s.dispose()
+
+
+def _raw_values(store: Store, table: str) -> list[str]:
+    with store.engine.connect() as conn:
+        return list(conn.execute(sa.select(store_module.metadata.tables[table].c.value)).scalars())
+
+
+# -- round trips on both databases ---------------------------------------------
+def test_tables_are_created_empty(store: Store) -> None:
+    for table in store_module.iter_tables():
+        assert store.count_rows(table) == 0
+
+
+def test_ensure_learner_is_idempotent(store: Store) -> None:
+    assert not store.learner_exists("alice")
+    store.ensure_learner("alice", "code")
+    store.ensure_learner("alice", "code")
+    store.ensure_learner("alice", "hub")  # a second call never changes or duplicates
+    assert store.learner_exists("alice")
+    assert not store.learner_exists("bob")
+    assert store.count_rows("learners") == 1
+
+
+def test_tables_survive_a_second_store_on_the_same_database(store_url: str) -> None:
+    first = Store(store_url)
+    first.ensure_learner("alice", "code")
+    first.save("alice", "lesson-02", "q1", "yes")
+    first.dispose()
+    second = Store(store_url)
+    try:
+        assert second.learner_exists("alice")
+        assert second.load("alice", "lesson-02") == {"q1": "yes"}
+    finally:
+        second.dispose()
+
+
+def test_save_then_load(store: Store) -> None:
+    store.ensure_learner("alice", "code")
+    stamp = store.save("alice", "lesson-02", "q1", "a school is its people")
+    assert isinstance(stamp, str) and stamp
+    assert store.load("alice", "lesson-02") == {"q1": "a school is its people"}
+    assert store.history("alice", "lesson-02", "q1") == [
+        Revision("a school is its people", stamp)
+    ]
+
+
+def test_overwrite_keeps_latest_and_history_keeps_every_revision(store: Store) -> None:
+    store.ensure_learner("alice", "code")
+    values = ["first", "second", {"third": 3}, "fourth", "second"]
+    stamps = [store.save("alice", "lesson-02", "q1", v) for v in values]
+    assert store.load("alice", "lesson-02") == {"q1": "second"}
+    history = store.history("alice", "lesson-02", "q1")
+    assert [r.value for r in history] == values
+    assert [r.saved_at for r in history] == stamps
+    assert stamps == sorted(stamps)  # ISO timestamps of one process never go back
+    assert store.count_rows("answers") == 1
+    assert store.count_rows("revisions") == len(values)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"b": [1, 2, {"c": None}], "a": "x", "n": 1.5, "t": True},
+        [1, "two", 3.0, None, False, ["nested"]],
+        'She said "it\'s fine" \\ back\\slash',
+        "Unicode: é ß 漢字 🙂 — \u2028 line sep",
+        MARKUP,
+        f'<script>alert("x")</script>{MARKUP}&amp; &lt;',
+        "",
+        0,
+        -42,
+        12345678901234567890,
+        None,
+    ],
+    ids=["dict", "list", "quotes", "unicode", "markup", "script", "empty", "zero", "neg", "bigint", "null"],
+)
+def test_json_values_round_trip_verbatim(store: Store, value) -> None:
+    store.ensure_learner("alice", "code")
+    store.save("alice", "a", "k", value)
+    loaded = store.load("alice", "a")["k"]
+    assert loaded == value and type(loaded) is type(value)
+    assert store.history("alice", "a", "k")[0].value == value
+    # Stored as plain JSON text: no escaping of markup or non-ASCII characters.
+    for raw in _raw_values(store, "answers") + _raw_values(store, "revisions"):
+        assert json.loads(raw) == value
+        if isinstance(value, str):
+            assert raw == json.dumps(value, ensure_ascii=False)
+
+
+def test_markup_is_stored_exactly_as_typed(store: Store) -> None:
+    store.ensure_learner("alice", "code")
+    store.save("alice", "a", "k", MARKUP)
+    assert _raw_values(store, "answers") == [json.dumps(MARKUP)]
+    assert MARKUP in _raw_values(store, "revisions")[0]
+
+
+def test_learners_and_activities_are_separate(store: Store) -> None:
+    for learner in ("alice", "bob"):
+        store.ensure_learner(learner, "code")
+        for activity in ("lesson-02", "lesson-03"):
+            store.save(learner, activity, "q1", f"{learner}/{activity}")
+    store.save("alice", "lesson-02", "q2", "only alice, only lesson 02")
+
+    assert store.load("alice", "lesson-02") == {
+        "q1": "alice/lesson-02",
+        "q2": "only alice, only lesson 02",
+    }
+    assert store.load("alice", "lesson-03") == {"q1": "alice/lesson-03"}
+    assert store.load("bob", "lesson-02") == {"q1": "bob/lesson-02"}
+    assert store.load("bob", "lesson-03") == {"q1": "bob/lesson-03"}
+    assert [r.value for r in store.history("bob", "lesson-02", "q1")] == ["bob/lesson-02"]
+    assert store.history("bob", "lesson-02", "q2") == []
+
+
+def test_unknown_learner_or_activity_loads_empty(store: Store) -> None:
+    assert store.load("nobody", "lesson-02") == {}
+    assert store.history("nobody", "lesson-02", "q1") == []
+    store.ensure_learner("alice", "code")
+    store.save("alice", "lesson-02", "q1", 1)
+    assert store.load("alice", "lesson-99") == {}
+    assert store.load("nobody", "lesson-02") == {}
+
+
+def test_learner_exists(store: Store) -> None:
+    assert store.learner_exists("alice") is False
+    store.ensure_learner("alice", "hub")
+    assert store.learner_exists("alice") is True
+    assert store.learner_exists("ALICE") is False
+
+
+def test_unreachable_database_raises_store_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "folder" / "course.db"
+    with pytest.raises(StoreError, match="not saved"):
+        Store(f"sqlite:///{missing}")
+
+
+# -- where the database lives ---------------------------------------------------
+def test_default_url_honours_course_db_url(monkeypatch, sqlite_url: str) -> None:
+    monkeypatch.setenv("COURSE_DB_URL", sqlite_url)
+    assert default_url() == sqlite_url
+    s = Store()  # no URL: the environment decides
+    try:
+        assert s.url == sqlite_url
+        s.ensure_learner("alice", "code")
+        s.save("alice", "a", "k", "v")
+    finally:
+        s.dispose()
+    assert Path(sqlite_url.removeprefix("sqlite:///")).exists()
+
+
+def test_default_url_is_a_per_user_sqlite_file_outside_the_repository(
+    monkeypatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("COURSE_DB_URL", raising=False)
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))  # keep the real home untouched
+    monkeypatch.chdir(REPO)  # not relative to where the server was started
+
+    url = default_url()
+    assert url.startswith("sqlite:///")
+    path = Path(url.removeprefix("sqlite:///"))
+    assert path.is_absolute()
+    assert path.name == "course.db"
+    assert path.parent.is_dir()  # created on demand
+    assert path.is_relative_to(home)
+    assert not path.resolve().is_relative_to(REPO.resolve())
+
+    s = Store()
+    try:
+        s.ensure_learner("alice", "code")
+        s.save("alice", "a", "k", "v")
+        assert s.load("alice", "a") == {"k": "v"}
+    finally:
+        s.dispose()
+    assert path.exists()
+
+
+# -- SQLite failures --------------------------------------------------------------
+def _sqlite_with_answer(url: str) -> Path:
+    s = Store(url)
+    s.ensure_learner("alice", "code")
+    s.save("alice", "lesson-02", "q1", "kept")
+    s.dispose()
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def test_read_only_database_refuses_saves_and_still_loads(sqlite_url: str) -> None:
+    # Tests run as root, which ignores file permissions, so chmod alone would not
+    # make the file read-only; SQLite's own read-only open mode does, for anyone.
+    path = _sqlite_with_answer(sqlite_url)
+    ro = Store(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        assert ro.learner_exists("alice")
+        assert ro.load("alice", "lesson-02") == {"q1": "kept"}
+        with pytest.raises(StoreError) as info:
+            ro.save("alice", "lesson-02", "q1", "lost?")
+        assert "read-only" in str(info.value) and "not saved" in str(info.value)
+        with pytest.raises(StoreError, match="read-only"):
+            ro.ensure_learner("bob", "code")
+        # The failed save changed nothing and the store is still usable.
+        assert ro.load("alice", "lesson-02") == {"q1": "kept"}
+        assert [r.value for r in ro.history("alice", "lesson-02", "q1")] == ["kept"]
+    finally:
+        ro.dispose()
+    rw = Store(sqlite_url)
+    try:
+        assert rw.load("alice", "lesson-02") == {"q1": "kept"}
+        assert rw.count_rows("revisions") == 1
+    finally:
+        rw.dispose()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_read_only_file_permissions_refuse_saves(sqlite_url: str) -> None:
+    path = _sqlite_with_answer(sqlite_url)
+    os.chmod(path, 0o444)
+    os.chmod(path.parent, 0o555)
+    try:
+        s = Store(sqlite_url)
+        try:
+            with pytest.raises(StoreError, match="read-only|not saved"):
+                s.save("alice", "lesson-02", "q1", "lost?")
+            assert s.load("alice", "lesson-02") == {"q1": "kept"}
+        finally:
+            s.dispose()
+    finally:
+        os.chmod(path.parent, 0o755)
+        os.chmod(path, 0o644)
+
+
+def test_locked_database_raises_instead_of_hanging(monkeypatch, sqlite_url: str) -> None:
+    path = _sqlite_with_answer(sqlite_url)
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 1)
+    s = Store(sqlite_url)
+    holder = sqlite3.connect(path, isolation_level=None, timeout=0)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        started = time.monotonic()
+        with pytest.raises(StoreError) as info:
+            s.save("alice", "lesson-02", "q1", "while locked")
+        waited = time.monotonic() - started
+        print(f"locked save failed after {waited:.2f}s")
+        assert "busy" in str(info.value) and "not saved" in str(info.value)
+        with pytest.raises(StoreError, match="busy"):
+            s.ensure_learner("bob", "code")
+        # WAL: a writer's lock never stops a learner from reading their work.
+        assert s.load("alice", "lesson-02") == {"q1": "kept"}
+        assert s.learner_exists("alice")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    try:
+        # Once the lock is gone the same store saves again.
+        s.save("alice", "lesson-02", "q1", "after the lock")
+        assert s.load("alice", "lesson-02") == {"q1": "after the lock"}
+        assert [r.value for r in s.history("alice", "lesson-02", "q1")] == [
+            "kept",
+            "after the lock",
+        ]
+    finally:
+        s.dispose()
+
+
+def test_copy_of_database_is_independent(sqlite_url: str, tmp_path: Path) -> None:
+    """A copied file (backup) holds every committed answer: WAL is checkpointed on close."""
+    path = _sqlite_with_answer(sqlite_url)
+    copy = tmp_path / "backup.db"
+    shutil.copy(path, copy)
+    s = Store(f"sqlite:///{copy}")
+    try:
+        assert s.load("alice", "lesson-02") == {"q1": "kept"}
+    finally:
+        s.dispose()
