@@ -132,11 +132,13 @@ class Store:
         self._insert = _upsert(self.engine.dialect.name)
         try:
             metadata.create_all(self.engine, checkfirst=True)
-        except sa.exc.OperationalError as exc:
+        except sa.exc.DBAPIError as exc:
             # Two first processes may race to create the tables; the loser retries once.
+            # (PostgreSQL reports it as DuplicateTable or as a unique violation in pg_type.)
             if "already exists" not in str(exc):
                 raise StoreError(_friendly(exc)) from exc
-            metadata.create_all(self.engine, checkfirst=True)
+            with _guard(contextlib.nullcontext()):
+                metadata.create_all(self.engine, checkfirst=True)
 
     # -- learners -------------------------------------------------------------
     def ensure_learner(self, learner_id: str, kind: str) -> None:

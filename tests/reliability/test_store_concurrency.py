@@ -46,16 +46,18 @@ def _plan(writer: int, i: int) -> tuple[str, str, str, dict]:
 
 def _writer(url: str, writer: int, saves: int, barrier, results) -> None:
     """One kernel: its own Store, its own learner, ``saves`` saves; reports to ``results``."""
-    failures, errors, started, finished = 0, [], 0.0, 0.0
+    failures, errors, started, finished, setup = 0, [], 0.0, 0.0, 0.0
     store = None
     try:
         barrier.wait(timeout=START_TIMEOUT_S)  # everyone creates the schema at once
+        setup = time.time()
         try:
             store = Store(url)
             store.ensure_learner(f"writer-{writer:03d}", "code")
             store.ensure_learner(SHARED, "code")
         except Exception as exc:  # noqa: BLE001 - reported to the test
             failures, errors = saves, [f"setup: {exc!r} <- {exc.__cause__!r}"]
+        setup = time.time() - setup
         barrier.wait(timeout=START_TIMEOUT_S)  # then everyone saves at once
         started = time.time()
         if store is not None:
@@ -72,7 +74,7 @@ def _writer(url: str, writer: int, saves: int, barrier, results) -> None:
     finally:
         if store is not None:
             store.dispose()
-        results.put((writer, failures, errors, started, finished))
+        results.put((writer, failures, errors, started, finished, setup))
 
 
 def _run_writers(url: str, writers: int, saves: int) -> dict:
@@ -91,7 +93,7 @@ def _run_writers(url: str, writers: int, saves: int) -> dict:
     try:
         while len(reports) < writers:
             try:
-                writer, failures, errors, started, finished = results.get(timeout=5)
+                writer, *report = results.get(timeout=5)
             except queue.Empty:
                 dead = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
                 if dead or time.monotonic() > deadline:
@@ -99,7 +101,7 @@ def _run_writers(url: str, writers: int, saves: int) -> dict:
                         f"only {len(reports)} of {writers} writers reported; exit codes {dead}"
                     ) from None
                 continue
-            reports[writer] = (failures, errors, started, finished)
+            reports[writer] = report
     finally:
         for proc in procs:
             proc.join(timeout=60)
@@ -108,15 +110,17 @@ def _run_writers(url: str, writers: int, saves: int) -> dict:
                 proc.join(timeout=10)
     wall = time.monotonic() - wall
 
-    failures = {w: (f, e) for w, (f, e, _, _) in reports.items() if f}
-    starts = [s for (_, _, s, _) in reports.values() if s]
-    ends = [e for (_, _, _, e) in reports.values() if e]
+    failures = {w: (f, e) for w, (f, e, _, _, _) in reports.items() if f}
+    starts = [s for (_, _, s, _, _) in reports.values() if s]
+    ends = [e for (_, _, _, e, _) in reports.values() if e]
+    setup = max(t for (*_, t) in reports.values())
     elapsed = max(ends) - min(starts) if starts and ends else float("nan")
     total = writers * saves
     print(
         f"\n{url.split(':', 1)[0]}: {writers} processes x {saves} saves = {total} saves "
         f"in {elapsed:.2f}s ({total / elapsed:.0f} writes/s); "
         f"{wall:.2f}s including process start-up; "
+        f"slowest concurrent Store() + ensure_learner: {setup:.2f}s; "
         f"{sum(f for f, _ in failures.values())} failures"
     )
     assert not failures, f"writers with failed saves: {failures}"
