@@ -61,7 +61,7 @@ class Lesson:
         self.views: list[Any] = []
         self.progress: dict[str, dict] = {}
         self.status = SaveStatus()
-        self.identity = IdentityBar(on_start=self._start, on_resume=self._resume)
+        self.identity = IdentityBar(on_start=self._start, on_resume=guarded(self.status)(self._resume))
         self.progress_line = widgets.HTML()
         self.nav_top = widgets.HTML()
         self.nav_bottom = widgets.HTML()

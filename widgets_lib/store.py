@@ -204,7 +204,7 @@ class Store:
         return _guard(self.engine.begin())
 
     def _read(self):
-        return _guard(_reading(self.engine))
+        return _guard(_reading(self.engine), reading=True)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -221,32 +221,34 @@ def _reading(engine: sa.Engine):
 class _guard:
     """Turn database failures into :class:`StoreError` with a message a learner can act on."""
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx, reading: bool = False) -> None:
         self._ctx = ctx
+        self._reading = reading
 
     def __enter__(self):
         try:
             return self._ctx.__enter__()
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(_friendly(exc)) from exc
+            raise StoreError(_friendly(exc, self._reading)) from exc
 
     def __exit__(self, *exc_info) -> bool:
         try:
             result = self._ctx.__exit__(*exc_info)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(_friendly(exc)) from exc
+            raise StoreError(_friendly(exc, self._reading)) from exc
         if exc_info[0] is not None and issubclass(exc_info[0], sa.exc.SQLAlchemyError):
-            raise StoreError(_friendly(exc_info[1])) from exc_info[1]
+            raise StoreError(_friendly(exc_info[1], self._reading)) from exc_info[1]
         return bool(result)
 
 
-def _friendly(exc: BaseException) -> str:
+def _friendly(exc: BaseException, reading: bool = False) -> str:
     text = str(exc).lower()
+    outcome = "so your work could not be loaded just now" if reading else "so this was not saved"
     if "readonly" in text or "read-only" in text:
-        return "The course's database is read-only, so this was not saved."
+        return f"The course's database is read-only, {outcome}."
     if "locked" in text or "busy" in text:
-        return "The course's database is busy, so this was not saved. It will be tried again."
-    return "The course's database could not be reached, so this was not saved."
+        return f"The course's database is busy, {outcome}. Please try again in a moment."
+    return f"The course's database could not be reached, {outcome}."
 
 
 _shared: dict[str, Store] = {}
