@@ -34,12 +34,20 @@ class Activity(Protocol):
     def load(self, learner: Learner) -> None: ...
 
 
-def _activities() -> dict[str, Callable[["Lesson"], Any]]:
-    from .widget_capacity import CapacityView
-    from .widget_perspectives import PerspectivesView
-    from .widget_welcome import WelcomeView
+ACTIVITIES = {
+    "welcome": "widget_welcome:WelcomeView",
+    "perspectives": "widget_perspectives:PerspectivesView",
+    "capacity": "widget_capacity:CapacityView",
+    "network": "widget_network:NetworkView",
+}
 
-    return {"capacity": CapacityView, "perspectives": PerspectivesView, "welcome": WelcomeView}
+
+def _activity_class(name: str) -> Callable[["Lesson"], Any]:
+    """Import only the activity a page uses, so every lesson's kernel starts light."""
+    from importlib import import_module
+
+    module, cls = ACTIVITIES[name].split(":")
+    return getattr(import_module(f"{__package__}.{module}"), cls)
 
 
 def _query_string() -> str:
@@ -83,7 +91,7 @@ class Lesson:
     # -- notebook API ---------------------------------------------------------
     def activity(self, name: str, show: bool = True) -> Any:
         """Build an activity; display it (returning nothing, so the cell shows it once) or return it."""
-        view = _activities()[name](self)
+        view = _activity_class(name)(self)
         self.views.append(view)
         if not show:
             return view
