@@ -49,9 +49,10 @@ RESULTS_DIR = REPO / "bench" / "results"
 LESSON = "03_capacity_model.ipynb"
 HOST = "127.0.0.1"
 CONFIGS = ("course", "plain")
+KERNEL_MB = 100  # resident memory of one lesson kernel, roughly (measured 80-115 MB)
 
 COLUMNS = {
-    "config": "course = `python -m widgets_lib.serve --pool-size P` (pre-heated kernels, course "
+    "config": "course = `COURSE_POOLS=03_capacity_model.ipynb=P python -m widgets_lib.serve --pool-size 1` (pre-heated kernels, course "
               "template); plain = the same with --plain (Voila's defaults, a kernel started per visit).",
     "N": "number of simultaneous first visits to lesson 03 (all released at once by one asyncio "
          "event loop, each on its own new HTTP connection, no cookies, no ?learner=).",
@@ -113,7 +114,9 @@ class Server:
     connection_dir: str | None = None
     _log_pos: int = 0
     _log_text: str = ""
-    known_pids: set[int] = field(default_factory=set)
+    # every descendant seen, kept as psutil.Process so that a recycled pid is never mistaken
+    # for one of ours (psutil compares the creation time)
+    known: dict[int, psutil.Process] = field(default_factory=dict)
 
     # -- start ---------------------------------------------------------------
     def start(self) -> None:
@@ -121,14 +124,18 @@ class Server:
         self.log_path = self.tmpdir / f"server-{self.config}.log"
         env = os.environ.copy()
         env.pop("JUPYTERHUB_USER", None)  # anonymous visitors only
-        env.pop("COURSE_POOL_SIZE", None)  # the pool size is given on the command line
+        env.pop("COURSE_POOL_SIZE", None)  # the pool sizes are given here
+        env.pop("COURSE_POOLS", None)
         env["COURSE_DB_URL"] = f"sqlite:///{self.tmpdir / 'bench.db'}"
         env["PYTHONUNBUFFERED"] = "1"
         cmd = [sys.executable, "-m", "widgets_lib.serve", "--port", str(port), "--ip", HOST]
         if self.config == "plain":
             cmd.append("--plain")
         else:
-            cmd += ["--pool-size", str(self.pool_size)]
+            # As a tutor would before saying "open lesson 3": lesson 03 gets the pool, the
+            # other lessons keep one pre-heated kernel each.
+            cmd += ["--pool-size", "1"]
+            env["COURSE_POOLS"] = f"{LESSON}={self.pool_size}"
         log = open(self.log_path, "wb")
         try:
             self.proc = subprocess.Popen(
@@ -215,20 +222,24 @@ class Server:
             info["all_pools_filled"] = all(filled(n) for n in lessons)
             info["all_pools_filled_s"] = round(time.monotonic() - t0, 2)
         info["settle_s"] = self.wait_idle(max_wait=60)
+        info["idle_before_visits"] = info["settle_s"] < 60
         time.sleep(2)
         info["ready_s"] = round(time.monotonic() - t0, 2)
         return info
 
     # -- measurements --------------------------------------------------------
     def tree(self) -> list[psutil.Process]:
-        if self.proc is None:
+        """The server process and its descendants (none once the server has exited: its pid
+        may then belong to another process)."""
+        if self.proc is None or self.proc.poll() is not None:
             return []
         try:
             root = psutil.Process(self.proc.pid)
             procs = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return []
-        self.known_pids.update(p.pid for p in procs)
+        for p in procs:
+            self.known[p.pid] = p
         return procs
 
     def _cpu_seconds(self) -> dict[int, float]:
@@ -286,14 +297,13 @@ class Server:
         """Processes of this server still alive: known descendants, and any process whose
         command line names this server's connection-file folder (kernels started late)."""
         found: dict[int, psutil.Process] = {}
-        for pid in self.known_pids:
+        for pid, p in self.known.items():
             if self.proc is not None and pid == self.proc.pid:
                 continue
             try:
-                p = psutil.Process(pid)
-                if p.status() != psutil.STATUS_ZOMBIE:
+                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
                     found[pid] = p
-            except psutil.NoSuchProcess:
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
                 pass
         if self.connection_dir:
             for p in psutil.process_iter(["pid", "cmdline"]):
@@ -376,8 +386,8 @@ async def one_visit(url: str, start: asyncio.Event, timeout: float) -> dict:
                                  timeout=httpx.Timeout(timeout, connect=10.0)) as client:
         await start.wait()
         t0 = time.perf_counter()
-        rec: dict = {"status": None, "bytes": 0, "ttfb_s": None, "full_page_s": None,
-                     "ok": False, "error": None}
+        rec: dict = {"status": None, "bytes": 0, "ttfb_s": None, "last_byte_s": None,
+                     "full_page_s": None, "ok": False, "error": None}
 
         async def fetch() -> None:
             parts: list[bytes] = []
@@ -386,9 +396,10 @@ async def one_visit(url: str, start: asyncio.Event, timeout: float) -> dict:
                 rec["ttfb_s"] = time.perf_counter() - t0
                 async for chunk in resp.aiter_bytes():
                     parts.append(chunk)
+                    rec["bytes"] += len(chunk)
+                    rec["last_byte_s"] = time.perf_counter() - t0
             rec["full_page_s"] = time.perf_counter() - t0
             body = b"".join(parts)
-            rec["bytes"] = len(body)
             complete = b"window.voila_finish()" in body or body.rstrip().endswith(b"</html>")
             if resp.status_code != 200:
                 rec["error"] = f"HTTP {resp.status_code}"
@@ -405,7 +416,7 @@ async def one_visit(url: str, start: asyncio.Event, timeout: float) -> dict:
             rec["error"] = f"timeout after {timeout:.0f} s"
         except Exception as exc:  # noqa: BLE001 - every failure is recorded
             rec["error"] = f"{type(exc).__name__}: {exc}"
-        for key in ("ttfb_s", "full_page_s"):
+        for key in ("ttfb_s", "last_byte_s", "full_page_s"):
             if rec[key] is not None:
                 rec[key] = round(rec[key], 4)
         return rec
@@ -440,20 +451,32 @@ def fmt(x, digits: int = 2) -> str:
 
 # ----------------------------------------------------------------------------- main
 
-def run_once(config: str, n: int, pool: int | None, args, lessons: list[str], tag: str) -> dict:
+def run_once(config: str, n: int, pool: int | None, args, tag: str, log_copy: Path) -> dict:
+    lessons = lesson_names()  # read again for every server: the course may change between runs
     run: dict = {"config": config, "N": n, "pool_size": pool if config == "course" else None,
-                 "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
+                 "lessons": lessons, "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
+    if config == "course" and not args.no_memory_check:
+        # pre-heated kernels of every lesson, plus one refill per visit
+        kernels = pool + (len(lessons) - 1) + n
+        need_mb = kernels * KERNEL_MB
+        avail_mb = psutil.virtual_memory().available / 2**20
+        if need_mb > 0.9 * avail_mb:
+            run["skipped"] = (f"{kernels} kernels x ~{KERNEL_MB} MB = {need_mb / 1024:.1f} GB would "
+                              f"exceed 90% of the {avail_mb / 1024:.1f} GB available "
+                              "(lower --pool-size, or --no-memory-check)")
+            print(f"  {tag}: SKIPPED: {run['skipped']}", flush=True)
+            return run
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-first-visits-{config}-"))
     server = Server(config=config, pool_size=pool, tmpdir=tmp)
     try:
         if args.start_timeout:
             start_timeout = args.start_timeout
         elif config == "course":
-            start_timeout = 120 + 10 * pool * len(lessons)
+            start_timeout = 120 + 10 * (pool + len(lessons))
         else:
             start_timeout = 120
         print(f"  {tag}: starting {config} server"
-              + (f" (pool size {pool} per lesson)" if config == "course" else "")
+              + (f" (pool of {pool} for lesson 03, 1 for each other lesson)" if config == "course" else "")
               + f", start timeout {start_timeout:.0f} s ...", flush=True)
         server.start()
         try:
@@ -469,13 +492,20 @@ def run_once(config: str, n: int, pool: int | None, args, lessons: list[str], ta
         t0 = time.monotonic()
         run["visits"] = asyncio.run(visits(url, n, args.timeout))
         run["visits_wall_s"] = round(time.monotonic() - t0, 2)
+        run["loadavg_after_visits"] = [round(x, 2) for x in os.getloadavg()]
         ok = [v["full_page_s"] for v in run["visits"] if v["ok"]]
         fails = [v["error"] for v in run["visits"] if not v["ok"]]
         print(f"  {tag}: {len(ok)}/{n} ok, slowest {fmt(max(ok) if ok else None)} s"
               + (f", failures: {sorted(set(fails))}" if fails else ""), flush=True)
         run["idle_wait_s"] = server.wait_idle(max_wait=args.idle_timeout)
         time.sleep(3)
-        run["after"] = server.memory()
+        if server.proc.poll() is None:
+            run["after"] = server.memory()
+        else:
+            # Not stopped by us: nothing to measure, and the visits' failures say why.
+            run["server_exited_early"] = server.proc.returncode
+            print(f"  {tag}: WARNING: the server exited on its own (code {server.proc.returncode}) "
+                  f"before the measurement\n--- log tail ---\n{server.log_tail(15)}\n---", flush=True)
     finally:
         run["stop"] = server.stop()
         if run["stop"]["leftover_kernels"] or run["stop"]["leftover_pids"]:
@@ -483,6 +513,10 @@ def run_once(config: str, n: int, pool: int | None, args, lessons: list[str], ta
                   f"({run['stop']['leftover_kernels']} kernels) outlived the server and were killed",
                   flush=True)
         run["server_log_tail"] = server.log_tail(15)
+        if server.log_path is not None and server.log_path.exists():
+            log_copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(server.log_path, log_copy)
+            run["server_log"] = str(log_copy.relative_to(REPO))
         shutil.rmtree(tmp, ignore_errors=True)
     return run
 
@@ -491,6 +525,7 @@ def summarise(runs: list[dict], config: str, n: int, repeats: int) -> dict:
     mine = [r for r in runs if r["config"] == config and r["N"] == n]
     times = [v["full_page_s"] for r in mine for v in r.get("visits", []) if v["ok"]]
     failures = sum(1 for r in mine for v in r.get("visits", []) if not v["ok"])
+    skipped = sum(1 for r in mine if "skipped" in r)
     failures += sum(r["N"] for r in mine if "start_error" in r)  # visits never made
     after = [r["after"] for r in mine if "after" in r]
     return {
@@ -504,6 +539,7 @@ def summarise(runs: list[dict], config: str, n: int, repeats: int) -> dict:
         "max_s": max(times) if times else None,
         "failures": failures,
         "server_start_failures": sum(1 for r in mine if "start_error" in r),
+        "skipped_runs": skipped,
         "kernels_after": statistics.median([a["kernels"] for a in after]) if after else None,
         "rss_mb_after": statistics.median([a["rss_mb"] for a in after]) if after else None,
         "pss_mb_after": (statistics.median([a["pss_mb"] for a in after])
@@ -515,7 +551,8 @@ def summarise(runs: list[dict], config: str, n: int, repeats: int) -> dict:
 def table(rows: list[dict], speedups: dict) -> str:
     head = ["config", "N", "repeats", "p50 s", "p95 s", "max s", "fail", "kernels", "RSS MB"]
     body = [[r["config"], str(r["N"]), str(r["repeats"]), fmt(r["p50_s"]), fmt(r["p95_s"]),
-             fmt(r["max_s"]), str(r["failures"]),
+             fmt(r["max_s"]), str(r["failures"]) + (f" ({r['skipped_runs']} skipped)"
+                                                   if r["skipped_runs"] else ""),
              fmt(r["kernels_after"], 0) if r["kernels_after"] is not None else "-",
              fmt(r["rss_mb_after"], 0) if r["rss_mb_after"] is not None else "-"] for r in rows]
     widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
@@ -540,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated numbers of simultaneous visitors (default 1,10,30)")
     parser.add_argument("--repeats", type=int, default=3, help="fresh-server runs per cell (default 3)")
     parser.add_argument("--pool-size", type=int, default=None,
-                        help="pre-heated kernels per lesson for 'course' (default max(N, 2))")
+                        help="pre-heated kernels for lesson 03 in the course config, 1 for the other lessons (default max(N, 2))")
     parser.add_argument("--configs", default=",".join(CONFIGS),
                         help="comma-separated subset of course,plain (default both)")
     parser.add_argument("--timeout", type=float, default=180,
@@ -548,6 +585,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start-timeout", type=float, default=None,
                         help="server start timeout, seconds (default 120, or for 'course' "
                              "120 + 10 x pool size x lessons)")
+    parser.add_argument("--no-memory-check", action="store_true",
+                        help="start a course server even when its kernels (about "
+                             f"{KERNEL_MB} MB each) may not fit in the available memory")
     parser.add_argument("--idle-timeout", type=float, default=180,
                         help="longest wait for the server to become idle after the visits (default 180)")
     args = parser.parse_args(argv)
@@ -558,6 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.pool_size is not None and args.pool_size < 1:
         parser.error("--pool-size must be at least 1 (use --configs plain for no pre-heating)")
     signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     lessons = lesson_names()
     if LESSON not in lessons:
@@ -566,6 +607,7 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.monotonic()
     runs: list[dict] = []
     pools: dict[int, int] = {}
+    logs_dir = RESULTS_DIR / f"first_visits-{started:%Y%m%d-%H%M%S}-logs"
     print(f"first visits to {LESSON}: visitors {ns}, repeats {args.repeats}, configs {configs}, "
           f"{os.cpu_count()} CPUs", flush=True)
     for n in ns:
@@ -573,14 +615,16 @@ def main(argv: list[str] | None = None) -> int:
         pools[n] = pool
         if "course" in configs:
             how = "--pool-size" if args.pool_size is not None else "default max(N, 2)"
-            print(f"N={n}: course pool size {pool} kernels per lesson ({how}), "
-                  f"{pool * len(lessons)} pre-heated kernels for {len(lessons)} lessons", flush=True)
+            print(f"N={n}: course pool size {pool} kernels for lesson 03 ({how}), "
+                  f"{pool * len(lessons)} pre-heated kernels for the {len(lessons)} lessons of "
+                  "the course folder", flush=True)
     try:
         for config in configs:
             for n in ns:
                 for rep in range(args.repeats):
                     tag = f"{config} N={n} run {rep + 1}/{args.repeats}"
-                    runs.append(run_once(config, n, pools[n], args, lessons, tag))
+                    log_copy = logs_dir / f"{config}-N{n}-run{rep + 1}.log"
+                    runs.append(run_once(config, n, pools[n], args, tag, log_copy))
     except KeyboardInterrupt:
         print("\ninterrupted: stopping servers", file=sys.stderr)
         stop_all_servers()
@@ -605,9 +649,22 @@ def main(argv: list[str] | None = None) -> int:
         if "start_error" in r:
             print(f"\nWARNING: {r['config']} N={r['N']} server failed to start: {r['start_error']}\n"
                   f"{r['log_tail']}")
+        if r.get("start", {}).get("idle_before_visits") is False:
+            print(f"WARNING: {r['config']} N={r['N']}: the server was still busy (CPU) after 60 s "
+                  "of waiting; the visits started anyway")
         if r.get("start", {}).get("all_pools_filled") is False:
             print(f"WARNING: {r['config']} N={r['N']}: not every lesson's pool was filled before "
                   "the visits")
+        if "skipped" in r:
+            print(f"WARNING: {r['config']} N={r['N']} skipped: {r['skipped']}")
+        if "server_exited_early" in r:
+            print(f"WARNING: {r['config']} N={r['N']}: the server exited (code "
+                  f"{r['server_exited_early']}) before it was stopped; see the JSON for its log")
+    busy = [r for r in runs if r["loadavg_before"][0] > (os.cpu_count() or 1)]
+    if busy:
+        print(f"WARNING: the machine was busy (1-min load average above {os.cpu_count()}) before "
+              f"{len(busy)} of {len(runs)} runs: "
+              + ", ".join(f"{r['config']} N={r['N']} ({r['loadavg_before'][0]:.1f})" for r in busy))
     if any(r["leftover_kernels"] for r in rows):
         print("WARNING: kernels outlived their server (killed by the benchmark); see the JSON")
 
@@ -618,6 +675,11 @@ def main(argv: list[str] | None = None) -> int:
                                 text=True, timeout=10).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         commit = None
+    try:
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True,
+                               text=True, timeout=10).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        dirty = None
     try:
         from importlib.metadata import version
         voila_version = version("voila")
@@ -638,6 +700,7 @@ def main(argv: list[str] | None = None) -> int:
                     "python": platform.python_version(), "voila": voila_version,
                     "memory_mb": round(psutil.virtual_memory().total / 2**20)},
         "git_commit": commit,
+        "git_uncommitted": dirty,
         "columns": COLUMNS,
         "rows": rows,
         "speedup_p95_plain_over_course": {str(k): v for k, v in speedups.items()},
@@ -645,7 +708,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
     }
     out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    print(f"results: {out.relative_to(REPO)}")
+    print(f"results: {out.relative_to(REPO)} (server logs in {logs_dir.relative_to(REPO)}/)")
     return 0
 
 

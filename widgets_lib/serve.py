@@ -4,7 +4,8 @@ One place holds the serving configuration, used by ``make serve``, the tests, th
 benchmarks and the JupyterHub deployment:
 
 * home page = lesson 00 (the course template's tree page redirects there, keeping ``?learner=``);
-* pre-heated kernels, ``COURSE_POOL_SIZE`` per lesson (default 2), refilled after use;
+* pre-heated kernels, ``COURSE_POOL_SIZE`` per lesson (default 2) or per lesson in
+  ``COURSE_POOLS``, refilled after use;
 * idle kernels culled after ``COURSE_CULL_IDLE_S`` seconds (default 600) once their tab is gone;
 * each cell may run at most ``COURSE_CELL_TIMEOUT_S`` seconds (default 60), except the
   cell that waits for the visitor in a pre-heated kernel;
@@ -75,6 +76,23 @@ def install_log_scrubber() -> None:
         logging.getLogger(name).addFilter(ScrubSecrets())
 
 
+def pool_overrides(text: str | None = None) -> dict[str, int]:
+    """Per-lesson pool sizes from ``COURSE_POOLS``, e.g. ``03_capacity_model.ipynb=30,04_draw_your_network.ipynb=5``.
+
+    A tutor who is about to say "open lesson 3" to thirty people gives lesson 3 a pool of
+    thirty and leaves the other lessons at the default.
+    """
+    text = os.environ.get("COURSE_POOLS", "") if text is None else text
+    sizes: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        notebook, _, size = part.partition("=")
+        try:
+            sizes[notebook.strip()] = max(int(size), 0)
+        except ValueError:
+            raise SystemExit(f"COURSE_POOLS: {part!r} should look like 03_capacity_model.ipynb=30") from None
+    return sizes
+
+
 def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     """The course's Voila configuration as a traitlets Config."""
     pool = _int_env("COURSE_POOL_SIZE", 2) if pool_size is None else pool_size
@@ -88,7 +106,13 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     c.VoilaExecutor.timeout_func = cell_timeout
     c.VoilaExecutor.cell_error_instruction = FRIENDLY_CELL_ERROR
     c.VoilaExecutor.cell_timeout_instruction = FRIENDLY_CELL_ERROR
-    c.VoilaKernelManager.kernel_pools_config = {"default": {"pool_size": pool}}
+    pools: dict[str, dict] = {"default": {"pool_size": pool}}
+    for notebook, size in pool_overrides().items():
+        pools[notebook] = {"pool_size": size}
+    c.VoilaKernelManager.kernel_pools_config = pools
+    # Kernels talk to the server over Unix sockets: no TCP port to race for when many start
+    # at once (with TCP, simultaneous starts sometimes died with "Address already in use").
+    c.KernelManager.transport = "ipc"
     c.VoilaKernelManager.fill_delay = 0
     c.MappingKernelManager.cull_idle_timeout = _int_env("COURSE_CULL_IDLE_S", 600)
     c.MappingKernelManager.cull_interval = _int_env("COURSE_CULL_INTERVAL_S", 60)
