@@ -18,7 +18,9 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic",
 ]
-LESSON_FILES = ["00_welcome.ipynb", "02_what_is_capacity.ipynb", "03_capacity_model.ipynb"]
+from widgets_lib.lessons import available  # noqa: E402
+
+LESSON_FILES = [info.file for info in available()]
 
 
 def free_port() -> int:

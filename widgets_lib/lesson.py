@@ -39,6 +39,8 @@ ACTIVITIES = {
     "perspectives": "widget_perspectives:PerspectivesView",
     "capacity": "widget_capacity:CapacityView",
     "network": "widget_network:NetworkView",
+    "health": "widget_health:HealthView",
+    "diagnosis": "widget_health:DiagnosisView",
 }
 
 

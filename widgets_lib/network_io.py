@@ -1,0 +1,823 @@
+"""Reading and writing network files: two CSV files, one workbook, or JSON (see DESIGN.md).
+
+Files come from real users: Excel's "CSV" may be Windows-1252 or semicolon-delimited,
+headings may be capitalised, rows may be blank. Every problem is one :class:`NetworkError`
+whose message a school leader can act on: it names the file, the row (as a spreadsheet
+shows it: the header is row 1) and the column.
+
+Exports neutralise cells a spreadsheet would run as a formula (OWASP "CSV injection"):
+a text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets one leading
+``'``. Importers take exactly that quote off again, so export → import gives back the same
+network. (A text that already starts with quotes before such a character gets one more
+quote, so it round-trips too.)
+
+The JSON shape, with the same column names as the files::
+
+    {"title": "…",
+     "columns": {"schools": ["name", "kind", "phase", "locality", …extras],
+                 "links": ["from", "to", "level", "origin", "flows", "directed", "trust", …extras]},
+     "schools": [{"name": "Oak Primary", "kind": "school", "phase": "", "locality": "", …extras}],
+     "links": [{"from": "Oak Primary", "to": "Ash High", "level": 3, "origin": "funding",
+                "flows": ["information", "staff"], "directed": false, "trust": null, …extras}]}
+
+``level`` and ``trust`` are numbers or null, ``origin`` a text or null, ``flows`` a list,
+``directed`` true or false; extra columns are texts and appear in every object. ``title``
+and ``columns`` are optional on import (``columns`` keeps the order of extra columns even
+when there are no rows); only ``schools`` is required.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import json
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+
+from .network import (
+    FLOW_LABELS, FLOWS, KIND_LABELS, KINDS, MAX_NAME, ORIGIN_LABELS, ORIGINS, Link, Network, School,
+)
+
+__all__ = [
+    "LINK_COLUMNS", "MAX_DRAWN", "MAX_FILE_BYTES", "MAX_LINKS", "MAX_SCHOOLS", "SCHOOL_COLUMNS",
+    "NetworkError", "parse_network", "read_any", "read_csv_text", "read_json", "read_network",
+    "read_workbook", "to_csv", "to_json", "to_workbook",
+]
+
+MAX_FILE_BYTES = 20_000_000
+MAX_SCHOOLS = 20_000
+MAX_LINKS = 100_000
+MAX_DRAWN = 1000  # the view draws at most this many schools; beyond it, a table and a summary
+
+SCHOOL_COLUMNS = ("name", "kind", "phase", "locality")
+LINK_COLUMNS = ("from", "to", "level", "origin", "flows", "directed", "trust")
+_KNOWN_COLUMNS = frozenset((*SCHOOL_COLUMNS, *LINK_COLUMNS, "label"))
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+_DELIMITERS = (",", ";", "\t")
+_DELIMITER_NAMES = {",": "a comma", ";": "a semicolon", "\t": "a tab"}
+_WHOLE = re.compile(r"[0-9]{1,3}(?:[.,]0+)?")  # ASCII digits: int() would take "٣" or "1_0"
+_SEPARATORS = re.compile(r"[\s_-]+")
+_FLOW_SPLIT = re.compile(r"[|;,]")
+_Rows = Sequence[Mapping[str, Any]]  # rows of one table: heading → cell text
+
+
+class NetworkError(ValueError):
+    """A network file that cannot be read; ``str(err)`` is one sentence for the user.
+
+    ``file``, ``row`` (1-based, the header is row 1) and ``column`` say where, when known;
+    ``sheet`` names the workbook sheet. In JSON files ``row`` is the item's number in its list.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
+                 column: str | None = None, sheet: str | None = None) -> None:
+        super().__init__(message)
+        self.file, self.row, self.column, self.sheet = file, row, column, sheet
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Which table a message is about: a CSV file, a workbook sheet or a JSON list."""
+
+    file: str
+    sheet: str | None = None
+    json_list: str | None = None
+
+    def place(self, row: int | None = None, column: str | None = None) -> str:
+        parts = [self.file]
+        if self.sheet is not None:
+            parts.append(f'sheet "{self.sheet}"')
+        if row is not None:
+            parts.append(f'"{self.json_list}" item {row}' if self.json_list else f"row {row}")
+        if column is not None:
+            parts.append(f'{"field" if self.json_list else "column"} "{column}"')
+        return ", ".join(parts)
+
+    @property
+    def table(self) -> str:
+        if self.sheet is not None:
+            return f'the "{self.sheet}" sheet'
+        if self.json_list is not None:
+            return f'the "{self.json_list}" list of {self.file}'
+        return self.file
+
+    @property
+    def rows_word(self) -> str:
+        return "items" if self.json_list else "rows"
+
+    def error(self, problem: str, row: int | None = None,
+              column: str | None = None) -> NetworkError:
+        """``<place>: <problem>`` — for a problem in a row or a cell."""
+        return NetworkError(f"{self.place(row, column)}: {problem}", file=self.file, row=row,
+                            column=column, sheet=self.sheet)
+
+    def whole(self, predicate: str, row: int | None = None,
+              column: str | None = None) -> NetworkError:
+        """``<place> <predicate>`` — for a problem with the whole table or row."""
+        return NetworkError(f"{self.place(row)} {predicate}", file=self.file, row=row,
+                            column=column, sheet=self.sheet)
+
+    def row_ref(self, row: int) -> str:
+        return f"item {row}" if self.json_list else f"row {row}"
+
+
+class _Row(dict):
+    """One row of a table, remembering its row number."""
+
+    __slots__ = ("row",)
+
+
+class _Table(list):
+    """The rows of a table, remembering its column headings in order."""
+
+    __slots__ = ("columns",)
+
+
+# -- cells ----------------------------------------------------------------------------------
+def _neutralise(text: str) -> str:
+    """Prefix a quote to a text a spreadsheet would treat as a formula."""
+    return "'" + text if text.lstrip("'")[:1] in _FORMULA_STARTS else text
+
+
+def _unneutralise(text: str) -> str:
+    """Undo :func:`_neutralise` (only when the text is one it produces)."""
+    return text[1:] if text[:1] == "'" and text.lstrip("'")[:1] in _FORMULA_STARTS else text
+
+
+def _clean(cell: str) -> str:
+    cell = cell.strip()
+    return _unneutralise(cell) if cell[:1] == "'" else cell
+
+
+def _show(value: str, limit: int = 60) -> str:
+    """A value as quoted in a message: one line, not too long."""
+    value = " ".join(value.split())
+    return f'"{value[:limit]}…"' if len(value) > limit else f'"{value}"'
+
+
+def _key(name: str) -> str:
+    """What two school names must differ in: not capitals, spacing or Unicode spelling."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _code(value: str) -> str:
+    return _SEPARATORS.sub("_", value.strip().casefold())
+
+
+def _codes(keys: Sequence[str], labels: Mapping[str, str]) -> dict[str, str]:
+    table = {_code(label): key for key, label in labels.items()}
+    table.update({key: key for key in keys})
+    return table
+
+
+_KIND_CODES = _codes(KINDS, KIND_LABELS)
+_ORIGIN_CODES = _codes(ORIGINS, ORIGIN_LABELS)
+_FLOW_CODES = _codes(FLOWS, FLOW_LABELS)
+_YES = frozenset(("yes", "y", "true", "1"))
+_NO = frozenset(("no", "n", "false", "0", ""))
+
+
+def _whole(value: str, low: int, high: int) -> int | None:
+    value = value.strip()
+    if not _WHOLE.fullmatch(value):
+        return None
+    number = int(value.replace(",", ".").split(".")[0])
+    return number if low <= number <= high else None
+
+
+def _column_name(heading: str) -> str:
+    """Contract columns are matched whatever their capitals; other headings keep their spelling."""
+    lower = heading.casefold()
+    return lower if lower in _KNOWN_COLUMNS else heading
+
+
+# -- tables ---------------------------------------------------------------------------------
+def _check_size(data: bytes, where: _Where) -> None:
+    if len(data) > MAX_FILE_BYTES:
+        raise where.whole(
+            f"is {len(data):,} bytes ({len(data) / 1e6:.1f} MB); the course takes files of at most "
+            f"{MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES / 1e6:.0f} MB).")
+
+
+def _too_many(where: _Where, count: int, limit: int, noun: str, more: str = "") -> NetworkError:
+    return where.whole(f"has {more}{count:,} {noun}; the course takes at most {limit:,}.")
+
+
+def _table(records: Iterator[Sequence[str]], where: _Where, *, max_rows: int, allow_no_rows: bool,
+           delimiter: str | None,
+           count_rest: Callable[[Iterator[Sequence[str]]], int] | None) -> _Table:
+    """Turn raw records (row 1 first) into rows keyed by heading: the one place that checks
+    headings, blank rows, surplus cells and the row limit for CSV files and sheets alike.
+
+    Past ``max_rows`` rows, ``count_rest`` counts the remaining rows quickly (without it the
+    error says "more than").
+    """
+    table = _Table()
+    header: list[str] | None = None
+    named: list[int] = []
+    header_row = count = 0
+    for number, record in enumerate(records, start=1):
+        cells = [_clean(cell) for cell in record]
+        if not any(cells):
+            continue
+        if header is None:
+            header, header_row = _header(cells, where, number), number
+            named = [i for i, heading in enumerate(header) if heading]
+            table.columns = tuple(header[i] for i in named)
+            continue
+        count += 1
+        if count > max_rows:
+            noun = f"{where.rows_word} of data"
+            if count_rest is None:
+                raise _too_many(where, max_rows, max_rows, noun, "more than ")
+            raise _too_many(where, count + count_rest(records), max_rows, noun)
+        width = len(header)
+        if len(cells) > width:
+            surplus = next((i for i in range(width, len(cells)) if cells[i]), None)
+            if surplus is not None:
+                raise _surplus(where, number, header_row, len(named), surplus, delimiter,
+                               len(cells))
+        elif len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
+        if len(named) != width:
+            stray = next((i for i in range(width) if not header[i] and cells[i]), None)
+            if stray is not None:
+                raise _surplus(where, number, header_row, len(named), stray, delimiter, len(cells))
+        row = _Row((header[i], cells[i]) for i in named)
+        row.row = number
+        table.append(row)
+    if header is None:
+        raise where.whole("is empty.")
+    if count == 0 and not allow_no_rows:
+        raise where.whole(f"has column headings in row {header_row} but no rows of data below "
+                          "them.")
+    return table
+
+
+def _header(cells: list[str], where: _Where, row: int) -> list[str]:
+    header = [_column_name(cell) for cell in cells]
+    seen: dict[str, int] = {}
+    for i, heading in enumerate(header):
+        if not heading:
+            continue
+        folded = heading.casefold()
+        if folded in seen:
+            raise where.error(f'the heading "{heading}" appears twice (columns {seen[folded] + 1} '
+                              f"and {i + 1}); give each column a different heading.", row=row,
+                              column=heading)
+        seen[folded] = i
+    return header
+
+
+def _surplus(where: _Where, row: int, header_row: int, headings: int, index: int,
+             delimiter: str | None, cells: int) -> NetworkError:
+    if delimiter is None:  # a sheet
+        return where.whole(f"has a value in column {index + 1}, which has no heading in row "
+                           f"{header_row}; give that column a heading or clear the cell.", row=row)
+    return where.whole(f"has {cells} cells but row {header_row} has only {headings} column "
+                       "headings; put quotes around any cell that contains "
+                       f"{_DELIMITER_NAMES[delimiter]}.", row=row)
+
+
+# -- CSV --------------------------------------------------------------------------------------
+def _decode(data: bytes, where: _Where) -> str:
+    if data.startswith(b"PK\x03\x04"):
+        raise where.whole("is an Excel workbook, not a CSV file; open it as a workbook, or save "
+                          "each sheet from Excel as CSV.")
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
+        return data.decode("utf-16", errors="replace")
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1")
+
+
+def _first_line(text: str) -> tuple[str, int]:
+    """The first line with something in it, and where the line after it starts."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end == -1 else end
+        line = text[start:end]
+        if line.strip(" \t\r,;"):
+            return line, end + 1
+        start = end + 1
+    return "", len(text)
+
+
+def _sniff(line: str) -> str:
+    """The delimiter used most often outside quotes in the header line (a comma if none)."""
+    counts = dict.fromkeys(_DELIMITERS, 0)
+    quoted = False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_text(data: bytes, where: _Where) -> tuple[str, str]:
+    """The delimiter and the decoded text (without Excel's ``sep=`` line) of a CSV file."""
+    _check_size(data, where)
+    text = _decode(bytes(data), where)
+    if "\x00" in text:
+        raise where.whole("is not a text file; save it from your spreadsheet as CSV.")
+    line, after = _first_line(text)
+    if not line:
+        raise where.whole("is empty.")
+    match = re.fullmatch(r"\s*sep=(.)\s*", line, flags=re.IGNORECASE)
+    if match:
+        return match.group(1), text[after:]
+    return _sniff(line), text
+
+
+def read_csv_text(data: bytes, file: str, *, max_rows: int = MAX_LINKS,
+                  allow_no_rows: bool = False) -> list[dict[str, str]]:
+    """Read one CSV file as Excel, LibreOffice or Kumu write it, into rows keyed by heading.
+
+    UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252; comma, semicolon or tab
+    delimited (Excel's ``sep=`` first line is honoured); blank rows skipped; headings and cells
+    stripped; contract headings (``name``, ``from``…) in lower case, other headings as written.
+    Each row has ``.row``, its row number; the list has ``.columns``, the headings in order.
+    More than ``max_rows`` rows of data is an error raised before any cell is checked.
+    """
+    where = _Where(file)
+    delimiter, text = _csv_text(data, where)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=True)
+
+    def records() -> Iterator[list[str]]:
+        count = 0
+        try:
+            for record in reader:
+                count += 1
+                yield record
+        except csv.Error:
+            raise where.whole("has a cell that is too long or a quote mark that is never closed; "
+                              "check the quotes in and after this row.", row=count + 1) from None
+
+    return _table(records(), where, max_rows=max_rows, allow_no_rows=allow_no_rows,
+                  delimiter=delimiter, count_rest=_count_records)
+
+
+def _count_records(records: Iterator[Sequence[str]]) -> int:
+    """Rows with something in them, counted at C speed (a 20 MB file in about a second)."""
+    return sum(map(any, records))
+
+
+# -- validation -------------------------------------------------------------------------------
+def _columns(rows: _Rows) -> tuple[str, ...]:
+    columns = getattr(rows, "columns", None)
+    if columns is not None:
+        return tuple(columns)
+    seen: dict[str, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(row))
+    return tuple(seen)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+class _Cells:
+    """Access to one table's contract columns, whatever the headings' capitals."""
+
+    def __init__(self, rows: _Rows, where: _Where, required: Sequence[str],
+                 known: Sequence[str], aliases: Mapping[str, str] | None = None) -> None:
+        columns = _columns(rows)
+        by_name: dict[str, str] = {}
+        folded: set[str] = set()
+        for column in columns:
+            name = _column_name(column.strip())
+            if name.casefold() in folded:
+                raise where.error(f'the heading "{column}" appears twice; give each column a '
+                                  "different heading.", column=column)
+            folded.add(name.casefold())
+            by_name[name] = column
+        for alias, target in (aliases or {}).items():
+            if target not in by_name and alias in by_name:
+                by_name[target] = by_name.pop(alias)
+        for name in required if columns or rows else ():
+            if name not in by_name:
+                found = ", ".join(f'"{column}"' for column in columns) or "none"
+                kind = "field" if where.json_list else "column"
+                raise where.whole(f'has no "{name}" {kind}; the {kind}s found are: {found}.',
+                                  column=name)
+        self.where = where
+        self.source = {name: by_name.get(name) for name in known}
+        used = set(self.source.values())
+        self.extra = tuple(column for column in columns if column not in used)
+
+    @staticmethod
+    def number(row: Mapping[str, Any], index: int) -> int:
+        return getattr(row, "row", None) or index + 2
+
+    def get(self, row: Mapping[str, Any], name: str) -> str:
+        column = self.source[name]
+        return "" if column is None else _text(row.get(column))
+
+    def extras(self, row: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        return tuple((column, value) for column in self.extra if (value := _text(row.get(column))))
+
+
+def _schools(rows: _Rows, where: _Where
+             ) -> tuple[tuple[School, ...], tuple[str, ...], dict[str, tuple[str, int]]]:
+    cells = _Cells(rows, where, ("name",), SCHOOL_COLUMNS, aliases={"label": "name"})
+    schools = []
+    by_key: dict[str, tuple[str, int]] = {}
+    for index, row in enumerate(rows):
+        number = cells.number(row, index)
+        name = cells.get(row, "name")
+        if not name.strip():
+            raise where.error("the name is empty; every school needs a name.", number, "name")
+        if len(name) > MAX_NAME:
+            raise where.error(f"the name is {len(name):,} characters long; use at most "
+                              f"{MAX_NAME}.", number, "name")
+        key = _key(name)
+        if key in by_key:
+            first, first_row = by_key[key]
+            same = (f"is already in {where.row_ref(first_row)}" if first == name else
+                    f"is the same name as {_show(first)} in {where.row_ref(first_row)} once "
+                    "capitals and spaces are ignored")
+            raise where.error(f"{_show(name)} {same}; give each school its own name or remove one "
+                              "of the rows.", number, "name")
+        by_key[key] = (name, number)
+        kind_text = cells.get(row, "kind")
+        kind = _KIND_CODES.get(_code(kind_text)) if kind_text.strip() else "school"
+        if kind is None:
+            raise where.error(f"{_show(kind_text)} is not a kind of partner; use school, lea (a "
+                              "local authority), university, community or other.", number, "kind")
+        schools.append(School(name=name, kind=kind, phase=cells.get(row, "phase"),
+                              locality=cells.get(row, "locality"), extra=cells.extras(row)))
+    return tuple(schools), cells.extra, by_key
+
+
+def _links(rows: _Rows, where: _Where, schools_where: _Where,
+           by_key: dict[str, tuple[str, int]]) -> tuple[tuple[Link, ...], tuple[str, ...]]:
+    cells = _Cells(rows, where, ("from", "to"), LINK_COLUMNS)
+    exact = {name: name for name, _ in by_key.values()}
+    links = []
+    seen: dict[tuple[str, str], list[tuple[int, Link]]] = {}
+
+    def school(row: Mapping[str, Any], number: int, column: str) -> str:
+        value = cells.get(row, column)
+        name = exact.get(value)
+        if name is not None:
+            return name
+        if not value.strip():
+            end = "it comes from" if column == "from" else "it goes to"
+            raise where.error(f"the cell is empty; every link needs the name of the school {end}.",
+                              number, column)
+        found = by_key.get(_key(value))
+        if found is not None:
+            return found[0]
+        close = difflib.get_close_matches(_key(value), by_key, n=1, cutoff=0.75)
+        hint = (f"did you mean {_show(by_key[close[0]][0])}?" if close
+                else "add the school there or correct the name.")
+        raise where.error(f"{_show(value)} is not in {schools_where.table}; {hint}", number, column)
+
+    for index, row in enumerate(rows):
+        number = cells.number(row, index)
+        source, target = school(row, number, "from"), school(row, number, "to")
+        if source == target:
+            raise where.error(f"{_show(target)} is also the school in the \"from\" column, so this "
+                              "row links a school to itself; correct one of the names or remove "
+                              "the row.", number, "to")
+        level = _optional_whole(cells, row, number, "level", 0, 5)
+        trust = _optional_whole(cells, row, number, "trust", 1, 4)
+        origin_text = cells.get(row, "origin")
+        origin = _ORIGIN_CODES.get(_code(origin_text)) if origin_text.strip() else None
+        if origin_text.strip() and origin is None:
+            raise where.error(f"{_show(origin_text)} is not one of the origins; use funding, "
+                              "mandate, prior_partnership, friendship, shared_problem or other.",
+                              number, "origin")
+        flows: dict[str, None] = {}
+        for part in _FLOW_SPLIT.split(cells.get(row, "flows")):
+            if not part.strip():
+                continue
+            flow = _FLOW_CODES.get(_code(part))
+            if flow is None:
+                raise where.error(f"{_show(part)} is not a kind of flow; use information, "
+                                  "resources, joint_practice, staff or pupils, separated by |.",
+                                  number, "flows")
+            flows[flow] = None
+        directed_text = cells.get(row, "directed").strip().casefold()
+        if directed_text not in _YES and directed_text not in _NO:
+            raise where.error(f"{_show(cells.get(row, 'directed'))} is not yes or no; write yes "
+                              "for a one-way link, or no (or nothing) for a two-way link.",
+                              number, "directed")
+        link = Link(source=source, target=target, level=level, origin=origin, flows=tuple(flows),
+                    directed=directed_text in _YES, trust=trust, extra=cells.extras(row))
+        pair = (source, target) if source < target else (target, source)
+        for other_row, other in seen.get(pair, ()):
+            if link.directed and other.directed and other.source != source:
+                continue
+            if link.directed and other.directed:
+                what = f"the link from {_show(source)} to {_show(target)}"
+                advice = "keep one row for each direction."
+            else:
+                what = f"the link between {_show(source)} and {_show(target)}"
+                advice = ("keep one row for each pair of schools (a two-way link covers both "
+                          "directions).")
+            raise where.whole(f"repeats {what}, which is already in {where.row_ref(other_row)}; "
+                              f"{advice}", row=number)
+        seen.setdefault(pair, []).append((number, link))
+        links.append(link)
+    return tuple(links), cells.extra
+
+
+def _optional_whole(cells: _Cells, row: Mapping[str, Any], number: int, column: str,
+                    low: int, high: int) -> int | None:
+    text = cells.get(row, column)
+    if not text.strip():
+        return None
+    value = _whole(text, low, high)
+    if value is None:
+        if column == "level":
+            problem = ("is not a level of collaboration; use a whole number from 0 (none) to "
+                       "5 (collaboration).")
+        else:
+            problem = "is not a trust rating; use a whole number from 1 (low) to 4 (high)."
+        raise cells.where.error(f"{_show(text)} {problem}", number, column)
+    return value
+
+
+def _parse(schools_rows: _Rows, links_rows: _Rows,
+           schools_where: _Where, links_where: _Where, title: str = "") -> Network:
+    if len(schools_rows) > MAX_SCHOOLS:
+        raise _too_many(schools_where, len(schools_rows), MAX_SCHOOLS, "schools")
+    if len(links_rows) > MAX_LINKS:
+        raise _too_many(links_where, len(links_rows), MAX_LINKS, "links")
+    schools, school_columns, by_key = _schools(schools_rows, schools_where)
+    links, link_columns = _links(links_rows, links_where, schools_where, by_key)
+    return Network(schools=schools, links=links, title=title, extra_school_columns=school_columns,
+                   extra_link_columns=link_columns)
+
+
+def parse_network(schools_rows: _Rows, links_rows: _Rows, schools_file: str = "schools.csv",
+                  links_file: str = "links.csv") -> Network:
+    """Check every cell of the two tables and build the network, or raise one NetworkError.
+
+    Rows are mappings from heading to text, as :func:`read_csv_text` returns them; their row
+    numbers are ``row.row`` when present, else counted from row 2.
+    """
+    return _parse(schools_rows, links_rows, _Where(schools_file), _Where(links_file))
+
+
+# -- readers --------------------------------------------------------------------------------
+def read_network(schools: bytes, links: bytes, schools_file: str = "schools.csv",
+                 links_file: str = "links.csv") -> Network:
+    """Read a network from its two CSV files (schools, then links)."""
+    schools_where, links_where = _Where(schools_file), _Where(links_file)
+    _check_size(schools, schools_where)
+    _check_size(links, links_where)
+    school_rows = read_csv_text(schools, schools_file, max_rows=MAX_SCHOOLS)
+    link_rows = read_csv_text(links, links_file, max_rows=MAX_LINKS, allow_no_rows=True)
+    return _parse(school_rows, link_rows, schools_where, links_where)
+
+
+def _sheet_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return str(value)
+
+
+def read_workbook(data: bytes, file: str) -> Network:
+    """Read a network from an .xlsx workbook with sheets ``schools`` and ``links``."""
+    from openpyxl import load_workbook  # imported here: only workbook users pay for it
+
+    where = _Where(file)
+    _check_size(data, where)
+    unreadable = where.whole("is not an Excel workbook (.xlsx) that can be read; save it from your "
+                             "spreadsheet as an Excel workbook, or as two CSV files.")
+    try:
+        with warnings.catch_warnings():  # openpyxl's warnings about styles are not for users
+            warnings.simplefilter("ignore")
+            book = load_workbook(io.BytesIO(bytes(data)), read_only=True, data_only=True)
+    except Exception as error:  # a damaged upload can fail in many ways inside openpyxl
+        raise unreadable from error
+    try:
+        sheets = {name.strip().casefold(): name for name in book.sheetnames}
+        for wanted in ("schools", "links"):
+            if wanted not in sheets:
+                found = ", ".join(f'"{name}"' for name in book.sheetnames)
+                raise where.whole(f'has no sheet called "{wanted}"; the sheets found are: {found}.')
+        tables = []
+        for wanted, limit in (("schools", MAX_SCHOOLS), ("links", MAX_LINKS)):
+            sheet_where = _Where(file, sheet=sheets[wanted])
+            rows = (map(_sheet_value, values)
+                    for values in book[sheets[wanted]].iter_rows(values_only=True))
+            # Reading a sheet is slow (about 30 µs a row), so an oversized one stops at the limit.
+            tables.append((sheet_where, _table(rows, sheet_where, max_rows=limit,
+                                               allow_no_rows=wanted == "links", delimiter=None,
+                                               count_rest=None)))
+        title = _text(book.properties.title) if book.properties is not None else ""
+    except NetworkError:
+        raise
+    except Exception as error:  # a damaged sheet inside a readable zip
+        raise unreadable from error
+    finally:
+        book.close()
+    (schools_where, school_rows), (links_where, link_rows) = tables
+    return _parse(school_rows, link_rows, schools_where, links_where, title=title)
+
+
+def _json_value(value: Any, where: _Where, number: int, column: str) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (str, int, float)) or value is None:
+        return _text(value)
+    is_flows = column.strip().casefold() == "flows"
+    if isinstance(value, list) and is_flows and all(isinstance(v, str) for v in value):
+        return "|".join(value)
+    raise where.error("the value is a list or an object; use a text or a number.", number, column)
+
+
+def _json_rows(items: Any, declared: Any, where: _Where, limit: int) -> _Table:
+    if not isinstance(items, list):
+        raise where.whole(f'has no "{where.json_list}" list.')
+    if not isinstance(declared, list) or not all(isinstance(c, str) for c in declared):
+        raise where.whole(f'has a "columns" entry whose "{where.json_list}" is not a list of '
+                          "column names.")
+    if len(items) > limit:
+        raise _too_many(where, len(items), limit, f"{where.json_list}")
+    table = _Table()
+    columns = dict.fromkeys(declared)
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise where.whole("is not an object with named fields.", row=number)
+        row = _Row((column, _json_value(value, where, number, column))
+                   for column, value in item.items())
+        row.row = number
+        columns.update(dict.fromkeys(item))
+        table.append(row)
+    table.columns = tuple(columns)
+    return table
+
+
+def read_json(data: bytes, file: str) -> Network:
+    """Read a network saved by :func:`to_json` (the shape is in this module's docstring)."""
+    where = _Where(file)
+    _check_size(data, where)
+    try:
+        document = json.loads(bytes(data).decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise where.whole("is not a JSON text file (it is not UTF-8); export the network "
+                          "again.") from None
+    except json.JSONDecodeError as error:
+        raise where.whole(f"is not valid JSON (the problem is at line {error.lineno}, character "
+                          f"{error.colno}); export the network again.") from None
+    if not isinstance(document, dict):
+        raise where.whole('is not a network: it should hold an object with "schools" and "links" '
+                          "lists.")
+    schools_where, links_where = _Where(file, json_list="schools"), _Where(file, json_list="links")
+    declared = document.get("columns") or {}
+    if not isinstance(declared, dict):
+        raise where.whole('has a "columns" entry that is not an object.')
+    school_rows = _json_rows(document.get("schools"), declared.get("schools", []), schools_where,
+                             MAX_SCHOOLS)
+    link_rows = _json_rows(document.get("links", []), declared.get("links", []), links_where,
+                           MAX_LINKS)
+    title = document.get("title") or ""
+    return _parse(school_rows, link_rows, schools_where, links_where, title=_text(title))
+
+
+def _is_links_csv(data: bytes, file: str) -> bool:
+    """Whether a CSV file's headings include ``from`` and ``to`` (so it lists links)."""
+    try:
+        delimiter, text = _csv_text(data, _Where(file))
+    except NetworkError:
+        return False  # reading it as the schools file will say what is wrong
+    line, _ = _first_line(text)
+    first = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True), [])
+    return {"from", "to"} <= {_column_name(_clean(cell)) for cell in first}
+
+
+def read_any(files: Mapping[str, bytes]) -> Network:
+    """Read what a user uploaded, by file name: one workbook, one JSON file, or two CSV files
+    (the one with ``from`` and ``to`` headings is the links file, whatever the names)."""
+    names = list(files)
+    kinds = {name: name.rsplit(".", 1)[-1].casefold() if "." in name else "" for name in names}
+    if len(names) == 1 and kinds[names[0]] in ("xlsx", "xlsm"):
+        return read_workbook(files[names[0]], names[0])
+    if len(names) == 1 and kinds[names[0]] == "json":
+        return read_json(files[names[0]], names[0])
+    for name in names:
+        if kinds[name] in ("xls", "ods", "numbers"):
+            raise NetworkError(f"{name} is in a spreadsheet format the course cannot read; save it "
+                               "as an Excel workbook (.xlsx) or as two CSV files.", file=name)
+    chosen = ", ".join(names)
+    if len(names) != 2 or any(kinds[name] not in ("csv", "txt", "tsv") for name in names):
+        raise NetworkError(f"Choose one workbook (.xlsx), one .json file, or two CSV files (one of "
+                           f"schools and one of links); you chose: {chosen}.")
+    links = [name for name in names if _is_links_csv(files[name], name)]
+    if len(links) != 1:
+        raise NetworkError('Exactly one of the two CSV files must have "from" and "to" columns '
+                           f"(the links); check the headings in row 1 of {chosen}.")
+    schools = next(name for name in names if name != links[0])
+    return read_network(files[schools], files[links[0]], schools, links[0])
+
+
+# -- exports ------------------------------------------------------------------------------------
+def _school_records(network: Network) -> Iterator[list[Any]]:
+    yield [*SCHOOL_COLUMNS, *network.extra_school_columns]
+    for school in network.schools:
+        extra = dict(school.extra)
+        yield [school.name, school.kind, school.phase, school.locality,
+               *(extra.get(column, "") for column in network.extra_school_columns)]
+
+
+def _link_records(network: Network) -> Iterator[list[Any]]:
+    yield [*LINK_COLUMNS, *network.extra_link_columns]
+    for link in network.links:
+        extra = dict(link.extra)
+        yield [link.source, link.target, link.level, link.origin or "", "|".join(link.flows),
+               "yes" if link.directed else "no", link.trust,
+               *(extra.get(column, "") for column in network.extra_link_columns)]
+
+
+def _csv_bytes(records: Iterable[list[Any]]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows([_neutralise(_text(cell)) for cell in record] for record in records)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_csv(network: Network) -> tuple[bytes, bytes]:
+    """``(schools.csv, links.csv)``: UTF-8 with a BOM so Excel shows accents right."""
+    return _csv_bytes(_school_records(network)), _csv_bytes(_link_records(network))
+
+
+def to_workbook(network: Network) -> bytes:
+    """An .xlsx with sheets ``schools`` and ``links`` (levels and trust as numbers).
+
+    A workbook is XML, which turns a carriage return inside a cell into a line feed, so a
+    Windows line break (CR LF) inside a cell comes back as a plain line feed. Everything else
+    comes back exactly.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def cell(value: Any) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        # Control characters other than tab and line breaks cannot be stored in a workbook.
+        return _neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+
+    book = Workbook(write_only=True)
+    book.properties.title = network.title or None
+    for title, records in (("schools", _school_records(network)),
+                           ("links", _link_records(network))):
+        sheet = book.create_sheet(title)
+        for record in records:
+            sheet.append([cell(value) for value in record])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def to_json(network: Network) -> bytes:
+    """The network as UTF-8 JSON (the shape is in this module's docstring)."""
+    def row(columns: Sequence[str], record: list[Any], width: int) -> dict[str, Any]:
+        return dict(zip(columns, record[:width] + [_text(v) for v in record[width:]], strict=True))
+
+    school_records, link_records = _school_records(network), _link_records(network)
+    school_columns, link_columns = next(school_records), next(link_records)
+    links = []
+    for link, record in zip(network.links, link_records, strict=True):
+        item = row(link_columns, record, len(LINK_COLUMNS))
+        item.update(origin=link.origin, flows=list(link.flows), directed=link.directed)
+        links.append(item)
+    document = {
+        "title": network.title,
+        "columns": {"schools": school_columns, "links": link_columns},
+        "schools": [row(school_columns, record, len(SCHOOL_COLUMNS)) for record in school_records],
+        "links": links,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")

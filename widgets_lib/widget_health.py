@@ -1,0 +1,196 @@
+"""Lesson 05 activities: the network health questionnaire and the diagnosis with its reasons and "what if"."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Callable
+
+import ipywidgets as widgets
+
+from . import classify, health
+from .lessons import DONE
+from .network import Network
+from .widget_common import SaveStatus, guarded, heading
+from .widget_network import load_saved
+
+if TYPE_CHECKING:
+    from .lesson import Learner, Lesson
+
+ACTIVITY = "health"
+WIDE = {"description_width": "initial"}
+
+
+class HealthView(widgets.VBox):
+    """One labelled 1–5 radio group per statement; answers saved as chosen."""
+
+    def __init__(self, lesson: "Lesson") -> None:
+        self.lesson = lesson
+        self.questionnaire = health.load_items()
+        self.status = SaveStatus()
+        self.answers: dict[str, int] = {}
+        self._loading = False
+        self._listeners: list[Callable[[], None]] = []
+        options = [(f"{value} {label}", value) for value, label in self.questionnaire.scale]
+        self.radios: dict[str, widgets.RadioButtons] = {}
+        for number, item in enumerate(self.questionnaire.items, start=1):
+            radio = widgets.RadioButtons(options=options, value=None, orientation="horizontal",
+                                         description=f"{number}. {item.text}", style=WIDE,
+                                         layout=widgets.Layout(width="auto"))
+            radio.add_class("course-item")
+            radio.observe(self._answered, names="value")
+            self.radios[item.id] = radio
+        self.counter = widgets.HTML()
+        super().__init__([self.counter, self.status, *self.radios.values()])
+        self.add_class("course-activity")
+        self.wait()
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def wait(self) -> None:
+        for radio in self.radios.values():
+            radio.disabled = True
+        self.status.waiting("Start or resume at the top of the page to answer.")
+
+    def load(self, learner: "Learner") -> None:
+        saved = self.lesson.store.load(learner.id, ACTIVITY)
+        self.answers = {k: v for k, v in saved.items() if k in self.radios and isinstance(v, int)}
+        self._loading = True
+        try:
+            for item_id, radio in self.radios.items():
+                radio.disabled = False
+                radio.value = self.answers.get(item_id)
+        finally:
+            self._loading = False
+        self.status.waiting("Your answers are saved as you choose them.")
+        self._count()
+
+    def _answered(self, change: dict) -> None:
+        if self._loading or change["new"] is None:
+            return
+        item_id = next(k for k, r in self.radios.items() if r is change["owner"])
+
+        @guarded(self.status)
+        def run() -> None:
+            value = health.check_item_answer(item_id, change["new"])
+            self.answers[item_id] = value
+            self.lesson.save(ACTIVITY, item_id, value, self.status)
+            self._count()
+            for listener in self._listeners:
+                listener()
+
+        run()
+
+    def _count(self) -> None:
+        total = len(self.radios)
+        self.counter.value = f'<p class="course-count" aria-live="polite">{len(self.answers)} of {total} statements answered.</p>'
+
+
+def profile_svg(scores: dict[str, float]) -> str:
+    """Bars for the five types, each with its score written next to it."""
+    row, left, width = 34, 250, 320
+    parts = []
+    for i, kind in enumerate(classify.TYPES):
+        y = 8 + i * row
+        score = scores.get(kind, 0.0)
+        parts.append(f'<text x="{left - 10}" y="{y + 17}" font-size="14" text-anchor="end" '
+                     f'font-family="system-ui, sans-serif">{escape(classify.TYPE_NAMES[kind].capitalize())}</text>')
+        parts.append(f'<rect x="{left}" y="{y + 4}" width="{width}" height="18" fill="#eeeeee"/>')
+        parts.append(f'<rect x="{left}" y="{y + 4}" width="{max(score * width, 2):.0f}" height="18" '
+                     f'fill="{"#1d5e2c" if kind == "meaningful" else "#8c5a00"}"/>')
+        parts.append(f'<text x="{left + width + 8}" y="{y + 18}" font-size="13" '
+                     f'font-family="system-ui, sans-serif">{score:.2f}</text>')
+    desc = "; ".join(f"{classify.TYPE_NAMES[k]}: {scores.get(k, 0):.2f}" for k in classify.TYPES)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 620 {8 + row * 5}" width="100%" '
+            'style="max-width:620px" role="img" aria-labelledby="dp-title dp-desc"><title id="dp-title">'
+            f'How strongly each type shows, 0 to 1</title><desc id="dp-desc">{escape(desc)}</desc>'
+            + "".join(parts) + "</svg>")
+
+
+def diagnosis_html(result: classify.Diagnosis, title: str = "Diagnosis") -> str:
+    verdict = result.verdict
+    name = "Too early to say" if verdict == "uncertain" else classify.TYPE_NAMES[verdict].capitalize()
+    reasons = "".join(f"<li>{escape(r)}</li>" for r in result.reasons)
+    source = classify.TYPE_SOURCES.get(verdict, "")
+    return (f'<div class="course-reading"><h4>{escape(title)}: {escape(name)}</h4>'
+            f"<p>Strength of the evidence: <strong>{escape(result.evidence)}</strong>.</p>"
+            + (f"<p>{escape(source)}.</p>" if source else "")
+            + f"{profile_svg(result.scores)}<h4>Why</h4><ul>{reasons}</ul></div>")
+
+
+class DiagnosisView(widgets.VBox):
+    """The verdict, profile, reasons and evidence; the measures in words; "what if"."""
+
+    def __init__(self, lesson: "Lesson") -> None:
+        self.lesson = lesson
+        self.network = Network()
+        self.health = next((v for v in lesson.views if isinstance(v, HealthView)), None)
+        if self.health:
+            self.health.on_change(self.refresh)
+        self.status = SaveStatus()
+        self.result = widgets.HTML("<p>Your diagnosis appears here once you have started or resumed.</p>")
+        self.measures = widgets.HTML()
+        self.judgements = widgets.HTML(
+            "<details><summary>Which parts are the course's own judgement</summary><ul>"
+            + "".join(f"<li>{escape(j)}</li>" for j in classify.JUDGEMENTS) + "</ul></details>")
+        questionnaire = health.load_items()
+        self.remove = widgets.Dropdown(description="What if this school left?", options=[("(nobody)", None)],
+                                       style=WIDE)
+        self.construct = widgets.Dropdown(description="What if this answer changed?", style=WIDE,
+                                          options=[("(no change)", None)] + [
+                                              (c.name, c.id) for c in questionnaire.constructs.values()])
+        self.value = widgets.Dropdown(description="to", style=WIDE,
+                                      options=[(f"{v} {label}", v) for v, label in questionnaire.scale], value=3)
+        self.what_if_button = widgets.Button(description="Show what would change", layout={"width": "auto"})
+        self.what_if_button.on_click(lambda _b: self._what_if())
+        self.what_if_result = widgets.HTML()
+        super().__init__([self.status, self.result, heading("What the drawing shows, measure by measure", 4),
+                          self.measures, self.judgements, heading("What if?", 4),
+                          widgets.HTML("<p>Try a change and compare: nothing here is saved.</p>"),
+                          self.remove, widgets.HBox([self.construct, self.value]), self.what_if_button,
+                          self.what_if_result])
+        self.add_class("course-activity")
+
+    def wait(self) -> None:
+        self.what_if_button.disabled = True
+
+    def load(self, learner: "Learner") -> None:
+        self.network = load_saved(self.lesson, learner)
+        self.remove.options = [("(nobody)", None)] + [(n, n) for n in self.network.names]
+        self.what_if_button.disabled = False
+        self.refresh()
+
+    def _items(self) -> dict[str, int]:
+        return dict(self.health.answers) if self.health else {}
+
+    def refresh(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            if not self.network.schools:
+                self.result.value = ("<p>There is no network to diagnose yet: draw yours in lesson 04 "
+                                     "(or start there from an invented example), then come back.</p>")
+                self.measures.value = ""
+                return
+            result = classify.diagnose(self.network, items=self._items())
+            self.result.value = diagnosis_html(result, "Diagnosis")
+            from .metrics import explain, measure
+
+            rows = "".join(f'<tr><th scope="row">{escape(a)}</th><td>{escape(b)}</td><td>{escape(c)}</td></tr>'
+                           for a, b, c in explain(measure(self.network)))
+            self.measures.value = ('<table class="course-table"><caption>Measures of your network</caption>'
+                                   '<tr><th scope="col">Measure</th><th scope="col">Value</th>'
+                                   f'<th scope="col">What it means</th></tr>{rows}</table>')
+            if self.health and len(self.health.answers) == len(self.health.radios):
+                self.lesson.mark(DONE)
+
+        run()
+
+    def _what_if(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            constructs = health.construct_scores(self._items())
+            change = {self.construct.value: float(self.value.value)} if self.construct.value else None
+            result = classify.what_if(self.network, constructs, remove_school=self.remove.value, change=change)
+            self.what_if_result.value = diagnosis_html(result, "What if")
+
+        run()
