@@ -54,17 +54,22 @@ def level_options() -> list[tuple[str, Any]]:
 class LinkForm(widgets.VBox):
     """The fields of one link, used to add a link and to change one."""
 
-    def __init__(self, prefix: str) -> None:
-        self.source = widgets.Dropdown(description=f"{prefix}From", options=[], style=WIDE)
-        self.target = widgets.Dropdown(description=f"{prefix}To", options=[], style=WIDE)
-        self.level = widgets.Dropdown(description="Level of collaboration", options=level_options(), style=WIDE)
-        self.origin = widgets.Dropdown(description="How it began", style=WIDE,
+    def __init__(self, suffix: str = "") -> None:
+        """``suffix`` tells two forms' fields apart for screen readers and for the eye (" (this link)")."""
+        def label(text: str) -> str:
+            return f"{text}{suffix}"
+
+        self.source = widgets.Dropdown(description=label("From"), options=[], style=WIDE)
+        self.target = widgets.Dropdown(description=label("To"), options=[], style=WIDE)
+        self.level = widgets.Dropdown(description=label("Level of collaboration"), options=level_options(), style=WIDE)
+        self.origin = widgets.Dropdown(description=label("How it began"), style=WIDE,
                                        options=_none_option("Not given", [(ORIGIN_LABELS[o], o) for o in ORIGINS]))
-        self.trust = widgets.Dropdown(description="Trust between them", style=WIDE,
+        self.trust = widgets.Dropdown(description=label("Trust between them"), style=WIDE,
                                       options=_none_option("Not given", [(f"{v} {TRUST_LABELS[v]}", v) for v in TRUST_LABELS]))
-        self.flows = {f: widgets.Checkbox(description=FLOW_LABELS[f], indent=False, value=False) for f in FLOWS}
-        self.directed = widgets.Checkbox(description="One way only (from → to)", indent=False, value=False)
-        flows = widgets.HBox([widgets.HTML("<span>What flows along it:</span>"), *self.flows.values()])
+        self.flows = {f: widgets.Checkbox(description=label(FLOW_LABELS[f]), indent=False, value=False) for f in FLOWS}
+        self.directed = widgets.Checkbox(description=label("One way only (from → to)"), indent=False, value=False)
+        flows = widgets.HBox([widgets.HTML(f"<span>{escape(label('What flows along it'))}:</span>"),
+                              *self.flows.values()])
         flows.add_class("course-flows")
         super().__init__([widgets.HBox([self.source, self.target]), self.level, self.origin, self.trust,
                           flows, self.directed])
@@ -114,7 +119,7 @@ class NetworkView(widgets.VBox):
 
         self.pick_school = widgets.Dropdown(description="School to change", options=[], style=WIDE)
         self.new_name = widgets.Text(description="New name", style=WIDE)
-        self.new_kind = widgets.Dropdown(description="Kind", options=[(KIND_LABELS[k], k) for k in KINDS], style=WIDE)
+        self.new_kind = widgets.Dropdown(description="Kind (this school)", options=[(KIND_LABELS[k], k) for k in KINDS], style=WIDE)
         self.save_school = widgets.Button(description="Save changes to this school", layout={"width": "auto"})
         self.remove_school = widgets.Button(description="Remove this school and its links", layout={"width": "auto"})
         self.pick_school.observe(lambda _c: self._show_school(), names="value")
@@ -122,11 +127,11 @@ class NetworkView(widgets.VBox):
         self.remove_school.on_click(self._act(self._remove_school))
 
         # Links ------------------------------------------------------------------
-        self.add_form = LinkForm("")
+        self.add_form = LinkForm()
         self.add_link = widgets.Button(description="Add link", button_style="primary", layout={"width": "auto"})
         self.add_link.on_click(self._act(self._add_link))
         self.pick_link = widgets.Dropdown(description="Link to change", options=[], style=WIDE)
-        self.edit_form = LinkForm("")
+        self.edit_form = LinkForm(" (this link)")
         self.edit_form.source.disabled = self.edit_form.target.disabled = True
         self.save_link = widgets.Button(description="Save changes to this link", layout={"width": "auto"})
         self.remove_link = widgets.Button(description="Remove this link", layout={"width": "auto"})
@@ -135,7 +140,8 @@ class NetworkView(widgets.VBox):
         self.remove_link.on_click(self._act(self._remove_link))
 
         # Files ------------------------------------------------------------------
-        self.upload = widgets.FileUpload(description="Choose files", accept=".csv,.xlsx,.json", multiple=True)
+        self.upload = widgets.FileUpload(description="Choose files", accept=".csv,.xlsx,.json", multiple=True,
+                                         tooltip="Choose two CSV files, one workbook or one JSON file to import")
         self.import_button = widgets.Button(description="Import the chosen files", layout={"width": "auto"})
         self.import_button.on_click(self._act(self._import))
         self.prepare = widgets.Button(description="Prepare files to download", layout={"width": "auto"})
@@ -149,6 +155,11 @@ class NetworkView(widgets.VBox):
         self.summary = widgets.HTML()
         self.tables = widgets.HTML()
 
+        # A typed name is sent when the field loses focus, so it reaches Python before the
+        # button press that follows: with continuous updates, ipywidgets may hold keystrokes
+        # back while a click goes ahead, and the school would be added half-typed.
+        for field in (self.name, self.phase, self.locality, self.new_name):
+            field.continuous_update = False
         self.controls = [self.load_example, self.add_school, self.save_school, self.remove_school, self.add_link,
                          self.save_link, self.remove_link, self.import_button, self.upload]
         super().__init__([

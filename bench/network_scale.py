@@ -1,0 +1,80 @@
+"""Time to validate, diagnose and draw generated networks of several sizes (prints a table).
+
+    .venv/bin/python bench/network_scale.py [--repeats 5]
+
+validate = parse and check the two CSV files (network_io.read_network) from bytes;
+diagnose = classify.diagnose with all 14 construct scores (measures included);
+draw     = build the drawing page (drawing.network_page: pyvis data + the course template),
+           i.e. the work done in the kernel; the browser's layout time is not included.
+Networks are generated: N schools, 3 links per school on average, levels 0–5, some
+links to partners outside the schools. Medians and the slowest of --repeats runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from widgets_lib import classify, network_io  # noqa: E402
+from widgets_lib.drawing import network_page  # noqa: E402
+from widgets_lib.health import CONSTRUCTS  # noqa: E402
+from widgets_lib.network import Link, Network, School  # noqa: E402
+
+
+def generate(n: int, seed: int = 1) -> Network:
+    rng = random.Random(seed)
+    kinds = ["school"] * 8 + ["lea", "university"]
+    schools = tuple(School(f"School {i:05d}", rng.choice(kinds)) for i in range(n))
+    seen, links = set(), []
+    while len(links) < 3 * n:
+        a, b = rng.randrange(n), rng.randrange(n)
+        if a == b or (min(a, b), max(a, b)) in seen:
+            continue
+        seen.add((min(a, b), max(a, b)))
+        links.append(Link(schools[a].name, schools[b].name, level=rng.randrange(6),
+                          origin=rng.choice(["funding", "friendship", "shared_problem"]),
+                          flows=("information",), trust=rng.randrange(1, 5)))
+    return Network(schools=schools, links=tuple(links))
+
+
+def timed(fn, repeats: int) -> tuple[float, float]:
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs), max(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    answers = {c: 3.0 for c in CONSTRUCTS}
+    rows = []
+    for n, work in ((200, "draw"), (1000, "validate"), (1000, "diagnose"), (1000, "draw"),
+                    (10_000, "validate"), (10_000, "diagnose")):
+        network = generate(n)
+        if work == "validate":
+            schools, links = network_io.to_csv(network)
+            median, worst = timed(lambda: network_io.read_network(schools, links), args.repeats)
+        elif work == "diagnose":
+            median, worst = timed(lambda: classify.diagnose(network, answers), args.repeats)
+        else:
+            median, worst = timed(lambda: network_page(network), args.repeats)
+        rows.append((work, n, len(network.links), median, worst))
+    print(f"{'work':<9} {'schools':>8} {'links':>7} {'median ms':>10} {'max ms':>8}")
+    for work, n, links, median, worst in rows:
+        print(f"{work:<9} {n:>8,} {links:>7,} {median * 1000:>10.1f} {worst * 1000:>8.1f}")
+    print(f"\n{args.repeats} runs each, one process, wall-clock time (time.perf_counter).")
+    print(__doc__.split("\n\n")[1])
+
+
+if __name__ == "__main__":
+    main()
