@@ -73,7 +73,7 @@ def main() -> None:
     for work, n, links, median, worst in rows:
         print(f"{work:<9} {n:>8,} {links:>7,} {median * 1000:>10.1f} {worst * 1000:>8.1f}")
     print(f"\n{args.repeats} runs each, one process, wall-clock time (time.perf_counter).")
-    print(__doc__.split("\n\n")[1])
+    print(__doc__.split("\n\n")[2])
 
 
 if __name__ == "__main__":

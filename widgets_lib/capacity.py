@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from statistics import mean
 from typing import Mapping
 
+from .answers import AnswerError, check_whole
 from .paths import load_json
+
+__all__ = ["AnswerError", "Bank", "Result", "assess", "check_answer", "load_bank", "split_attempts"]
 
 ACTIVITY = "capacity"
 SCALE_MIN, SCALE_MAX = 1, 4
@@ -62,19 +65,10 @@ def load_bank() -> Bank:
     )
 
 
-class AnswerError(ValueError):
-    """An answer outside the scale or for an unknown statement."""
-
-
 def check_answer(bank: Bank, item_id: str, value: object) -> int:
     if item_id not in {item.id for item in bank.items}:
         raise AnswerError(f"There is no statement {item_id!r} in the capacity questionnaire.")
-    if isinstance(value, bool) or not isinstance(value, int) or not SCALE_MIN <= value <= SCALE_MAX:
-        raise AnswerError(
-            f"Statement {item_id}: the answer must be a whole number from {SCALE_MIN} to {SCALE_MAX}, "
-            f"not {value!r}."
-        )
-    return value
+    return check_whole(item_id, value, SCALE_MIN, SCALE_MAX)
 
 
 @dataclass

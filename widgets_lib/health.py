@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from statistics import mean
 
+from .answers import AnswerError, check_whole
 from .paths import load_json
 
 SCALE_MIN, SCALE_MAX = 1, 5
@@ -24,10 +25,6 @@ CONSTRUCTS = (
     "survive_without_funding", "challenge", "openness", "shared_decisions", "momentum",
     "resource_motive", "friendship_basis", "manipulation",
 )
-
-
-class AnswerError(ValueError):
-    """An answer outside the 1–5 scale, or for a statement or construct that does not exist."""
 
 
 @dataclass(frozen=True)
@@ -76,12 +73,7 @@ def check_item_answer(item_id: str, value: object) -> int:
     """The answer as an int, or :class:`AnswerError` naming the statement."""
     if load_items().item(item_id) is None:
         raise AnswerError(f"There is no statement {item_id!r} in the network health questionnaire.")
-    if isinstance(value, bool) or not isinstance(value, int) or not SCALE_MIN <= value <= SCALE_MAX:
-        raise AnswerError(
-            f"Statement {item_id}: the answer must be a whole number from {SCALE_MIN} "
-            f"(strongly disagree) to {SCALE_MAX} (strongly agree), not {value!r}."
-        )
-    return value
+    return check_whole(item_id, value, SCALE_MIN, SCALE_MAX, "strongly disagree", "strongly agree")
 
 
 def check_construct_scores(scores: Mapping[str, object]) -> dict[str, float]:

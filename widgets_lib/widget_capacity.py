@@ -11,13 +11,13 @@ from . import capacity
 from .capacity_figure import model_svg, profile_svg
 from .lessons import DONE
 from .store import now
-from .widget_common import SaveStatus, guarded, heading
+from .widget_common import RadioQuestions, SaveStatus, guarded, heading
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
 
-class CapacityView(widgets.VBox):
+class CapacityView(RadioQuestions):
     """Statements grouped by element, each a labelled radio group; the result below them."""
 
     def __init__(self, lesson: "Lesson") -> None:
@@ -27,22 +27,14 @@ class CapacityView(widgets.VBox):
         self.attempt = 1
         self.attempts: dict[int, dict[str, int]] = {}
         self.meta: list[dict[str, Any]] = []
-        self._loading = False
-        self.radios: dict[str, widgets.RadioButtons] = {}
+        self._setup_radios()
         options = [(label, value) for value, label in self.bank.scale]
         groups: list[widgets.Widget] = []
         for element in self.bank.elements:
             groups.append(heading(element.name, 4))
             groups.append(widgets.HTML(f'<p class="course-hint">{escape(element.summary)}</p>'))
             for item in self.bank.items_of(element.id):
-                radio = widgets.RadioButtons(
-                    options=options, value=None, description=f"{item.id}. {item.text}", orientation="horizontal",
-                    style={"description_width": "initial"}, layout=widgets.Layout(width="auto"),
-                )
-                radio.add_class("course-item")
-                radio.observe(self._answered, names="value")
-                self.radios[item.id] = radio
-                groups.append(radio)
+                groups.append(self.add_radio(item.id, f"{item.id}. {item.text}", options))
         self.counter = widgets.HTML()
         self.questions = widgets.VBox(groups)
         self.result = widgets.VBox()
@@ -58,11 +50,6 @@ class CapacityView(widgets.VBox):
         self.wait()
 
     # -- state ------------------------------------------------------------------
-    def wait(self) -> None:
-        for radio in self.radios.values():
-            radio.disabled = True
-        self.status.waiting("Start or resume at the top of the page to answer.")
-
     def load(self, learner: "Learner") -> None:
         saved = self.lesson.store.load(learner.id, capacity.ACTIVITY)
         self.meta = list(saved.get("attempts") or [])
@@ -72,36 +59,20 @@ class CapacityView(widgets.VBox):
             self.lesson.save(capacity.ACTIVITY, "attempts", self.meta, self.status)
         self.attempt = max(int(m["n"]) for m in self.meta)
         self._show_attempt()
-        self.status.waiting("Your answers are saved as you choose them.")
 
     def _show_attempt(self) -> None:
-        current = self.attempts.get(self.attempt, {})
-        self._loading = True
-        try:
-            for item_id, radio in self.radios.items():
-                radio.disabled = False
-                radio.value = current.get(item_id)
-        finally:
-            self._loading = False
+        self.show_answers(self.attempts.get(self.attempt, {}))
         started = next((m.get("started", "") for m in self.meta if int(m["n"]) == self.attempt), "")
         self.attempt_note.value = (
             f"<p>Attempt {self.attempt}" + (f", begun {escape(started[:10])}" if started else "") + ".</p>"
         )
         self._refresh()
 
-    def _answered(self, change: dict) -> None:
-        if self._loading or change["new"] is None:
-            return
-        item_id = next(k for k, r in self.radios.items() if r is change["owner"])
-
-        @guarded(self.status)
-        def run() -> None:
-            value = capacity.check_answer(self.bank, item_id, change["new"])
-            self.attempts.setdefault(self.attempt, {})[item_id] = value
-            self.lesson.save(capacity.ACTIVITY, capacity.answer_key(self.attempt, item_id), value, self.status)
-            self._refresh()
-
-        run()
+    def answered(self, item_id: str, value: Any) -> None:
+        value = capacity.check_answer(self.bank, item_id, value)
+        self.attempts.setdefault(self.attempt, {})[item_id] = value
+        self.lesson.save(capacity.ACTIVITY, capacity.answer_key(self.attempt, item_id), value, self.status)
+        self._refresh()
 
     def _retake(self, _button: widgets.Button) -> None:
         @guarded(self.status)

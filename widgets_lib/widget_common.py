@@ -84,3 +84,51 @@ def heading(text: str, level: int = 3) -> widgets.HTML:
 def paragraph(text: str, css: str = "") -> widgets.HTML:
     cls = f' class="{css}"' if css else ""
     return widgets.HTML(f"<p{cls}>{escape(text)}</p>")
+
+
+class RadioQuestions(widgets.VBox):
+    """Statements answered with labelled radio groups, each answer saved the moment it is chosen.
+
+    Subclasses build their radios with :meth:`add_radio` and save in :meth:`answered`.
+    """
+
+    status: SaveStatus
+
+    def _setup_radios(self) -> None:
+        self.radios: dict[str, widgets.RadioButtons] = {}
+        self._loading = False
+
+    def add_radio(self, key: str, description: str, options: list, horizontal: bool = True) -> widgets.RadioButtons:
+        radio = widgets.RadioButtons(options=options, value=None, description=description,
+                                     orientation="horizontal" if horizontal else "vertical",
+                                     style={"description_width": "initial"}, layout=widgets.Layout(width="auto"))
+        radio.add_class("course-item")
+        radio.observe(self._chosen, names="value")
+        self.radios[key] = radio
+        return radio
+
+    def wait(self) -> None:
+        for radio in self.radios.values():
+            radio.disabled = True
+        self.status.waiting("Start or resume at the top of the page to answer.")
+
+    def show_answers(self, values: dict[str, Any]) -> None:
+        """Put saved answers on the page (without saving them again) and enable the radios."""
+        self._loading = True
+        try:
+            for key, radio in self.radios.items():
+                radio.disabled = False
+                value = values.get(key)
+                radio.value = value if value in {v for _label, v in radio.options} else None
+        finally:
+            self._loading = False
+        self.status.waiting("Your answers are saved as you choose them.")
+
+    def _chosen(self, change: dict) -> None:
+        if self._loading or change["new"] is None:
+            return
+        key = next(k for k, r in self.radios.items() if r is change["owner"])
+        guarded(self.status)(self.answered)(key, change["new"])
+
+    def answered(self, key: str, value: Any) -> None:  # pragma: no cover - always overridden
+        raise NotImplementedError

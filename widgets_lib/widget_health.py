@@ -10,7 +10,7 @@ import ipywidgets as widgets
 from . import classify, health
 from .lessons import DONE
 from .network import Network
-from .widget_common import SaveStatus, guarded, heading
+from .widget_common import RadioQuestions, SaveStatus, guarded, heading
 from .widget_network import load_saved
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ ACTIVITY = "health"
 WIDE = {"description_width": "initial"}
 
 
-class HealthView(widgets.VBox):
+class HealthView(RadioQuestions):
     """One labelled 1–5 radio group per statement; answers saved as chosen."""
 
     def __init__(self, lesson: "Lesson") -> None:
@@ -28,17 +28,11 @@ class HealthView(widgets.VBox):
         self.questionnaire = health.load_items()
         self.status = SaveStatus()
         self.answers: dict[str, int] = {}
-        self._loading = False
         self._listeners: list[Callable[[], None]] = []
+        self._setup_radios()
         options = [(f"{value} {label}", value) for value, label in self.questionnaire.scale]
-        self.radios: dict[str, widgets.RadioButtons] = {}
         for number, item in enumerate(self.questionnaire.items, start=1):
-            radio = widgets.RadioButtons(options=options, value=None, orientation="horizontal",
-                                         description=f"{number}. {item.text}", style=WIDE,
-                                         layout=widgets.Layout(width="auto"))
-            radio.add_class("course-item")
-            radio.observe(self._answered, names="value")
-            self.radios[item.id] = radio
+            self.add_radio(item.id, f"{number}. {item.text}", options)
         self.counter = widgets.HTML()
         super().__init__([self.counter, self.status, *self.radios.values()])
         self.add_class("course-activity")
@@ -47,39 +41,19 @@ class HealthView(widgets.VBox):
     def on_change(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 
-    def wait(self) -> None:
-        for radio in self.radios.values():
-            radio.disabled = True
-        self.status.waiting("Start or resume at the top of the page to answer.")
-
     def load(self, learner: "Learner") -> None:
         saved = self.lesson.store.load(learner.id, ACTIVITY)
         self.answers = {k: v for k, v in saved.items() if k in self.radios and isinstance(v, int)}
-        self._loading = True
-        try:
-            for item_id, radio in self.radios.items():
-                radio.disabled = False
-                radio.value = self.answers.get(item_id)
-        finally:
-            self._loading = False
-        self.status.waiting("Your answers are saved as you choose them.")
+        self.show_answers(self.answers)
         self._count()
 
-    def _answered(self, change: dict) -> None:
-        if self._loading or change["new"] is None:
-            return
-        item_id = next(k for k, r in self.radios.items() if r is change["owner"])
-
-        @guarded(self.status)
-        def run() -> None:
-            value = health.check_item_answer(item_id, change["new"])
-            self.answers[item_id] = value
-            self.lesson.save(ACTIVITY, item_id, value, self.status)
-            self._count()
-            for listener in self._listeners:
-                listener()
-
-        run()
+    def answered(self, item_id: str, value: object) -> None:
+        value = health.check_item_answer(item_id, value)
+        self.answers[item_id] = value
+        self.lesson.save(ACTIVITY, item_id, value, self.status)
+        self._count()
+        for listener in self._listeners:
+            listener()
 
     def _count(self) -> None:
         total = len(self.radios)

@@ -9,33 +9,27 @@ import ipywidgets as widgets
 
 from . import perspectives
 from .lessons import DONE
-from .widget_common import SaveStatus, guarded
+from .widget_common import RadioQuestions, SaveStatus
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
 
-class PerspectivesView(widgets.VBox):
+class PerspectivesView(RadioQuestions):
     def __init__(self, lesson: "Lesson") -> None:
         self.lesson = lesson
         self.sorter = perspectives.load_sorter()
         self.status = SaveStatus()
         self.choices: dict[str, str] = {}
-        self._loading = False
-        self.radios: dict[str, widgets.RadioButtons] = {}
+        self._setup_radios()
         self.feedback: dict[str, widgets.HTML] = {}
         options = [(f"{p.name} ({p.who})", p.id) for p in self.sorter.perspectives]
         rows: list[widgets.Widget] = [widgets.HTML(
             "<ul>" + "".join(f"<li><strong>{escape(p.name)}</strong> ({escape(p.who)}): {escape(p.summary)}</li>"
                              for p in self.sorter.perspectives) + "</ul>")]
         for number, statement in enumerate(self.sorter.statements, start=1):
-            radio = widgets.RadioButtons(options=options, value=None,
-                                         description=f"Statement {number}: “{statement.text}”",
-                                         style={"description_width": "initial"},
-                                         layout=widgets.Layout(width="auto"))
-            radio.add_class("course-item")
-            radio.observe(self._chosen, names="value")
-            self.radios[statement.id] = radio
+            radio = self.add_radio(statement.id, f"Statement {number}: “{statement.text}”", options,
+                                   horizontal=False)
             self.feedback[statement.id] = widgets.HTML()
             rows += [radio, self.feedback[statement.id]]
         self.score = widgets.HTML()
@@ -43,40 +37,21 @@ class PerspectivesView(widgets.VBox):
         self.add_class("course-activity")
         self.wait()
 
-    def wait(self) -> None:
-        for radio in self.radios.values():
-            radio.disabled = True
-        self.status.waiting("Start or resume at the top of the page to answer.")
-
     def load(self, learner: "Learner") -> None:
         saved = self.lesson.store.load(learner.id, perspectives.ACTIVITY)
-        self.choices = {k: v for k, v in saved.items() if isinstance(v, str)}
-        self._loading = True
-        try:
-            for statement_id, radio in self.radios.items():
-                radio.disabled = False
-                choice = self.choices.get(statement_id)
-                radio.value = choice if choice in {p.id for p in self.sorter.perspectives} else None
-                self._show_feedback(statement_id)
-        finally:
-            self._loading = False
-        self.status.waiting("Your answers are saved as you choose them.")
+        known = {p.id for p in self.sorter.perspectives}
+        self.choices = {k: v for k, v in saved.items() if k in self.radios and v in known}
+        self.show_answers(self.choices)
+        for statement_id in self.radios:
+            self._show_feedback(statement_id)
         self._show_score()
 
-    def _chosen(self, change: dict) -> None:
-        if self._loading or change["new"] is None:
-            return
-        statement_id = next(k for k, r in self.radios.items() if r is change["owner"])
-
-        @guarded(self.status)
-        def run() -> None:
-            perspectives.check(self.sorter, statement_id, change["new"])  # validates the choice
-            self.choices[statement_id] = change["new"]
-            self.lesson.save(perspectives.ACTIVITY, statement_id, change["new"], self.status)
-            self._show_feedback(statement_id)
-            self._show_score()
-
-        run()
+    def answered(self, statement_id: str, choice: str) -> None:
+        perspectives.check(self.sorter, statement_id, choice)  # validates the choice
+        self.choices[statement_id] = choice
+        self.lesson.save(perspectives.ACTIVITY, statement_id, choice, self.status)
+        self._show_feedback(statement_id)
+        self._show_score()
 
     def _show_feedback(self, statement_id: str) -> None:
         choice = self.choices.get(statement_id)
