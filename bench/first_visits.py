@@ -616,8 +616,8 @@ def main(argv: list[str] | None = None) -> int:
         if "course" in configs:
             how = "--pool-size" if args.pool_size is not None else "default max(N, 2)"
             print(f"N={n}: course pool size {pool} kernels for lesson 03 ({how}), "
-                  f"{pool * len(lessons)} pre-heated kernels for the {len(lessons)} lessons of "
-                  "the course folder", flush=True)
+                  f"{pool + len(lessons) - 1} pre-heated kernels in all ({len(lessons)} lessons in "
+                  "the course folder, one kernel for each other lesson)", flush=True)
     try:
         for config in configs:
             for n in ns:
