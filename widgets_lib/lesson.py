@@ -41,6 +41,7 @@ ACTIVITIES = {
     "network": "widget_network:NetworkView",
     "health": "widget_health:HealthView",
     "diagnosis": "widget_health:DiagnosisView",
+    "reflection": "widget_reflection:ReflectionView",
 }
 
 

@@ -28,11 +28,16 @@ def test_feedback_names_the_right_perspective():
     assert perspectives.score(SORTER, {statement.id: statement.answer, "x": "y"}) == (1, 1)
 
 
-def test_navigation_skips_lessons_in_preparation_and_keeps_the_code():
+def test_navigation_links_the_lessons_that_exist_and_keeps_the_code(monkeypatch):
     prev, nxt = lessons.neighbours("02")
-    assert prev.id == "00" and nxt.id == "03"
+    assert (prev.id, nxt.id) == ("01", "03")
     assert lessons.url(nxt, "AB-CD") == "03_capacity_model.ipynb?learner=AB-CD"
     assert lessons.url(nxt, None) == "03_capacity_model.ipynb"
+    present = {"00", "02", "03"}
+    monkeypatch.setattr(lessons.LessonInfo, "available", property(lambda info: info.id in present))
+    prev, nxt = lessons.neighbours("02")
+    assert (prev.id, nxt.id) == ("00", "03"), "lessons in preparation are skipped"
+    assert lessons.neighbours("03")[1] is None
 
 
 def test_every_available_lesson_is_a_notebook_with_the_lesson_skeleton():
