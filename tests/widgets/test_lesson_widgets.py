@@ -9,13 +9,6 @@ from widgets_lib.lesson import Lesson
 from widgets_lib.store import Store
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store(f"sqlite:///{tmp_path}/w.db")
-    yield s
-    s.dispose()
-
-
 def page(lesson_id: str, store: Store, activity: str, query: str = ""):
     lesson = Lesson(lesson_id, store=store, show=False)
     view = lesson.activity(activity, show=False)

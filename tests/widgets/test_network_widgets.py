@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import pytest
 
 from widgets_lib import network_io
 from widgets_lib.lesson import Lesson
 from widgets_lib.network import Link, Network, School
-from widgets_lib.store import Store
 from widgets_lib.widget_network import ACTIVITY, KEY, network_from_value
 
 XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(f"sqlite:///{tmp_path}/n.db")
-    yield s
-    s.dispose()
 
 
 def open_page(store, lesson_id, activities, query=""):

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 
 from widgets_lib import reflections
 from widgets_lib.lesson import Lesson
-from widgets_lib.store import Store
 from widgets_lib.widget_reflection import journal_html
 
 XSS = "</textarea><script>alert(1)</script>"
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(f"sqlite:///{tmp_path}/r.db")
-    yield s
-    s.dispose()
 
 
 def open_page(store, query=""):
