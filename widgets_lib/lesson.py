@@ -36,7 +36,9 @@ class Activity(Protocol):
 
 ACTIVITIES = {
     "welcome": "widget_welcome:WelcomeView",
-    "perspectives": "widget_perspectives:PerspectivesView",
+    "perspectives": "widget_perspectives:SorterView",
+    "sorter": "widget_perspectives:SorterView",
+    "choice": "widget_choice:ChoiceView",
     "capacity": "widget_capacity:CapacityView",
     "network": "widget_network:NetworkView",
     "health": "widget_health:HealthView",
@@ -92,9 +94,10 @@ class Lesson:
         return self._store
 
     # -- notebook API ---------------------------------------------------------
-    def activity(self, name: str, show: bool = True) -> Any:
-        """Build an activity; display it (returning nothing, so the cell shows it once) or return it."""
-        view = _activity_class(name)(self)
+    def activity(self, name: str, *args: str, show: bool = True) -> Any:
+        """Build an activity (``args`` name its data, e.g. ``"sorter", "distributed_leadership"``);
+        display it (returning nothing, so the cell shows it once) or return it."""
+        view = _activity_class(name)(self, *args)
         self.views.append(view)
         if not show:
             return view
@@ -182,6 +185,8 @@ class Lesson:
         """Record that this lesson is started or done (never goes back from done)."""
         if self.learner is None:
             return
+        if status == DONE and not all(getattr(view, "complete", True) for view in self.views):
+            return  # a lesson is done when every one of its activities is
         current = self.progress.get(self.info.id, {}).get("status")
         if current == status or current == DONE:
             return

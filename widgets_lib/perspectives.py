@@ -1,4 +1,8 @@
-"""Lesson 02: sort statements into the four perspectives on capacity in Hopkins and Jackson."""
+"""Sorting activities: statements sorted into categories, with feedback that explains each.
+
+Lesson 02 sorts into Hopkins and Jackson's four perspectives on capacity (``data/perspectives.json``);
+lesson 06 into what distributed leadership is and is not (``data/sorters/distributed_leadership.json``).
+"""
 
 from __future__ import annotations
 
@@ -38,8 +42,9 @@ class Sorter:
         return next(p for p in self.perspectives if p.id == perspective_id)
 
 
-def load_sorter() -> Sorter:
-    raw = load_json("perspectives.json")
+def load_sorter(source: str = ACTIVITY) -> Sorter:
+    """The sorter named ``source``: ``perspectives`` or a file in ``data/sorters/``."""
+    raw = load_json("perspectives.json" if source == ACTIVITY else f"sorters/{source}.json")
     return Sorter(
         perspectives=tuple(
             Perspective(p["id"], p["name"], p["who"], p["summary"]) for p in raw["perspectives"]
@@ -59,7 +64,7 @@ class Feedback:
 def check(sorter: Sorter, statement_id: str, choice: str) -> Feedback:
     """Say whether a choice is right and why, naming the perspective it belongs to."""
     if choice not in {p.id for p in sorter.perspectives}:
-        raise ValueError(f"{choice!r} is not one of the four perspectives.")
+        raise ValueError(f"{choice!r} is not one of the choices for this statement.")
     statement = sorter.statement(statement_id)
     right = sorter.perspective(statement.answer)
     if choice == statement.answer:

@@ -1,4 +1,4 @@
-"""Lesson 02 activity: sort statements into the four perspectives on capacity, with feedback."""
+"""Sorting activities (lessons 02 and 06): each statement a labelled radio group, feedback that explains."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
 
-class PerspectivesView(RadioQuestions):
-    def __init__(self, lesson: "Lesson") -> None:
+class SorterView(RadioQuestions):
+    def __init__(self, lesson: "Lesson", source: str = perspectives.ACTIVITY) -> None:
         self.lesson = lesson
-        self.sorter = perspectives.load_sorter()
+        self.source = source  # also the activity under which answers are saved
+        self.sorter = perspectives.load_sorter(source)
         self.status = SaveStatus()
         self.choices: dict[str, str] = {}
         self._setup_radios()
@@ -38,7 +39,7 @@ class PerspectivesView(RadioQuestions):
         self.wait()
 
     def load(self, learner: "Learner") -> None:
-        saved = self.lesson.store.load(learner.id, perspectives.ACTIVITY)
+        saved = self.lesson.store.load(learner.id, self.source)
         known = {p.id for p in self.sorter.perspectives}
         self.choices = {k: v for k, v in saved.items() if k in self.radios and v in known}
         self.show_answers(self.choices)
@@ -49,7 +50,7 @@ class PerspectivesView(RadioQuestions):
     def answered(self, statement_id: str, choice: str) -> None:
         perspectives.check(self.sorter, statement_id, choice)  # validates the choice
         self.choices[statement_id] = choice
-        self.lesson.save(perspectives.ACTIVITY, statement_id, choice, self.status)
+        self.lesson.save(self.source, statement_id, choice, self.status)
         self._show_feedback(statement_id)
         self._show_score()
 
@@ -63,6 +64,10 @@ class PerspectivesView(RadioQuestions):
         css = "course-right" if result.correct else "course-wrong"
         self.feedback[statement_id].value = (
             f'<p class="course-feedback {css}" role="status">{mark} {escape(result.text)}</p>')
+
+    @property
+    def complete(self) -> bool:
+        return len(self.choices) == len(self.sorter.statements)
 
     def _show_score(self) -> None:
         right, answered = perspectives.score(self.sorter, self.choices)

@@ -60,6 +60,10 @@ class ReflectionView(widgets.VBox):
             self._loading = False
         self.status.waiting("Your answers are saved as you type.")
 
+    @property
+    def complete(self) -> bool:
+        return all(box.value.strip() for box in self.boxes.values())
+
     def _typed(self, change: dict) -> None:
         if self._loading:
             return
@@ -69,7 +73,7 @@ class ReflectionView(widgets.VBox):
         def run() -> None:
             text = reflections.check_text(question_id, change["new"])
             self.lesson.save(reflections.ACTIVITY, question_id, text, self.status)
-            if all(b.value.strip() for b in self.boxes.values()):
+            if self.complete:
                 self.lesson.mark(DONE)
 
         run()

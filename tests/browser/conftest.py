@@ -9,7 +9,7 @@ import pytest
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, LESSON_FILES, CourseServer
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped when this layer is done, so layers never share the CPU
 def course_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     server = CourseServer(f"sqlite:///{folder}/course.db", folder / "server.log", pool_size=2)
@@ -56,6 +56,10 @@ def new_context(browser, course_server):
 
     def make():
         context = browser.new_context(viewport={"width": 1200, "height": 1000})
+        # Generous limits: pages may wait for a kernel on a busy 2-core machine. Tests never
+        # assert on time; these only decide when to give up.
+        context.set_default_timeout(60_000)
+        context.set_default_navigation_timeout(120_000)
         context.route("**/*", offsite.route)
         context.on("page", lambda page: page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
         made.append(context)
