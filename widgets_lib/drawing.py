@@ -11,6 +11,8 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from pyvis.network import Network as PyvisNetwork
+
 from .network import KIND_LABELS, LEVELS, LEVEL_MEANINGS, Network, ORIGIN_LABELS, FLOW_LABELS, TRUST_LABELS
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -54,8 +56,6 @@ def _link_title(link) -> str:
 
 def network_page(network: Network, height: str = "460px") -> str:
     """A complete HTML page drawing ``network`` (for an iframe's ``srcdoc``)."""
-    from pyvis.network import Network as PyvisNetwork
-
     net = PyvisNetwork(height=height, width="100%", directed=any(l.directed for l in network.links),
                        cdn_resources="remote")
     net.set_template_dir(str(TEMPLATE_DIR), "network.html")

@@ -4,7 +4,7 @@ One place holds the serving configuration, used by ``make serve``, the tests, th
 benchmarks and the JupyterHub deployment:
 
 * home page = lesson 00 (the course template's tree page redirects there, keeping ``?learner=``);
-* pre-heated kernels, ``COURSE_POOL_SIZE`` per lesson (default 2) or per lesson in
+* pre-heated kernels, ``COURSE_POOL_SIZE`` per lesson (default 1) or per lesson in
   ``COURSE_POOLS``, refilled after use;
 * idle kernels culled after ``COURSE_CULL_IDLE_S`` seconds (default 600) once their tab is gone;
 * each cell may run at most ``COURSE_CELL_TIMEOUT_S`` seconds (default 60), except the
@@ -95,7 +95,7 @@ def pool_overrides(text: str | None = None) -> dict[str, int]:
 
 def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     """The course's Voila configuration as a traitlets Config."""
-    pool = _int_env("COURSE_POOL_SIZE", 2) if pool_size is None else pool_size
+    pool = _int_env("COURSE_POOL_SIZE", 1) if pool_size is None else pool_size
     c = Config()
     c.VoilaConfiguration.template = "course"
     c.VoilaConfiguration.theme = "light"
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=_int_env("PORT", 8866))
     parser.add_argument("--ip", default=os.environ.get("COURSE_IP", "127.0.0.1"))
     parser.add_argument("--pool-size", type=int, default=None,
-                        help="pre-heated kernels per lesson (default COURSE_POOL_SIZE or 2; 0 = plain Voila)")
+                        help="pre-heated kernels per lesson (default COURSE_POOL_SIZE or 1; 0 = plain Voila)")
     parser.add_argument("--plain", action="store_true",
                         help="Voila's defaults (no pre-heating, default template) for comparison")
     parser.add_argument("--notebook-dir", default=str(course_dir()))

@@ -11,6 +11,7 @@ from . import classify, health
 from .lessons import DONE
 from .network import Network
 from .widget_common import RadioQuestions, SaveStatus, guarded, heading
+from .metrics import explain, measure
 from .widget_network import load_saved
 
 if TYPE_CHECKING:
@@ -147,8 +148,6 @@ class DiagnosisView(widgets.VBox):
                 return
             result = classify.diagnose(self.network, items=self._items())
             self.result.value = diagnosis_html(result, "Diagnosis")
-            from .metrics import explain, measure
-
             rows = "".join(f'<tr><th scope="row">{escape(a)}</th><td>{escape(b)}</td><td>{escape(c)}</td></tr>'
                            for a, b, c in explain(measure(self.network)))
             self.measures.value = ('<table class="course-table"><caption>Measures of your network</caption>'

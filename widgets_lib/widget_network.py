@@ -15,6 +15,7 @@ import ipywidgets as widgets
 from . import network_io
 from .drawing import iframe, legend_html, network_page
 from .examples import list_examples, load_example
+from .metrics import measure, summary_sentence
 from .lessons import DONE
 from .network import (FLOW_LABELS, FLOWS, KIND_LABELS, KINDS, LEVEL_MEANINGS, LEVELS, ORIGIN_LABELS, ORIGINS,
                       TRUST_LABELS, EditError, Link, Network, School, check_link, check_school_name)
@@ -332,13 +333,9 @@ class NetworkView(widgets.VBox):
 
 
 def summary_html(network: Network) -> str:
-    from .metrics import measure
-
     if not network.schools:
         return ""
     metrics = measure(network)
-    from .metrics import summary_sentence
-
     return f'<p class="course-summary">{escape(summary_sentence(network, metrics))}</p>'
 
 

@@ -12,7 +12,7 @@ from tests.helpers import CHROMIUM, CHROMIUM_ARGS, LESSON_FILES, CourseServer
 @pytest.fixture(scope="package")  # stopped when this layer is done, so layers never share the CPU
 def course_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
-    server = CourseServer(f"sqlite:///{folder}/course.db", folder / "server.log", pool_size=2)
+    server = CourseServer(f"sqlite:///{folder}/course.db", folder / "server.log", pool_size=1)
     try:
         server.wait_ready(LESSON_FILES)
         yield server

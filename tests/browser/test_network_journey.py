@@ -16,8 +16,8 @@ READY = ".course-activity button:not([disabled])"
 def start_on(page, server, lesson_file: str) -> str:
     page.goto(f"{server.url}/voila/render/{lesson_file}")
     page.get_by_role("button", name="Start the course (get a new code)").click()
-    code = page.locator(".course-code").inner_text(timeout=60_000).strip()
-    page.wait_for_selector(READY, timeout=60_000)
+    code = page.locator(".course-code").inner_text(timeout=120_000).strip()
+    page.wait_for_selector(READY, timeout=120_000)
     return code
 
 

@@ -55,8 +55,11 @@ def test_start_answer_with_keyboard_close_and_resume(new_context, course_server)
     assert state.startswith("Growth state:")
     assert page.locator(".course-result svg[role=img] title").count() >= 2
     assert page.locator(".course-result table").count() == 1
-    statuses = page.locator(".course-save-status").all_inner_texts()
-    assert any("All changes saved" in s for s in statuses), statuses
+    # The last arrow presses may still be saving when the result first appears: wait for them.
+    page.locator(".course-activity .course-status-saved").wait_for(timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('.course-activity .course-status-saving')", timeout=60_000)
+    assert "All changes saved" in page.locator(".course-activity .course-save-status").inner_text()
     assert checked_indexes(page) == chosen
     context.close()
 
