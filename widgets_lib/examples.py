@@ -26,10 +26,6 @@ def list_examples() -> list[tuple[str, str]]:
     return found
 
 
-def about(example_id: str) -> dict:
-    return json.loads((_folder() / example_id / "about.json").read_text(encoding="utf-8"))
-
-
 def load_example(example_id: str) -> tuple[Network, dict[str, float]]:
     """The example's network and its construct scores."""
     from .network_io import read_network

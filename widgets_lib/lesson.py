@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from html import escape
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
 import ipywidgets as widgets
 from IPython.display import HTML, display
@@ -28,10 +28,6 @@ class Learner:
     id: str
     code: str | None = None
     hub_user: str | None = None
-
-
-class Activity(Protocol):
-    def load(self, learner: Learner) -> None: ...
 
 
 ACTIVITIES = {

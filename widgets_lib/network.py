@@ -9,8 +9,6 @@ links have ``from``, ``to``, ``level`` (0–5, Frey et al.'s levels of collabora
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterable
-
 KINDS = ("school", "lea", "university", "community", "other")
 KIND_LABELS = {
     "school": "School", "lea": "Local authority", "university": "University",
@@ -113,11 +111,6 @@ class Network:
 def link_key(link: Link) -> tuple[str, str]:
     """Undirected identity of a link, for finding duplicates."""
     return tuple(sorted((link.source, link.target)))  # type: ignore[return-value]
-
-
-def iter_pairs(network: Network) -> Iterable[tuple[str, str]]:
-    for link in network.links:
-        yield link.source, link.target
 
 
 MAX_NAME = 200

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from html import escape
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -256,8 +257,6 @@ class NetworkView(widgets.VBox):
         network = self.network.renamed(old, name) if name != old else self.network
         school = network.school(name)
         assert school is not None
-        from dataclasses import replace
-
         return network.with_school(replace(school, kind=self.new_kind.value))
 
     def _remove_school(self) -> Network:
