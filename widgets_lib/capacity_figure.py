@@ -12,7 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import Mapping, Sequence
 
-from .capacity import SCALE_MAX, SCALE_MIN, Bank
+from .capacity import SCALE_MAX, SCALE_MIN, Bank, Result
 
 _LIGHT = (238, 244, 251)
 _DARK = (23, 74, 140)
@@ -122,3 +122,41 @@ def profile_svg(bank: Bank, scores: Mapping[str, float | None],
             f'style="max-width:660px" role="img" aria-labelledby="pc-title pc-desc">'
             f'<title id="pc-title">Capacity profile</title><desc id="pc-desc">{escape(desc)}</desc>'
             + "".join(parts) + "</svg>")
+
+
+def reading_html(bank: Bank, result: Result) -> str:
+    """The growth state, what it means and where to start, in words."""
+    state = bank.growth_states[result.growth_state or ""]
+    names = {e.id: e.name for e in bank.elements}
+    start = "".join(f"<li><strong>{escape(names[k])}</strong>: {escape(bank.advice.get(k, ''))}</li>"
+                    for k in result.start_with)
+    return (f'<div class="course-reading"><h4>Growth state: {escape(state["name"])}</h4>'
+            f"<p>{escape(state['meaning'])}</p><p>{escape(state['where_to_start'])}</p>"
+            f"<h4>Where to start</h4><ul>{start}</ul>"
+            "<p class=\"course-hint\">The growth states and the thresholds behind them are this course's "
+            "own reading of Hopkins and Jackson, not the paper's.</p></div>")
+
+
+def scores_table(bank: Bank, result: Result, attempt: int,
+                 earlier: tuple[int, Mapping[str, float | None]] | None = None) -> str:
+    """The scores as a table (the text alternative of the drawings), with the change since ``earlier``."""
+    head = (f'<tr><th scope="col">Element</th><th scope="col">Part of the model</th>'
+            f'<th scope="col">Attempt {attempt}</th>')
+    if earlier:
+        head += f'<th scope="col">Attempt {earlier[0]}</th><th scope="col">Change</th>'
+    head += '<th scope="col">Start here?</th></tr>'
+    groups = {"foundation": "Foundation", "domain": "Domain", "external": "External", "heart": "Heart of capacity"}
+    rows = []
+    for element in bank.elements:
+        score = result.scores[element.id]
+        cells = [f'<th scope="row">{escape(element.name)}</th>', f"<td>{groups[element.group]}</td>",
+                 f"<td>{score:.1f}</td>" if score is not None else "<td>—</td>"]
+        if earlier:
+            before = earlier[1].get(element.id)
+            cells.append(f"<td>{before:.1f}</td>" if before is not None else "<td>—</td>")
+            cells.append(f"<td>{(score - before):+.1f}</td>" if before is not None and score is not None
+                         else "<td>—</td>")
+        cells.append("<td>Yes</td>" if element.id in result.start_with else "<td></td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return ('<table class="course-table"><caption>Capacity scores, 1 (not like us yet) to 4 (very like us)'
+            f"</caption>{head}{''.join(rows)}</table>")

@@ -40,6 +40,11 @@ ACTIVITIES = {
     "health": "widget_health:HealthView",
     "diagnosis": "widget_health:DiagnosisView",
     "reflection": "widget_reflection:ReflectionView",
+    "journal": "widget_reflection:JournalView",
+    "who_leads": "widget_leadership:WhoLeadsView",
+    "challenges": "widget_challenges:ChallengesView",
+    "plan": "widget_plan:PlanView",
+    "report": "widget_report:ReportView",
 }
 
 

@@ -181,6 +181,19 @@ class Store:
         with self._read() as conn:
             return {key: json.loads(value) for key, value in conn.execute(query)}
 
+    def load_everything(self, learner_id: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+        """Every current answer of a learner by activity and key, and when each activity last changed."""
+        query = sa.select(answers.c.activity, answers.c.key, answers.c.value, answers.c.updated_at).where(
+            answers.c.learner_id == learner_id
+        )
+        values: dict[str, dict[str, Any]] = {}
+        updated: dict[str, str] = {}
+        with self._read() as conn:
+            for activity, key, value, stamp in conn.execute(query):
+                values.setdefault(activity, {})[key] = json.loads(value)
+                updated[activity] = max(updated.get(activity, ""), stamp)
+        return values, updated
+
     def history(self, learner_id: str, activity: str, key: str) -> list[Revision]:
         """Every saved value of one answer, oldest first."""
         query = (

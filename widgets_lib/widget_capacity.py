@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 
 from . import capacity
-from .capacity_figure import model_svg, profile_svg
+from .capacity_figure import model_svg, profile_svg, reading_html, scores_table
 from .lessons import DONE
 from .store import now
 from .widget_common import RadioQuestions, SaveStatus, guarded, heading
@@ -108,43 +108,10 @@ class CapacityView(RadioQuestions):
         return None
 
     def _result_widgets(self, result: capacity.Result) -> list[widgets.Widget]:
-        state = self.bank.growth_states[result.growth_state or ""]
-        names = {e.id: e.name for e in self.bank.elements}
-        start = "".join(
-            f"<li><strong>{escape(names[k])}</strong>: {escape(self.bank.advice.get(k, ''))}</li>"
-            for k in result.start_with
-        )
-        reading = widgets.HTML(
-            f'<div class="course-reading"><h4>Growth state: {escape(state["name"])}</h4>'
-            f"<p>{escape(state['meaning'])}</p><p>{escape(state['where_to_start'])}</p>"
-            f"<h4>Where to start</h4><ul>{start}</ul>"
-            "<p class=\"course-hint\">The growth states and the thresholds behind them are this course's "
-            "own reading of Hopkins and Jackson, not the paper's.</p></div>"
-        )
+        reading = widgets.HTML(reading_html(self.bank, result))
         earlier = self._earlier()
         figure = widgets.HTML(model_svg(self.bank, result.scores, result.start_with, result.growth_state))
         chart = widgets.HTML(profile_svg(self.bank, result.scores, earlier[1] if earlier else None))
-        table = widgets.HTML(self._table(result, earlier))
+        table = widgets.HTML(scores_table(self.bank, result, self.attempt, earlier))
         return [reading, heading("The model, with your school's scores", 4), figure,
                 heading("Your profile", 4), chart, heading("The same in a table", 4), table]
-
-    def _table(self, result: capacity.Result, earlier: tuple[int, dict[str, float | None]] | None) -> str:
-        head = "<tr><th scope=\"col\">Element</th><th scope=\"col\">Part of the model</th>" \
-               f"<th scope=\"col\">Attempt {self.attempt}</th>"
-        if earlier:
-            head += f"<th scope=\"col\">Attempt {earlier[0]}</th><th scope=\"col\">Change</th>"
-        head += "<th scope=\"col\">Start here?</th></tr>"
-        groups = {"foundation": "Foundation", "domain": "Domain", "external": "External", "heart": "Heart of capacity"}
-        rows = []
-        for element in self.bank.elements:
-            score = result.scores[element.id]
-            cells = [f'<th scope="row">{escape(element.name)}</th>', f"<td>{groups[element.group]}</td>",
-                     f"<td>{score:.1f}</td>"]
-            if earlier:
-                before = earlier[1].get(element.id)
-                cells.append(f"<td>{before:.1f}</td>" if before is not None else "<td>—</td>")
-                cells.append(f"<td>{(score - before):+.1f}</td>" if before is not None and score is not None else "<td>—</td>")
-            cells.append("<td>Yes</td>" if element.id in result.start_with else "<td></td>")
-            rows.append("<tr>" + "".join(cells) + "</tr>")
-        return ('<table class="course-table"><caption>Capacity scores, 1 (not like us yet) to 4 (very like us)'
-                f"</caption>{head}{''.join(rows)}</table>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import logging
 from datetime import datetime
@@ -13,6 +14,10 @@ import ipywidgets as widgets
 from .store import StoreError
 
 log = logging.getLogger("widgets_lib")
+
+# Labels as wide as their words; fields wide enough for long names, never wider than the page.
+WIDE = {"description_width": "initial"}
+FIELD = {"width": "min(100%, 44rem)"}
 
 FRIENDLY_ERROR = (
     "Something went wrong on this page, so your last change may not be saved. "
@@ -75,6 +80,12 @@ def guarded(status: SaveStatus) -> Callable[[Callable[..., None]], Callable[...,
         return run
 
     return decorate
+
+
+def download_link(name: str, mime: str, data: bytes, label: str) -> str:
+    """A link that saves ``data`` as a file: the page already holds it, so nothing is served."""
+    encoded = base64.b64encode(data).decode("ascii")
+    return f'<a download="{escape(name)}" href="data:{mime};base64,{encoded}">{escape(label)}</a>'
 
 
 def heading(text: str, level: int = 3) -> widgets.HTML:

@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING, Callable
 import ipywidgets as widgets
 
 from . import classify, health
+from .charts import bars_svg
 from .lessons import DONE
 from .network import Network
-from .widget_common import RadioQuestions, SaveStatus, guarded, heading
 from .metrics import explain, measure
-from .widget_network import load_saved
+from .record import load_network
+from .widget_common import WIDE, RadioQuestions, SaveStatus, guarded, heading
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
 ACTIVITY = "health"
-WIDE = {"description_width": "initial"}
 
 
 class HealthView(RadioQuestions):
@@ -63,23 +63,10 @@ class HealthView(RadioQuestions):
 
 def profile_svg(scores: dict[str, float]) -> str:
     """Bars for the five types, each with its score written next to it."""
-    row, left, width = 34, 250, 320
-    parts = []
-    for i, kind in enumerate(classify.TYPES):
-        y = 8 + i * row
-        score = scores.get(kind, 0.0)
-        parts.append(f'<text x="{left - 10}" y="{y + 17}" font-size="14" text-anchor="end" '
-                     f'font-family="system-ui, sans-serif">{escape(classify.TYPE_NAMES[kind].capitalize())}</text>')
-        parts.append(f'<rect x="{left}" y="{y + 4}" width="{width}" height="18" fill="#eeeeee"/>')
-        parts.append(f'<rect x="{left}" y="{y + 4}" width="{max(score * width, 2):.0f}" height="18" '
-                     f'fill="{"#1d5e2c" if kind == "meaningful" else "#8c5a00"}"/>')
-        parts.append(f'<text x="{left + width + 8}" y="{y + 18}" font-size="13" '
-                     f'font-family="system-ui, sans-serif">{score:.2f}</text>')
-    desc = "; ".join(f"{classify.TYPE_NAMES[k]}: {scores.get(k, 0):.2f}" for k in classify.TYPES)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 620 {8 + row * 5}" width="100%" '
-            'style="max-width:620px" role="img" aria-labelledby="dp-title dp-desc"><title id="dp-title">'
-            f'How strongly each type shows, 0 to 1</title><desc id="dp-desc">{escape(desc)}</desc>'
-            + "".join(parts) + "</svg>")
+    rows = [(classify.TYPE_NAMES[kind].capitalize(), scores.get(kind, 0.0), f"{scores.get(kind, 0.0):.2f}")
+            for kind in classify.TYPES]
+    colours = ["#1d5e2c" if kind == "meaningful" else "#8c5a00" for kind in classify.TYPES]
+    return bars_svg(rows, title="How strongly each type shows, 0 to 1", maximum=1.0, colours=colours)
 
 
 def diagnosis_html(result: classify.Diagnosis, title: str = "Diagnosis") -> str:
@@ -130,7 +117,7 @@ class DiagnosisView(widgets.VBox):
         self.what_if_button.disabled = True
 
     def load(self, learner: "Learner") -> None:
-        self.network = load_saved(self.lesson, learner)
+        self.network = load_network(self.lesson.store, learner.id)
         self.remove.options = [("(nobody)", None)] + [(n, n) for n in self.network.names]
         self.what_if_button.disabled = False
         self.refresh()

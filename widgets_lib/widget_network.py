@@ -5,8 +5,6 @@ Every change makes a new (immutable) network, saved at once with its history; "U
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import replace
 from html import escape
 from typing import TYPE_CHECKING, Any, Callable
@@ -18,31 +16,17 @@ from .drawing import iframe, legend_html, network_page
 from .examples import list_examples, load_example
 from .metrics import measure, summary_sentence
 from .lessons import DONE
+from .record import NETWORK_ACTIVITY, NETWORK_KEY, load_network, network_to_value
 from .network import (FLOW_LABELS, FLOWS, KIND_LABELS, KINDS, LEVEL_MEANINGS, LEVELS, ORIGIN_LABELS, ORIGINS,
                       TRUST_LABELS, EditError, Link, Network, School, check_link, check_school_name)
-from .widget_common import SaveStatus, guarded, heading
+from .widget_common import WIDE, SaveStatus, download_link, guarded, heading
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
-ACTIVITY = "network"
-KEY = "current"
-WIDE = {"description_width": "initial"}
+ACTIVITY = NETWORK_ACTIVITY
+KEY = NETWORK_KEY
 TABLE_ROWS = 200
-
-
-def network_to_value(network: Network) -> Any:
-    return json.loads(network_io.to_json(network))
-
-
-def network_from_value(value: Any) -> Network:
-    return network_io.read_json(json.dumps(value).encode("utf-8"), "your saved network")
-
-
-def load_saved(lesson: "Lesson", learner: "Learner") -> Network:
-    """The learner's network as last saved (empty if none), for this and later lessons."""
-    saved = lesson.store.load(learner.id, ACTIVITY).get(KEY)
-    return network_from_value(saved) if saved else Network()
 
 
 def _none_option(label: str, options: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -195,7 +179,7 @@ class NetworkView(widgets.VBox):
         self.status.waiting("Start or resume at the top of the page to draw your network.")
 
     def load(self, learner: "Learner") -> None:
-        self.network = load_saved(self.lesson, learner)
+        self.network = load_network(self.lesson.store, learner.id)
         self.undo_stack.clear()
         for control in self.controls:
             control.disabled = False
@@ -365,18 +349,13 @@ def tables_html(network: Network) -> str:
     return schools + links
 
 
-def _download(name: str, mime: str, data: bytes, label: str) -> str:
-    encoded = base64.b64encode(data).decode("ascii")
-    return f'<a download="{escape(name)}" href="data:{mime};base64,{encoded}">{escape(label)}</a>'
-
-
 def downloads_html(network: Network) -> str:
     schools, links = network_io.to_csv(network)
     items = [
-        _download("schools.csv", "text/csv", schools, "schools.csv"),
-        _download("links.csv", "text/csv", links, "links.csv"),
-        _download("network.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        download_link("schools.csv", "text/csv", schools, "schools.csv"),
+        download_link("links.csv", "text/csv", links, "links.csv"),
+        download_link("network.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                   network_io.to_workbook(network), "network.xlsx (one workbook)"),
-        _download("network.json", "application/json", network_io.to_json(network), "network.json"),
+        download_link("network.json", "application/json", network_io.to_json(network), "network.json"),
     ]
     return "<p>Download your network: " + " · ".join(items) + "</p>"

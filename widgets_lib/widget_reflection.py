@@ -12,24 +12,36 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from . import reflections
+from . import lessons, reflections
 from .lessons import DONE
-from .widget_common import SaveStatus, guarded
+from .widget_common import SaveStatus, guarded, heading
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
 
 class ReflectionView(widgets.VBox):
+    """One lesson's reflection questions."""
+
     def __init__(self, lesson: "Lesson") -> None:
+        self._build(lesson, reflections.questions(lesson.info.id))
+
+    def _build(self, lesson: "Lesson", questions: list[reflections.Question], grouped: bool = False) -> None:
         self.lesson = lesson
         self.status = SaveStatus()
-        self.questions = reflections.questions(lesson.info.id)
+        self.questions = questions
         self.boxes: dict[str, widgets.Textarea] = {}
         self._loading = False
         rows: list[widgets.Widget] = [self.status]
-        for number, question in enumerate(self.questions, start=1):
-            box = widgets.Textarea(description=f"{number}. {question.prompt}", placeholder=question.hint, rows=5,
+        current, number = None, 0
+        for question in self.questions:
+            if question.lesson != current:
+                current, number = question.lesson, 0
+                if grouped:
+                    rows.append(heading(f"Lesson {current}: {lessons.by_id(current).title}", 4))
+            number += 1
+            label = f"Lesson {current}, question {number}." if grouped else f"{number}."
+            box = widgets.Textarea(description=f"{label} {question.prompt}", placeholder=question.hint, rows=5,
                                    continuous_update=True, style={"description_width": "initial"},
                                    layout=widgets.Layout(width="100%"))
             box.add_class("course-reflection")
@@ -77,6 +89,22 @@ class ReflectionView(widgets.VBox):
                 self.lesson.mark(DONE)
 
         run()
+
+
+class JournalView(ReflectionView):
+    """Every lesson's reflection questions in one place (lesson 08), saved as typed like the lessons' own.
+
+    Questions already on this page in a lesson's own reflection activity are left out, so one
+    answer never has two boxes that could overwrite each other.
+    """
+
+    def __init__(self, lesson: "Lesson") -> None:
+        shown = {qid for view in lesson.views if isinstance(view, ReflectionView) for qid in view.boxes}
+        self._build(lesson, [q for q in reflections.questions() if q.id not in shown], grouped=True)
+
+    @property
+    def complete(self) -> bool:
+        return True  # the journal is open-ended: a lesson is never held back by an unanswered old question
 
 
 def journal_html(saved: dict) -> str:

@@ -1,0 +1,158 @@
+"""Headless tests of lesson 06's "who leads", lesson 08's challenges, plan and journal, and the report."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html.parser import HTMLParser
+
+from widgets_lib import challenges, leadership, plan, reflections
+from widgets_lib.examples import load_example
+from widgets_lib.lesson import Lesson
+from widgets_lib.record import NETWORK_ACTIVITY, NETWORK_KEY, load_record, network_to_value
+from widgets_lib.report import build_report
+from widgets_lib.widget_reflection import JournalView, ReflectionView
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def open_page(store, lesson_id, activities, query=""):
+    lesson = Lesson(lesson_id, store=store, show=False)
+    views = [lesson.activity(*name.split(":"), show=False) for name in activities]
+    lesson.finish(query_string=query, show=False)
+    return lesson, views
+
+
+def learner_with_network(store):
+    """A learner who has drawn the invented Brambleford network in lesson 04; returns their code."""
+    lesson, _ = open_page(store, "04", [])
+    lesson.identity.start_button.click()
+    network, _answers = load_example("meaningful_brambleford")
+    store.save(lesson.learner.id, NETWORK_ACTIVITY, NETWORK_KEY, network_to_value(network))
+    return lesson.learner, network
+
+
+def test_who_leads_without_a_network_points_to_lesson_04(store):
+    lesson, (view,) = open_page(store, "06", ["who_leads"])
+    assert view.add.disabled
+    lesson.identity.start_button.click()
+    assert "04_draw_your_network.ipynb?learner=" + lesson.learner.code in view.note.value
+    assert view.add.disabled and not view.complete
+
+
+def test_who_leads_adds_saves_shows_spread_and_restores(store):
+    learner, network = learner_with_network(store)
+    lesson, (view,) = open_page(store, "06", ["who_leads"], f"learner={learner.code}")
+    assert not view.add.disabled and view.member.value == network.names[0]
+    view.add.click()  # the lists as they first appear make a lead
+    assert view.leads == [leadership.Lead(view.activity.value, network.names[0], view.role.value)]
+    view.chosen.value = 0
+    view.remove.click()
+    for activity, member, role in (("enquiry", network.names[0], "teacher"), ("enquiry", network.names[1], "assistant"),
+                                   ("forum", network.names[1], "head")):
+        view.activity.value, view.member.value, view.role.value = activity, member, role
+        view.add.click()
+    assert view.status.state == "saved" and len(view.leads) == 3
+    saved = store.load(learner.id, leadership.ACTIVITY)[leadership.KEY]
+    assert saved[0] == {"activity": "enquiry", "school": network.names[0], "role": "teacher"}
+    assert "led from more than one member" in view.result.value and "<svg" in view.result.value
+    assert "Every lead you marked" in view.result.value
+    view.add.click()  # the same lead again
+    assert view.status.state == "failed" and "already marked" in view.status.value and len(view.leads) == 3
+    view.chosen.value = 0
+    view.remove.click()
+    assert len(store.load(learner.id, leadership.ACTIVITY)[leadership.KEY]) == 2
+    assert store.load(learner.id, "progress")["06"]["status"] == "done"  # the only activity on this test page
+    again, (view2,) = open_page(store, "06", ["who_leads"], f"learner={learner.code}")
+    assert view2.leads == view.leads
+
+
+def test_challenges_show_evidence_save_ratings_and_notes(store):
+    learner, _network = learner_with_network(store)
+    lesson, (view,) = open_page(store, "08", ["challenges"], f"learner={learner.code}")
+    assert "What your work so far suggests" in view.evidence["distance"].value
+    for number, challenge in enumerate(view.challenges, start=1):
+        view.radios[challenge.id].value = number
+    view.notes["culture"].value = "Heads decide " + XSS
+    saved = store.load(learner.id, challenges.ACTIVITY)
+    assert saved["distance/rating"] == 1 and saved["structure/rating"] == 3
+    assert saved["culture/note"] == "Heads decide " + XSS
+    assert view.complete
+    again, (view2,) = open_page(store, "08", ["challenges"], f"learner={learner.code}")
+    assert view2.radios["structure"].value == 3 and view2.notes["culture"].value == "Heads decide " + XSS
+
+
+def test_plan_add_change_remove_and_bad_input_keeps_the_plan(store):
+    lesson, (view,) = open_page(store, "08", ["plan"])
+    lesson.identity.start_button.click()
+    view.what.value, view.who.value, view.by.value, view.challenge.value = (
+        "Start a cross-school enquiry " + XSS, "Priya, Year 5 teacher", date(2027, 2, 1), "structure")
+    view.add.click()
+    assert view.status.state == "saved" and view.what.value == ""
+    assert XSS not in view.table.value and "&lt;img" in view.table.value
+    view.what.value, view.who.value, view.by.value = "Video forum", "", date(2027, 1, 10)
+    view.add.click()
+    assert view.status.state == "failed" and "Who: please say who will lead it" in view.status.value
+    assert len(plan.from_value(store.load(lesson.learner.id, plan.ACTIVITY)[plan.KEY])) == 1
+    view.who.value = "Tom"
+    view.challenge.value = "distance"
+    view.add.click()
+    assert [a.what for a in view.actions] == ["Start a cross-school enquiry " + XSS, "Video forum"]
+    assert view.table.value.index("Video forum") < view.table.value.index("Start a cross")  # soonest first
+    view.chosen.value = 0
+    assert view.who.value == "Priya, Year 5 teacher"
+    view.who.value = "Priya and Sam"
+    view.change.click()
+    view.chosen.value = 1
+    view.remove.click()
+    saved = plan.from_value(store.load(lesson.learner.id, plan.ACTIVITY)[plan.KEY])
+    assert [(a.who, a.by) for a in saved] == [("Priya and Sam", "2027-02-01")]
+    assert view.complete
+
+
+def test_journal_gathers_every_lesson_but_not_the_questions_already_on_the_page(store):
+    lesson, (own, journal) = open_page(store, "08", ["reflection", "journal"])
+    assert isinstance(own, ReflectionView) and isinstance(journal, JournalView)
+    assert set(own.boxes) == {q.id for q in reflections.questions("08")}
+    assert set(journal.boxes) == {q.id for q in reflections.questions()} - set(own.boxes)
+    lesson.identity.start_button.click()
+    journal.boxes["r03a"].value = "Start with trust " + XSS
+    assert store.load(lesson.learner.id, reflections.ACTIVITY)["r03a"] == "Start with trust " + XSS
+    three, (view3,) = open_page(store, "03", ["reflection"], f"learner={lesson.learner.code}")
+    assert view3.boxes["r03a"].value == "Start with trust " + XSS
+    assert journal.complete
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_report_gathers_everything_as_text_and_needs_nothing_outside(store):
+    learner, network = learner_with_network(store)
+    lesson, views = open_page(store, "08", ["challenges", "plan", "journal", "report"], f"learner={learner.code}")
+    challenges_view, plan_view, journal, report_view = views
+    challenges_view.radios["culture"].value = 4
+    plan_view.what.value, plan_view.who.value, plan_view.by.value = "Open forum " + XSS, "Ana", date(2027, 4, 2)
+    plan_view.add.click()
+    journal.boxes["r01a"].value = "Competition hurt us </textarea><script>alert(1)</script>"
+    store.save(learner.id, leadership.ACTIVITY, leadership.KEY,
+               [{"activity": "forum", "school": network.names[2], "role": "middle"}])
+    report_view.prepare.click()
+    assert "Download my report (HTML)" in report_view.link.value
+    html = build_report(load_record(store, learner.id))
+    for expected in ("Open forum &lt;img src=x onerror=alert(1)&gt;", "2 April 2027",
+                     "Competition hurt us &lt;/textarea&gt;&lt;script&gt;", "A great deal",
+                     network.names[2], "Diagnosis", "Not done yet: the capacity self-assessment"):
+        assert expected in html, expected
+    parser = _Collect()
+    parser.feed(html)
+    tags = [tag for tag, _attrs in parser.tags]
+    assert "script" not in tags and "img" not in tags and "link" not in tags and "iframe" not in tags
+    assert not any(name.startswith("on") for _tag, attrs in parser.tags for name in attrs)
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    assert tags.count("svg") >= 3  # network, diagnosis profile, leads by role

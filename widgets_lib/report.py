@@ -1,0 +1,176 @@
+"""The personal report: one self-contained HTML file a learner downloads and takes to their staff.
+
+No script, no link to anything outside the file: it opens offline on any machine and prints
+to PDF from the browser. Every piece of the learner's text is escaped; the pictures are the
+course's own SVG with a table beside each.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from html import escape
+
+from . import capacity, challenges, classify, leadership, lessons, plan
+from .capacity_figure import model_svg, profile_svg, reading_html, scores_table
+from .lessons import DONE, PROGRESS_ACTIVITY
+from .metrics import summary_sentence
+from .network_svg import network_svg
+from .record import NETWORK_ACTIVITY, Record
+from .reflections import ACTIVITY as JOURNAL_ACTIVITY
+from .widget_health import diagnosis_html
+from .widget_leadership import spread_html
+from .widget_network import tables_html
+from .widget_plan import plan_table
+from .widget_reflection import journal_html
+
+TITLE = "My course report: capacity, networks and distributed leadership"
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #111; max-width: 60rem;
+       margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }
+h1 { font-size: 1.8rem; } h2 { border-bottom: 2px solid #1f5fa8; padding-bottom: .2rem; margin-top: 2.5rem; }
+table { border-collapse: collapse; margin: 1rem 0; width: 100%; }
+caption { text-align: left; font-weight: bold; padding: .3rem 0; }
+th, td { border: 1px solid #999; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+.course-hint, .when { color: #444; font-size: .95rem; }
+.course-reading { background: #f3f6fa; border-left: 4px solid #1f5fa8; padding: .5rem 1rem; }
+blockquote { border-left: 3px solid #999; margin-left: 0; padding-left: 1rem; }
+svg { display: block; margin: 1rem 0; }
+.course-journal-a { white-space: pre-wrap; }
+@media print {
+  body { margin: 0; max-width: none; }
+  h2 { break-before: page; } h2.first { break-before: auto; }
+  table, svg, .course-reading { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def _day(stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    try:
+        return datetime.fromisoformat(stamp).strftime("%-d %B %Y")
+    except ValueError:
+        return ""
+
+
+def _when(record: Record, activity: str) -> str:
+    day = _day(record.updated.get(activity))
+    return f'<p class="when">Last changed on {escape(day)}.</p>' if day else ""
+
+
+def _missing(what: str, lesson_id: str) -> str:
+    info = lessons.by_id(lesson_id)
+    return f"<p>Not done yet: {escape(what)} is in lesson {escape(info.id)}, {escape(info.title)}.</p>"
+
+
+def _progress(record: Record) -> str:
+    progress = record.activity(PROGRESS_ACTIVITY)
+    rows = []
+    for info in lessons.LESSONS[1:]:
+        entry = progress.get(info.id) or {}
+        status = {DONE: "Done", "started": "Started"}.get(entry.get("status"), "Not started")
+        rows.append(f'<tr><th scope="row">{escape(info.id)} {escape(info.title)}</th><td>{status}</td>'
+                    f"<td>{escape(_day(entry.get('at')))}</td></tr>")
+    return ('<table><caption>Lessons</caption><tr><th scope="col">Lesson</th><th scope="col">Status</th>'
+            '<th scope="col">Date</th></tr>' + "".join(rows) + "</table>")
+
+
+def _capacity(record: Record) -> str:
+    latest = record.capacity()
+    if latest is None:
+        return _missing("the capacity self-assessment", "03")
+    attempt, result = latest
+    bank = capacity.load_bank()
+    return (_when(record, capacity.ACTIVITY) + f"<p>From attempt {attempt} of the self-assessment.</p>"
+            + reading_html(bank, result) + model_svg(bank, result.scores, result.start_with, result.growth_state)
+            + profile_svg(bank, result.scores) + scores_table(bank, result, attempt))
+
+
+def _network(record: Record) -> str:
+    network = record.network
+    if not network.schools:
+        return _missing("drawing your network", "04")
+    return (_when(record, NETWORK_ACTIVITY) + f"<p>{escape(summary_sentence(network))}</p>"
+            + network_svg(network, title="My network") + tables_html(network))
+
+
+def _diagnosis(record: Record) -> str:
+    network = record.network
+    if not network.schools:
+        return _missing("the diagnosis", "05")
+    answers = record.health_answers
+    note = "" if answers else ("<p>The health check of lesson 05 is not answered, so this diagnosis reads the "
+                               "drawing alone and its evidence is weak.</p>")
+    return _when(record, "health") + note + diagnosis_html(classify.diagnose(network, items=answers), "Diagnosis")
+
+
+def _who_leads(record: Record) -> str:
+    network = record.network
+    leads, _dropped = leadership.leads_from_value(record.activity(leadership.ACTIVITY).get(leadership.KEY), network)
+    if not leads:
+        return _missing("marking who leads", "06")
+    return _when(record, leadership.ACTIVITY) + spread_html(network, leads)
+
+
+def _challenges(record: Record) -> str:
+    saved = record.activity(challenges.ACTIVITY)
+    if not saved:
+        return _missing("weighing the three challenges", "08")
+    ratings, found = challenges.load()
+    rows = []
+    for challenge in found:
+        rating = saved.get(challenges.rating_key(challenge.id))
+        rated = ratings[rating - 1] if isinstance(rating, int) and 1 <= rating <= len(ratings) else "Not rated"
+        note = saved.get(challenges.note_key(challenge.id))
+        rows.append(f'<tr><th scope="row">{escape(challenge.name)}</th><td>{escape(rated)}</td>'
+                    f'<td class="course-journal-a">{escape(note) if isinstance(note, str) else ""}</td></tr>')
+    return (_when(record, challenges.ACTIVITY) + '<table><caption>How much each challenge holds the network back'
+            '</caption><tr><th scope="col">Challenge</th><th scope="col">My rating</th><th scope="col">My note</th>'
+            "</tr>" + "".join(rows) + "</table>")
+
+
+def _plan(record: Record) -> str:
+    actions = plan.from_value(record.activity(plan.ACTIVITY).get(plan.KEY))
+    if not actions:
+        return _missing("the action plan", "08")
+    return _when(record, plan.ACTIVITY) + plan_table(actions)
+
+
+def build_report(record: Record, made: datetime | None = None, who: str = "") -> str:
+    """The whole report as one HTML document."""
+    made = made or datetime.now(timezone.utc)
+    sections = [
+        ("Where I am in the course", _progress(record)),
+        ("My school on the capacity model", _capacity(record)),
+        ("My network", _network(record)),
+        ("Empty or meaningful? The diagnosis", _diagnosis(record)),
+        ("Who leads in my network", _who_leads(record)),
+        ("Distance, culture and structure", _challenges(record)),
+        ("My action plan", _plan(record)),
+        ("My reflection journal", _when(record, JOURNAL_ACTIVITY) + journal_html(record.activity(JOURNAL_ACTIVITY))),
+    ]
+    first = ' class="first"'
+    body = "".join(f"<section><h2{first if i == 0 else ''}>{escape(title)}</h2>{html}</section>"
+                   for i, (title, html) in enumerate(sections))
+    by = f" for {escape(who)}" if who else ""
+    return ("<!DOCTYPE html>\n"
+            '<html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+            "img-src data:\">"
+            f"<title>{escape(TITLE)}</title><style>{STYLE}</style></head><body>"
+            f"<header><h1>{escape(TITLE)}</h1><p>Prepared{by} on {escape(made.strftime('%-d %B %Y at %H:%M'))} "
+            "(UTC) from the course Building capacity through networks of schools. The drawings are the course's "
+            "own; each has a table with the same figures.</p></header>"
+            f"<main>{body}</main>"
+            "<footer><p class=\"course-hint\">The course draws on Alma Harris, <em>Distributed leadership within "
+            "learning networks</em>, and David Hopkins and David Jackson, <em>Networked Learning Communities – "
+            "Capacity Building, Networking and Leadership for Learning</em> (both NCSL). Growth states and the "
+            "diagnosis are the course's own reading of them.</p></footer></body></html>")
+
+
+def file_name(made: datetime | None = None) -> str:
+    made = made or datetime.now(timezone.utc)
+    return f"course-report-{made.strftime('%Y-%m-%d')}.html"

@@ -1,0 +1,141 @@
+"""Lesson 06 activity: who leads which shared activity in your network, and how widely it spreads."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+
+from . import leadership, lessons
+from .charts import bars_svg
+from .leadership import Lead, LeadError
+from .lessons import DONE
+from .network import Network
+from .network_svg import network_svg
+from .record import load_network
+from .widget_common import FIELD, WIDE, SaveStatus, guarded, heading
+
+if TYPE_CHECKING:
+    from .lesson import Learner, Lesson
+
+
+
+def spread_html(network: Network, leads: list[Lead]) -> str:
+    """Plain words, the network with its leading members marked, leads by role, and the table."""
+    result = leadership.spread(network, leads)
+    words = "".join(f"<li>{escape(s)}</li>" for s in leadership.sentences(result))
+    html = f'<div class="course-reading"><h4>How widely leadership is spread</h4><ul>{words}</ul></div>'
+    if not leads:
+        return html
+    names = leadership.roles()
+    roles = bars_svg([(names[r].name, n, str(n)) for r, n in result.by_role.items()],
+                     title="Leads by role", maximum=max(result.by_role.values()))
+    rows = "".join(f'<tr><th scope="row">{escape(a)}</th><td>{escape(s)}</td><td>{escape(r)}</td></tr>'
+                   for a, s, r in leadership.table_rows(leads))
+    return (html + "<h4>Who leads, on your network</h4>"
+            + network_svg(network, marks=leadership.marks(result), title="Members of your network that lead",
+                          mark_meaning="leads shared activities (number: how many leads)")
+            + "<h4>Leads by role</h4>" + roles
+            + '<table class="course-table"><caption>Every lead you marked</caption><tr><th scope="col">Shared '
+              'activity</th><th scope="col">Member</th><th scope="col">Role</th></tr>' + rows + "</table>")
+
+
+class WhoLeadsView(widgets.VBox):
+    """Mark leads with three labelled lists and a button; remove one from the list of leads."""
+
+    def __init__(self, lesson: "Lesson") -> None:
+        self.lesson = lesson
+        self.network = Network()
+        self.leads: list[Lead] = []
+        self.status = SaveStatus()
+        activities = leadership.activities()
+        self.activity = widgets.Dropdown(description="Shared activity", style=WIDE, layout=FIELD,
+                                         options=[(a.name, a.id) for a in activities.values()])
+        self.member = widgets.Dropdown(description="Member who leads it", style=WIDE, layout=FIELD, options=[])
+        self.role = widgets.Dropdown(description="Their role", style=WIDE, layout=FIELD,
+                                     options=[(r.name, r.id) for r in leadership.roles().values()])
+        self.add = widgets.Button(description="Add this lead", layout={"width": "auto"})
+        self.add.on_click(lambda _b: self._add())
+        self.chosen = widgets.Dropdown(description="Leads marked so far", style=WIDE, layout=FIELD, options=[])
+        self.remove = widgets.Button(description="Remove this lead", layout={"width": "auto"})
+        self.remove.on_click(lambda _b: self._remove())
+        self.note = widgets.HTML()
+        self.result = widgets.HTML()
+        listing = "".join(f"<li><strong>{escape(a.name)}</strong>: {escape(a.about)}</li>" for a in activities.values())
+        super().__init__([
+            self.status, self.note,
+            widgets.HTML(f"<details><summary>What the shared activities are</summary><ul>{listing}</ul></details>"),
+            heading("Mark a lead", 4), self.activity, self.member, self.role, widgets.HBox([self.add]),
+            heading("Your leads", 4), widgets.HBox([self.chosen, self.remove]), self.result,
+        ])
+        self.add_class("course-activity")
+        self.wait()
+
+    @property
+    def controls(self) -> list[widgets.Widget]:
+        return [self.activity, self.member, self.role, self.add, self.chosen, self.remove]
+
+    def wait(self) -> None:
+        for control in self.controls:
+            control.disabled = True
+        self.status.waiting("Start or resume at the top of the page to mark who leads.")
+
+    def load(self, learner: "Learner") -> None:
+        self.network = load_network(self.lesson.store, learner.id)
+        saved = self.lesson.store.load(learner.id, leadership.ACTIVITY).get(leadership.KEY)
+        self.leads, dropped = leadership.leads_from_value(saved, self.network)
+        self.member.options = [(name, name) for name in self.network.names]
+        self.member.value = self.network.names[0] if self.network.schools else None  # options alone leave it empty
+        if not self.network.schools:
+            link = lessons.url(lessons.by_id("04"), learner.code)
+            self.note.value = (f'<p class="course-feedback">There is no network to work on yet. <a href="{escape(link)}">'
+                               "Draw your network in lesson 04</a> (or start there from an invented example), "
+                               "then come back.</p>")
+            self.status.waiting("Nothing to mark until your network is drawn.")
+            return
+        self.note.value = (f"<p>{dropped} lead{'s' if dropped != 1 else ''} saved earlier no longer match your "
+                           "network (a member was renamed or removed) and are left out.</p>" if dropped else "")
+        for control in self.controls:
+            control.disabled = False
+        self.status.waiting("Your leads are saved as you add or remove them.")
+        self._render()
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.leads)
+
+    def _commit(self, leads: list[Lead]) -> None:
+        self.lesson.save(leadership.ACTIVITY, leadership.KEY, leadership.to_value(leads), self.status)
+        self.leads = leads
+        self._render()
+        if self.complete:
+            self.lesson.mark(DONE)
+
+    def _add(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            lead = leadership.check_lead(self.network, Lead(str(self.activity.value), str(self.member.value),
+                                                            str(self.role.value)), self.leads)
+            self._commit([*self.leads, lead])
+
+        run()
+
+    def _remove(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            index = self.chosen.value
+            if index is None or not 0 <= index < len(self.leads):
+                raise LeadError("Please choose the lead to remove from the list.")
+            self._commit([lead for i, lead in enumerate(self.leads) if i != index])
+
+        run()
+
+    def _render(self) -> None:
+        acts, roles = leadership.activities(), leadership.roles()
+        self.chosen.options = [("(choose a lead)", None)] + [
+            (f"{acts[lead.activity].name} — {lead.school} — {roles[lead.role].name}", i)
+            for i, lead in enumerate(self.leads)]
+        self.chosen.value = None
+        self.remove.disabled = not self.leads
+        self.result.value = spread_html(self.network, self.leads)

@@ -1,0 +1,133 @@
+"""Lesson 08 activity: the action plan — add, change and remove actions; saved at once."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+from typing import TYPE_CHECKING, Sequence
+
+import ipywidgets as widgets
+
+from . import plan
+from .lessons import DONE
+from .plan import Action, PlanError
+from .widget_common import FIELD, WIDE, SaveStatus, guarded, heading
+
+if TYPE_CHECKING:
+    from .lesson import Learner, Lesson
+
+
+
+def plan_table(actions: Sequence[Action]) -> str:
+    """The plan in date order, as a table of text."""
+    if not actions:
+        return "<p>Your plan has no actions yet.</p>"
+    rows = "".join(f'<tr><th scope="row">{escape(a.what)}</th><td>{escape(a.who)}</td><td>{escape(a.by_words)}</td>'
+                   f"<td>{escape(plan.CHALLENGES[a.challenge])}</td></tr>" for a in plan.in_date_order(actions))
+    return ('<table class="course-table"><caption>Your action plan, soonest first</caption><tr>'
+            '<th scope="col">What will be done</th><th scope="col">Who leads it</th><th scope="col">By when</th>'
+            f'<th scope="col">Challenge it meets</th></tr>{rows}</table>')
+
+
+class PlanView(widgets.VBox):
+    """A labelled form; "Add" appends, choosing an action fills the form to change or remove it."""
+
+    def __init__(self, lesson: "Lesson") -> None:
+        self.lesson = lesson
+        self.actions: list[Action] = []
+        self.status = SaveStatus()
+        self.what = widgets.Textarea(description="What will be done", rows=2, style=WIDE,
+                                     layout=widgets.Layout(width="100%"))
+        self.who = widgets.Text(description="Who will lead it", style=WIDE, layout=FIELD)
+        self.by = widgets.DatePicker(description="By when", style=WIDE)
+        self.challenge = widgets.Dropdown(description="Which challenge it meets", style=WIDE, layout=FIELD,
+                                          options=[(label, key) for key, label in plan.CHALLENGES.items()])
+        self.add = widgets.Button(description="Add to the plan", layout={"width": "auto"})
+        self.add.on_click(lambda _b: self._add())
+        self.chosen = widgets.Dropdown(description="Action to change or remove", style=WIDE, options=[], layout=FIELD)
+        self.chosen.observe(lambda _c: self._fill(), names="value")
+        self.change = widgets.Button(description="Save changes to this action", layout={"width": "auto"})
+        self.change.on_click(lambda _b: self._change())
+        self.remove = widgets.Button(description="Remove this action", layout={"width": "auto"})
+        self.remove.on_click(lambda _b: self._remove())
+        self.table = widgets.HTML()
+        super().__init__([
+            self.status, heading("An action", 4), self.what, self.who, self.by, self.challenge, widgets.HBox([self.add]),
+            heading("Change or remove an action", 4), self.chosen, widgets.HBox([self.change, self.remove]),
+            heading("Your plan", 4), self.table,
+        ])
+        self.add_class("course-activity")
+        self.wait()
+
+    @property
+    def controls(self) -> list[widgets.Widget]:
+        return [self.what, self.who, self.by, self.challenge, self.add, self.chosen, self.change, self.remove]
+
+    def wait(self) -> None:
+        for control in self.controls:
+            control.disabled = True
+        self.status.waiting("Start or resume at the top of the page to write your plan.")
+
+    def load(self, learner: "Learner") -> None:
+        self.actions = plan.from_value(self.lesson.store.load(learner.id, plan.ACTIVITY).get(plan.KEY))
+        for control in self.controls:
+            control.disabled = False
+        self.status.waiting("Your plan is saved whenever you add, change or remove an action.")
+        self._render()
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.actions)
+
+    def _form(self) -> Action:
+        return plan.check_action(self.what.value, self.who.value, self.by.value, self.challenge.value)
+
+    def _index(self) -> int:
+        if self.chosen.value is None:
+            raise PlanError("Please choose the action from the list first.")
+        return int(self.chosen.value)
+
+    def _commit(self, actions: list[Action], chosen: int | None) -> None:
+        self.lesson.save(plan.ACTIVITY, plan.KEY, plan.to_value(actions), self.status)
+        self.actions = actions
+        self._render(chosen)
+        if self.complete:
+            self.lesson.mark(DONE)
+
+    def _add(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            self._commit(plan.add(self.actions, self._form()), None)
+            self.what.value, self.who.value, self.by.value = "", "", None
+
+        run()
+
+    def _change(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            index = self._index()
+            self._commit(plan.replace(self.actions, index, self._form()), index)
+
+        run()
+
+    def _remove(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            self._commit(plan.remove(self.actions, self._index()), None)
+
+        run()
+
+    def _fill(self) -> None:
+        if self.chosen.value is None or not 0 <= self.chosen.value < len(self.actions):
+            return
+        action = self.actions[self.chosen.value]
+        self.what.value, self.who.value = action.what, action.who
+        self.by.value, self.challenge.value = date.fromisoformat(action.by), action.challenge
+
+    def _render(self, chosen: int | None = None) -> None:
+        self.chosen.options = [("(choose an action)", None)] + [
+            (f"{i + 1}. {a.what[:60]}{'…' if len(a.what) > 60 else ''} — by {a.by_words}", i)
+            for i, a in enumerate(self.actions)]
+        self.chosen.value = chosen
+        self.change.disabled = self.remove.disabled = not self.actions
+        self.table.value = plan_table(self.actions)
