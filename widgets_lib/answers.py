@@ -16,3 +16,13 @@ def check_whole(item_id: str, value: object, low: int, high: int, low_word: str 
             f"Statement {item_id}: the answer must be a whole number from {low_text} to {high_text}, not {value!r}."
         )
     return value
+
+
+def check_free_text(what: str, text: object, limit: int) -> str:
+    """Free text as typed (markup and all: pages show it as text), or ValueError naming ``what``."""
+    if not isinstance(text, str):
+        raise ValueError(f"{what}: the answer must be text.")
+    if len(text) > limit:
+        raise ValueError(f"{what}: please keep it under {limit:,} characters (it has {len(text):,}); "
+                         "the rest was not saved.")
+    return text

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from .answers import check_whole
+from .answers import check_free_text, check_whole
 from .leadership import Spread
 from .metrics import measure
 from .network import Network
@@ -54,12 +54,7 @@ def check_rating(challenge_id: str, value: object) -> int:
 
 
 def check_note(challenge_id: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise ValueError(f"The note on {challenge_id} must be text.")
-    if len(value) > MAX_NOTE:
-        raise ValueError(f"The note on {challenge_id}: please keep it under {MAX_NOTE:,} characters "
-                         f"(it has {len(value):,}); the rest was not saved.")
-    return value
+    return check_free_text(f"The note on {challenge_id}", value, MAX_NOTE)
 
 
 def _pct(share: float) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from .answers import check_free_text
 from .paths import load_json
 
 ACTIVITY = "journal"
@@ -32,13 +33,7 @@ def questions(lesson_id: str | None = None) -> list[Question]:
 
 
 def check_text(question_id: str, text: object) -> str:
-    """The answer as text, or ValueError naming the question when it is not text or too long."""
-    if not isinstance(text, str):
-        raise ValueError(f"Question {question_id}: the answer must be text.")
-    if len(text) > MAX_CHARS:
-        raise ValueError(f"Question {question_id}: please keep the answer under {MAX_CHARS:,} characters "
-                         f"(it has {len(text):,}); the rest was not saved.")
-    return text
+    return check_free_text(f"Question {question_id}", text, MAX_CHARS)
 
 
 def journal(saved: Mapping[str, object]) -> list[tuple[Question, str]]:

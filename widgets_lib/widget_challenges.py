@@ -10,7 +10,7 @@ import ipywidgets as widgets
 from . import challenges, leadership
 from .lessons import DONE
 from .record import load_record
-from .widget_common import RadioQuestions, SaveStatus, guarded, heading
+from .widget_common import RadioQuestions, SaveStatus, heading, save_as_typed
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -35,7 +35,6 @@ class ChallengesView(RadioQuestions):
             note = widgets.Textarea(description=f"Your note on {challenge.name.lower()} (optional)", rows=3,
                                     continuous_update=True, style={"description_width": "initial"},
                                     layout=widgets.Layout(width="100%"))
-            note.observe(self._noted, names="value")
             self.notes[challenge.id] = note
             parts += [
                 heading(challenge.name, 4),
@@ -48,6 +47,7 @@ class ChallengesView(RadioQuestions):
                              f"</summary><ul>{ideas}</ul></details>"),
             ]
         super().__init__(parts)
+        save_as_typed(self, self.notes, self._save_note)
         self.add_class("course-activity")
         self.wait()
 
@@ -88,14 +88,6 @@ class ChallengesView(RadioQuestions):
         if self.complete:
             self.lesson.mark(DONE)
 
-    def _noted(self, change: dict) -> None:
-        if self._loading:
-            return
-        key = next(k for k, box in self.notes.items() if box is change["owner"])
-
-        @guarded(self.status)
-        def run() -> None:
-            self.lesson.save(challenges.ACTIVITY, challenges.note_key(key), challenges.check_note(key, change["new"]),
-                             self.status)
-
-        run()
+    def _save_note(self, challenge_id: str, text: str) -> None:
+        self.lesson.save(challenges.ACTIVITY, challenges.note_key(challenge_id),
+                         challenges.check_note(challenge_id, text), self.status)

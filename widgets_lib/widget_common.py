@@ -88,6 +88,25 @@ def download_link(name: str, mime: str, data: bytes, label: str) -> str:
     return f'<a download="{escape(name)}" href="data:{mime};base64,{encoded}">{escape(label)}</a>'
 
 
+def save_as_typed(view: Any, boxes: dict[str, widgets.Textarea], save: Callable[[str, str], None]) -> None:
+    """Save each box's text as the learner types, under its key; failures show on ``view.status``.
+
+    ipywidgets sends a text box's value at most once per round trip (typing during a pending
+    message is merged into the next one), so saving every value it sends keeps at most the
+    last fraction of a second unsaved, without a save per keystroke. Nothing is saved while
+    ``view._loading`` is set (the page is putting saved text back).
+    """
+
+    def typed(change: dict) -> None:
+        if getattr(view, "_loading", False):
+            return
+        key = next(k for k, box in boxes.items() if box is change["owner"])
+        guarded(view.status)(save)(key, change["new"])
+
+    for box in boxes.values():
+        box.observe(typed, names="value")
+
+
 def heading(text: str, level: int = 3) -> widgets.HTML:
     return widgets.HTML(f"<h{level}>{escape(text)}</h{level}>")
 

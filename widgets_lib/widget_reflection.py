@@ -1,9 +1,5 @@
-"""The reflection activity: a lesson's questions, each a labelled text box saved as the learner types.
-
-ipywidgets sends a text box's value at most once per round trip (typing during a pending
-message is merged into the next one), so saving every value it sends keeps at most the
-last fraction of a second unsaved, without a save per keystroke.
-"""
+"""Reflections: a lesson's questions (and, in lesson 08, the whole journal), each a labelled text box
+saved as the learner types (see ``widget_common.save_as_typed``)."""
 
 from __future__ import annotations
 
@@ -14,7 +10,7 @@ import ipywidgets as widgets
 
 from . import lessons, reflections
 from .lessons import DONE
-from .widget_common import SaveStatus, guarded, heading
+from .widget_common import SaveStatus, heading, save_as_typed
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -45,13 +41,13 @@ class ReflectionView(widgets.VBox):
                                    continuous_update=True, style={"description_width": "initial"},
                                    layout=widgets.Layout(width="100%"))
             box.add_class("course-reflection")
-            box.observe(self._typed, names="value")
             self.boxes[question.id] = box
             rows.append(box)
         rows.append(widgets.HTML('<p class="course-hint">Your answers are private to you (and to your tutor only '
                                  "if you choose to share them, once cohorts are available). They are gathered in "
                                  "your journal.</p>"))
         super().__init__(rows)
+        save_as_typed(self, self.boxes, self._save)
         self.add_class("course-activity")
         self.wait()
 
@@ -76,19 +72,10 @@ class ReflectionView(widgets.VBox):
     def complete(self) -> bool:
         return all(box.value.strip() for box in self.boxes.values())
 
-    def _typed(self, change: dict) -> None:
-        if self._loading:
-            return
-        question_id = next(k for k, b in self.boxes.items() if b is change["owner"])
-
-        @guarded(self.status)
-        def run() -> None:
-            text = reflections.check_text(question_id, change["new"])
-            self.lesson.save(reflections.ACTIVITY, question_id, text, self.status)
-            if self.complete:
-                self.lesson.mark(DONE)
-
-        run()
+    def _save(self, question_id: str, text: str) -> None:
+        self.lesson.save(reflections.ACTIVITY, question_id, reflections.check_text(question_id, text), self.status)
+        if self.complete:
+            self.lesson.mark(DONE)
 
 
 class JournalView(ReflectionView):
