@@ -22,8 +22,7 @@ class CodeError(ValueError):
 
 def new_code() -> str:
     """A fresh code such as ``K7PM-3XQA-9TRE`` (about 57 bits of randomness)."""
-    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-    return format_code(raw)
+    return _fresh(CODE_LENGTH)
 
 
 def format_code(raw: str) -> str:
@@ -36,22 +35,58 @@ def normalise_code(text: str) -> str:
 
     Spaces, dashes and case do not matter.
     """
-    if text is None:
-        raise CodeError("Please type your learner code.")
-    cleaned = "".join(ch for ch in str(text).upper() if ch not in " -_\t\r\n")
+    return _normalise(text, CODE_LENGTH, "learner code", "K7PM-3XQA-9TRE")
+
+
+def _normalise(text: str | None, length: int, what: str, example: str) -> str:
+    cleaned = "".join(ch for ch in str(text or "").upper() if ch not in " -_\t\r\n")
     if not cleaned:
-        raise CodeError("Please type your learner code.")
-    if len(cleaned) != CODE_LENGTH:
-        raise CodeError(
-            f"A learner code has {CODE_LENGTH} letters and digits (like K7PM-3XQA-9TRE); "
-            f"this one has {len(cleaned)}."
-        )
+        raise CodeError(f"Please type your {what}.")
+    if len(cleaned) != length:
+        raise CodeError(f"A {what} has {length} letters and digits (like {example}); this one has {len(cleaned)}.")
     bad = sorted({ch for ch in cleaned if ch not in ALPHABET})
     if bad:
-        raise CodeError(
-            "A learner code never contains " + ", ".join(repr(ch) for ch in bad) + ". Please check it."
-        )
+        raise CodeError(f"A {what} never contains " + ", ".join(repr(ch) for ch in bad) + ". Please check it.")
     return format_code(cleaned)
+
+
+# -- cohorts ------------------------------------------------------------------------
+# A join code is handed to a whole cohort: knowing it only lets someone add their own work
+# to that cohort. A tutor key opens the cohort's dashboard, so it is long and kept secret.
+JOIN_LENGTH = 8
+TUTOR_KEY_LENGTH = 20
+
+
+def _fresh(length: int) -> str:
+    return format_code("".join(secrets.choice(ALPHABET) for _ in range(length)))
+
+
+def new_join_code() -> str:
+    """A cohort's join code such as ``HX4M-9QTA`` (about 38 bits)."""
+    return _fresh(JOIN_LENGTH)
+
+
+def new_tutor_key() -> str:
+    """A tutor key such as ``K7PM-3XQA-9TRE-MW4C-HJ8N`` (about 95 bits)."""
+    return _fresh(TUTOR_KEY_LENGTH)
+
+
+def normalise_join_code(text: str) -> str:
+    return _normalise(text, JOIN_LENGTH, "cohort join code", "HX4M-9QTA")
+
+
+def normalise_tutor_key(text: str) -> str:
+    return _normalise(text, TUTOR_KEY_LENGTH, "tutor key", "K7PM-3XQA-9TRE-MW4C-HJ8N")
+
+
+def join_key(code: str) -> str:
+    """The stored form of a join code."""
+    return _hash("join", normalise_join_code(code))
+
+
+def tutor_key_hash(key: str) -> str:
+    """The stored form of a tutor key."""
+    return _hash("tutor", normalise_tutor_key(key))
 
 
 def code_key(code: str) -> str:
@@ -68,9 +103,9 @@ def _hash(kind: str, value: str) -> str:
     return hashlib.sha256(f"course-learner:{kind}:{value}".encode()).hexdigest()
 
 
-def code_from_query(query_string: str | None) -> str | None:
-    """The raw ``learner`` value of a page's query string, if any."""
+def code_from_query(query_string: str | None, name: str = "learner") -> str | None:
+    """The raw value of ``name`` (``learner``, ``cohort``, ``key``) in a page's query string, if any."""
     if not query_string:
         return None
-    values = parse_qs(query_string.lstrip("?")).get("learner")
+    values = parse_qs(query_string.lstrip("?")).get(name)
     return values[0] if values else None

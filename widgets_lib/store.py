@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,7 +58,39 @@ revisions = sa.Table(
     sa.Index("ix_revisions_learner", "learner_id", "activity", "key"),
 )
 
+# Cohorts (issue 5): a tutor's group. Codes and keys are stored only as hashes.
+cohorts = sa.Table(
+    "cohorts",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("join_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("tutor_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("owner", sa.String(64), nullable=True, comment="hub key of the tutor who made it, under JupyterHub"),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("closed_at", sa.String(32), nullable=True),
+)
+
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("learner_id", sa.String(64), sa.ForeignKey("learners.id"), primary_key=True),
+    sa.Column("cohort_id", sa.String(16), sa.ForeignKey("cohorts.id"), nullable=False, index=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("share_reflections", sa.Boolean, nullable=False),
+    sa.Column("joined_at", sa.String(32), nullable=False),
+)
+
+merges = sa.Table(
+    "merges",
+    metadata,
+    sa.Column("cohort_id", sa.String(16), sa.ForeignKey("cohorts.id"), primary_key=True),
+    sa.Column("spelling", sa.String(200), primary_key=True),
+    sa.Column("same_as", sa.String(200), nullable=False),
+)
+
 BUSY_TIMEOUT_S = 30
+log = logging.getLogger("widgets_lib")
 
 
 class StoreError(RuntimeError):
@@ -67,6 +101,28 @@ class StoreError(RuntimeError):
 class Revision:
     value: Any
     saved_at: str
+
+
+@dataclass(frozen=True)
+class Cohort:
+    id: str
+    name: str
+    owner: str | None
+    created_at: str
+    closed_at: str | None
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class Membership:
+    learner_id: str
+    cohort_id: str
+    display_name: str
+    share_reflections: bool
+    joined_at: str
 
 
 def now() -> str:
@@ -99,6 +155,7 @@ def _make_engine(url: str) -> sa.Engine:
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
             cur.execute("PRAGMA foreign_keys = ON")
+            cur.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten, not left in free pages
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -207,6 +264,161 @@ class Store:
         )
         with self._read() as conn:
             return [Revision(json.loads(v), t) for v, t in conn.execute(query)]
+
+    # -- cohorts --------------------------------------------------------------
+    def create_cohort(self, cohort_id: str, name: str, join_key: str, tutor_key: str,
+                      owner: str | None = None) -> Cohort:
+        stamp = now()
+        with self._write() as conn:
+            conn.execute(cohorts.insert().values(id=cohort_id, name=name, join_key=join_key, tutor_key=tutor_key,
+                                                 owner=owner, created_at=stamp))
+        return Cohort(cohort_id, name, owner, stamp, None)
+
+    def _cohort_where(self, *conditions) -> Cohort | None:
+        query = sa.select(cohorts.c.id, cohorts.c.name, cohorts.c.owner, cohorts.c.created_at,
+                          cohorts.c.closed_at).where(*conditions)
+        with self._read() as conn:
+            row = conn.execute(query).first()
+        return Cohort(*row) if row else None
+
+    def cohort(self, cohort_id: str) -> Cohort | None:
+        return self._cohort_where(cohorts.c.id == cohort_id)
+
+    def cohort_by_join_key(self, join_key: str) -> Cohort | None:
+        return self._cohort_where(cohorts.c.join_key == join_key)
+
+    def cohort_by_tutor_key(self, tutor_key: str) -> Cohort | None:
+        """The cohort whose (hashed) tutor key this is."""
+        return self._cohort_where(cohorts.c.tutor_key == tutor_key)
+
+    def cohorts_owned(self, owner: str) -> list[Cohort]:
+        query = sa.select(cohorts.c.id, cohorts.c.name, cohorts.c.owner, cohorts.c.created_at,
+                          cohorts.c.closed_at).where(cohorts.c.owner == owner).order_by(cohorts.c.created_at)
+        with self._read() as conn:
+            return [Cohort(*row) for row in conn.execute(query)]
+
+    def close_cohort(self, cohort_id: str) -> None:
+        with self._write() as conn:
+            conn.execute(cohorts.update().where(cohorts.c.id == cohort_id, cohorts.c.closed_at.is_(None))
+                         .values(closed_at=now()))
+
+    def join(self, learner_id: str, cohort_id: str, display_name: str, share_reflections: bool) -> Membership:
+        """Join (or switch to) a cohort; a learner belongs to one cohort at a time."""
+        stamp = now()
+        values = dict(learner_id=learner_id, cohort_id=cohort_id, display_name=display_name,
+                      share_reflections=share_reflections, joined_at=stamp)
+        stmt = self._insert(memberships).values(**values)
+        stmt = stmt.on_conflict_do_update(index_elements=["learner_id"], set_={
+            k: getattr(stmt.excluded, k) for k in ("cohort_id", "display_name", "share_reflections", "joined_at")})
+        with self._write() as conn:
+            conn.execute(stmt)
+        return Membership(**values)
+
+    def set_sharing(self, learner_id: str, share_reflections: bool) -> None:
+        with self._write() as conn:
+            conn.execute(memberships.update().where(memberships.c.learner_id == learner_id)
+                         .values(share_reflections=share_reflections))
+
+    def leave(self, learner_id: str) -> None:
+        with self._write() as conn:
+            conn.execute(memberships.delete().where(memberships.c.learner_id == learner_id))
+
+    def membership(self, learner_id: str) -> Membership | None:
+        with self._read() as conn:
+            row = conn.execute(sa.select(*memberships.c).where(memberships.c.learner_id == learner_id)).first()
+        return Membership(**row._mapping) if row else None
+
+    def members(self, cohort_id: str) -> list[Membership]:
+        query = sa.select(*memberships.c).where(memberships.c.cohort_id == cohort_id).order_by(
+            memberships.c.joined_at)
+        with self._read() as conn:
+            return [Membership(**row._mapping) for row in conn.execute(query)]
+
+    def load_cohort(self, cohort_id: str) -> list[tuple[Membership, dict[str, dict[str, Any]], dict[str, str]]]:
+        """Every member with all their current answers (by activity and key) and when each activity changed.
+
+        Two queries whatever the cohort's size, read in one transaction so the picture is consistent.
+        """
+        query = (sa.select(answers.c.learner_id, answers.c.activity, answers.c.key, answers.c.value,
+                           answers.c.updated_at)
+                 .join(memberships, memberships.c.learner_id == answers.c.learner_id)
+                 .where(memberships.c.cohort_id == cohort_id))
+        found: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {}
+        with self._read() as conn:
+            people = [Membership(**row._mapping) for row in conn.execute(
+                sa.select(*memberships.c).where(memberships.c.cohort_id == cohort_id)
+                .order_by(memberships.c.joined_at))]
+            for learner_id, activity, key, value, stamp in conn.execute(query):
+                values, updated = found.setdefault(learner_id, ({}, {}))
+                values.setdefault(activity, {})[key] = json.loads(value)
+                updated[activity] = max(updated.get(activity, ""), stamp)
+        return [(person, *found.get(person.learner_id, ({}, {}))) for person in people]
+
+    def merges(self, cohort_id: str) -> dict[str, str]:
+        with self._read() as conn:
+            return dict(conn.execute(sa.select(merges.c.spelling, merges.c.same_as)
+                                     .where(merges.c.cohort_id == cohort_id)).all())
+
+    def add_merge(self, cohort_id: str, spelling: str, same_as: str) -> None:
+        stmt = self._insert(merges).values(cohort_id=cohort_id, spelling=spelling, same_as=same_as)
+        stmt = stmt.on_conflict_do_update(index_elements=["cohort_id", "spelling"],
+                                          set_={"same_as": stmt.excluded.same_as})
+        with self._write() as conn:
+            conn.execute(stmt)
+
+    def remove_merge(self, cohort_id: str, spelling: str) -> None:
+        with self._write() as conn:
+            conn.execute(merges.delete().where(merges.c.cohort_id == cohort_id, merges.c.spelling == spelling))
+
+    # -- a learner's own data -----------------------------------------------------
+    def export_learner(self, learner_id: str) -> dict[str, Any]:
+        """Everything stored about one learner: their row, membership, current answers and full history."""
+        with self._read() as conn:
+            learner = conn.execute(sa.select(*learners.c).where(learners.c.id == learner_id)).first()
+            member = conn.execute(sa.select(memberships.c.cohort_id, memberships.c.display_name,
+                                            memberships.c.share_reflections, memberships.c.joined_at,
+                                            cohorts.c.name.label("cohort_name"))
+                                  .join(cohorts, cohorts.c.id == memberships.c.cohort_id)
+                                  .where(memberships.c.learner_id == learner_id)).first()
+            current = conn.execute(sa.select(answers.c.activity, answers.c.key, answers.c.value, answers.c.updated_at)
+                                   .where(answers.c.learner_id == learner_id)
+                                   .order_by(answers.c.activity, answers.c.key)).all()
+            history = conn.execute(sa.select(revisions.c.activity, revisions.c.key, revisions.c.value,
+                                             revisions.c.saved_at)
+                                   .where(revisions.c.learner_id == learner_id).order_by(revisions.c.id)).all()
+        return {
+            "learner": {"kind": learner.kind, "created_at": learner.created_at} if learner else None,
+            "cohort": dict(member._mapping) if member else None,
+            "answers": [{"activity": a, "key": k, "value": json.loads(v), "updated_at": t} for a, k, v, t in current],
+            "history": [{"activity": a, "key": k, "value": json.loads(v), "saved_at": t} for a, k, v, t in history],
+        }
+
+    def delete_learner(self, learner_id: str) -> None:
+        """Remove a learner from every table and the history, so their text cannot be read back from the file.
+
+        SQLite overwrites deleted rows (``secure_delete``) and the WAL, which still holds old
+        page images, is checkpointed and truncated. PostgreSQL removes the rows at once; the
+        space they used is reclaimed by VACUUM (see the deployment guide).
+        """
+        with self._write() as conn:
+            for table in (revisions, answers, memberships):
+                conn.execute(table.delete().where(table.c.learner_id == learner_id))
+            conn.execute(learners.delete().where(learners.c.id == learner_id))
+        if self.engine.dialect.name == "sqlite":
+            self._truncate_wal()
+
+    def _truncate_wal(self, attempts: int = 20) -> None:
+        """Copy the WAL into the database and empty it; a reader still using it makes us wait and retry."""
+        raw = self.engine.raw_connection()  # outside any transaction, which a checkpoint needs
+        try:
+            for _ in range(attempts):
+                busy, _frames, _done = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                if not busy:
+                    return
+                time.sleep(0.1)
+            log.warning("the WAL could not be emptied after a deletion; it will be at the next checkpoint")
+        finally:
+            raw.close()
 
     def count_rows(self, table: str) -> int:
         with self._read() as conn:
