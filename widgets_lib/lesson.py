@@ -20,7 +20,7 @@ from . import identity, lessons
 from .lessons import DONE, PROGRESS_ACTIVITY, STARTED
 from .store import Store, StoreError, get_store, now
 from .widget_common import SaveStatus, guarded
-from .widget_identity import IdentityBar, url_script
+from .widget_identity import IdentityBar, forget_script, url_script
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ ACTIVITIES = {
     "challenges": "widget_challenges:ChallengesView",
     "plan": "widget_plan:PlanView",
     "report": "widget_report:ReportView",
+    "cohort": "widget_cohort:CohortView",
+    "privacy": "widget_cohort:PrivacyView",
 }
 
 
@@ -179,6 +181,17 @@ class Lesson:
             self.mark(STARTED)
         for view in self.views:
             view.load(learner)
+        self._render_nav()
+
+    def forget(self) -> None:
+        """After the learner deleted their data: nothing of theirs stays on the page or in its address."""
+        self.learner = None
+        self.progress = {}
+        self.script.clear_output()
+        with self.script:
+            display(HTML(forget_script()))
+        self._waiting()
+        self.identity.ask("Your data has been deleted. You can start afresh with a new code.")
         self._render_nav()
 
     # -- progress -------------------------------------------------------------

@@ -762,7 +762,8 @@ def _link_records(network: Network) -> Iterator[list[Any]]:
                *(extra.get(column, "") for column in network.extra_link_columns)]
 
 
-def _csv_bytes(records: Iterable[list[Any]]) -> bytes:
+def csv_bytes(records: Iterable[list[Any]]) -> bytes:
+    """Rows as CSV that is safe to open in a spreadsheet (formulas neutralised), UTF-8 with a BOM."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerows([_neutralise(_text(cell)) for cell in record] for record in records)
@@ -771,7 +772,7 @@ def _csv_bytes(records: Iterable[list[Any]]) -> bytes:
 
 def to_csv(network: Network) -> tuple[bytes, bytes]:
     """``(schools.csv, links.csv)``: UTF-8 with a BOM so Excel shows accents right."""
-    return _csv_bytes(_school_records(network)), _csv_bytes(_link_records(network))
+    return csv_bytes(_school_records(network)), csv_bytes(_link_records(network))
 
 
 def to_workbook(network: Network) -> bytes:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from html import escape
 
@@ -50,6 +50,7 @@ class _Line:
     level: int | None
     arrow_at_a: bool
     arrow_at_b: bool
+    unconfirmed: bool = False
 
 
 def _plain(text: str) -> str:
@@ -105,7 +106,13 @@ def _stroke(level: int | None) -> tuple[str, float, str]:
     return LEVEL_COLOURS[level], 1 + 1.2 * level, ""
 
 
-def _lines(network: Network, index: Mapping[str, int]) -> list[_Line]:
+def _dotted(stroke_width: float) -> str:
+    """Round dots, for a link not everyone confirms (unlike the dashes of an unknown level)."""
+    return f' stroke-dasharray="0.1 {stroke_width + 4:.1f}" stroke-linecap="round"'
+
+
+def _lines(network: Network, index: Mapping[str, int],
+           unconfirmed: frozenset[tuple[int, int]] = frozenset()) -> list[_Line]:
     """Links to draw: self-links skipped, several links between one pair drawn once (the thickest)."""
     groups: dict[tuple[int, int], list[Link]] = {}
     for link in network.links:
@@ -116,7 +123,7 @@ def _lines(network: Network, index: Mapping[str, int]) -> list[_Line]:
     for (a, b), links in groups.items():
         thickest = max(links, key=lambda link: -1 if link.level is None else link.level)
         heads = {index[link.target] for link in links if link.directed}
-        lines.append(_Line(a, b, thickest.level, a in heads, b in heads))
+        lines.append(_Line(a, b, thickest.level, a in heads, b in heads, (a, b) in unconfirmed))
     return lines
 
 
@@ -179,6 +186,8 @@ def _markers(ident: str, lines: list[_Line]) -> str:
 def _line(ident: str, line: _Line, start: tuple[float, float, float], end: tuple[float, float, float]) -> str:
     """One line between (x, y, reach) ends; an arrowhead begins where the line stops, its tip at the node's edge."""
     colour, stroke_width, dashes = _stroke(line.level)
+    if line.unconfirmed:
+        dashes = _dotted(stroke_width)
     (x1, y1, reach1), (x2, y2, reach2) = start, end
     gap1, gap2 = reach1 + 2 + _head(stroke_width), reach2 + 2 + _head(stroke_width)
     length = math.hypot(x2 - x1, y2 - y1)
@@ -195,7 +204,8 @@ def _line(ident: str, line: _Line, start: tuple[float, float, float], end: tuple
             f'stroke-width="{stroke_width:.1f}"{dashes}{attributes}/>')
 
 
-def _legend(kinds: list[str], lines: list[_Line], marked: bool, mark_meaning: str, width: int) -> list[list[str]]:
+def _legend(kinds: list[str], lines: list[_Line], marked: bool, mark_meaning: str, width: int,
+            unconfirmed_meaning: str = "") -> list[list[str]]:
     """The legend's rows: only what the picture uses, every sample named in words, wrapped to the width."""
     items: list[tuple[float, list[str]]] = []
     size, mid = _LEGEND_FONT, -4.0
@@ -211,10 +221,13 @@ def _legend(kinds: list[str], lines: list[_Line], marked: bool, mark_meaning: st
         add([f'<line x1="0" y1="{mid}" x2="12" y2="{mid}" stroke="{thin[0]}" stroke-width="{thin[1]:.1f}"/>',
              f'<line x1="16" y1="{mid}" x2="30" y2="{mid}" stroke="{thick[0]}" stroke-width="{thick[1]:.1f}"/>'],
             30, "thicker line = closer collaboration (level)")
-    if any(line.level is None for line in lines):
+    if any(line.level is None and not line.unconfirmed for line in lines):
         colour, stroke_width, dashes = _stroke(None)
         add([f'<line x1="0" y1="{mid}" x2="26" y2="{mid}" stroke="{colour}" stroke-width="{stroke_width}"{dashes}/>'],
             26, "dashed = level not given")
+    if any(line.unconfirmed for line in lines):
+        add([f'<line x1="2" y1="{mid}" x2="26" y2="{mid}" stroke="{_INK}" stroke-width="2"{_dotted(2)}/>'],
+            26, f"dotted = {unconfirmed_meaning}")
     if any(line.arrow_at_a or line.arrow_at_b for line in lines):
         add([f'<line x1="0" y1="{mid}" x2="20" y2="{mid}" stroke="{_INK}" stroke-width="1.5"/>',
              f'<polygon points="19,{mid - 4} 27,{mid} 19,{mid + 4}" fill="{_INK}"/>'], 27, "arrow = one-way link")
@@ -245,18 +258,27 @@ def _message(ident: str, title: str, words: str, width: int) -> str:
 
 
 def network_svg(network: Network, *, marks: Mapping[str, str] | None = None, title: str = "Your network",
-                width: int = 720, height: int = 480, mark_meaning: str = "marked") -> str:
+                width: int = 720, height: int = 480, mark_meaning: str = "marked",
+                unconfirmed: Collection[tuple[str, str]] = (),
+                unconfirmed_meaning: str = "reported by one side only") -> str:
     """The network as one self-contained SVG: shape and colour by kind, line width by level.
 
     ``marks`` maps school names to a short text (say "leads 3"): those schools get a dark ring
     and the text under their name, so a mark reads without colour; unknown names are ignored.
-    ``mark_meaning`` names the ring in the legend. Empty and over-large networks get a sentence
+    ``mark_meaning`` names the ring in the legend. ``unconfirmed`` holds pairs of school names
+    (either order) whose line is drawn dotted, named ``unconfirmed_meaning`` in the legend (a
+    dotted line does not also show "level not given"). Empty and over-large networks get a sentence
     instead of a drawing (above ``MAX_DRAWN`` schools no layout is computed).
     """
     marks = marks or {}
     title, mark_meaning = _plain(title), _plain(mark_meaning)
     # Ids must differ between pictures on one page yet be the same for the same picture.
+    unconfirmed_meaning = _plain(unconfirmed_meaning)
     seen = repr((network, sorted(marks.items()), title, mark_meaning, width, height))
+    if unconfirmed:
+        drawn = {school.name for school in network.schools}
+        pairs = {(min(a, b), max(a, b)) for a, b in unconfirmed if a in drawn and b in drawn}
+        seen += repr((sorted(pairs), unconfirmed_meaning))
     ident = "netsvg-" + hashlib.sha256(seen.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     count = len(network.schools)
     if not count:
@@ -265,13 +287,16 @@ def network_svg(network: Network, *, marks: Mapping[str, str] | None = None, tit
         return _message(ident, title, f"This network has {count:,} schools — too many to draw; see the table.", width)
 
     index = {school.name: i for i, school in enumerate(network.schools)}
-    lines = _lines(network, index)
+    dotted = frozenset((min(index[a], index[b]), max(index[a], index[b])) for a, b in unconfirmed
+                       if a in index and b in index)
+    lines = _lines(network, index, dotted)
     kinds = [school.kind if school.kind in KIND_STYLE else "other" for school in network.schools]
     names = [_short(school.name) for school in network.schools]
     notes = [_short(marks[school.name]) if school.name in marks else None for school in network.schools]
     marked = sum(note is not None for note in notes)
 
-    legend_rows = _legend([k for k in KINDS if k in kinds], lines, bool(marked), mark_meaning, width)
+    legend_rows = _legend([k for k in KINDS if k in kinds], lines, bool(marked), mark_meaning, width,
+                          unconfirmed_meaning)
     legend_height = _LEGEND_ROW * len(legend_rows) + 10
     area = height - legend_height
     spacing = math.sqrt(width * area / count)  # room per school: small or crowded pictures get smaller marks

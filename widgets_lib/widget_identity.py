@@ -81,3 +81,9 @@ def url_script(code: str) -> str:
         f"if(u.searchParams.get('learner')!=='{safe}'){{u.searchParams.set('learner','{safe}');"
         "window.history.replaceState(null,'',u.toString());}})();</script>"
     )
+
+
+def forget_script() -> str:
+    """A script that takes the learner code out of the address bar (after the learner deleted their data)."""
+    return ("<script>(function(){var u=new URL(window.location.href);u.searchParams.delete('learner');"
+            "window.history.replaceState(null,'',u.toString());})();</script>")

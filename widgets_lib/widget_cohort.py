@@ -1,0 +1,278 @@
+"""Lesson 00 activities for participants: join a cohort (seeing first exactly what the tutor will see),
+share reflections or not, leave; download all my data; delete all my data.
+
+Nothing here reads anyone else's work: every call is for the signed-in learner's own id.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+
+from . import capacity, cohorts, lessons
+from .capacity_figure import scores_table
+from .cohorts import CohortError, ParticipantView
+from .lessons import DONE
+from .metrics import summary_sentence
+from .network_io import csv_bytes
+from .network_svg import network_svg
+from .store import Membership, now
+from .widget_common import FIELD, WIDE, SaveStatus, download_link, guarded, heading
+from .widget_health import diagnosis_html
+from .widget_reflection import journal_html
+
+if TYPE_CHECKING:
+    from .lesson import Learner, Lesson
+
+_STATUS = {DONE: "Done", "started": "Started"}
+
+
+def participant_card_html(view: ParticipantView) -> str:
+    """One participant as a tutor sees them; the participant sees the same before joining."""
+    done = [f"<li>{escape(info.id)} {escape(info.title)}: "
+            f"{_STATUS.get((view.progress.get(info.id) or {}).get('status', ''), 'Not started')}</li>"
+            for info in lessons.LESSONS[1:]]
+    parts = [f"<h4>{escape(view.name)}</h4>", f"<p><strong>Progress</strong></p><ul>{''.join(done)}</ul>"]
+    if view.capacity:
+        attempt, result = view.capacity
+        bank = capacity.load_bank()
+        state = bank.growth_states[result.growth_state or ""]["name"]
+        parts.append(f"<p><strong>Capacity (attempt {attempt})</strong>: growth state {escape(state)}.</p>"
+                     + scores_table(bank, result, attempt))
+    else:
+        parts.append("<p><strong>Capacity</strong>: the self-assessment of lesson 03 is not complete.</p>")
+    if view.network.schools:
+        parts.append(f"<p><strong>Network</strong>: {escape(summary_sentence(view.network))}</p>"
+                     + network_svg(view.network, title=f"Network drawn by {view.name}", width=560, height=360))
+        if view.diagnosis:
+            parts.append(diagnosis_html(view.diagnosis, "Diagnosis"))
+    else:
+        parts.append("<p><strong>Network</strong>: not drawn yet.</p>")
+    if view.journal is None:
+        parts.append("<p><strong>Reflections</strong>: not shared.</p>")
+    else:
+        parts.append("<p><strong>Reflections</strong> (shared)</p>" + journal_html(view.journal))
+    return '<div class="course-card">' + "".join(parts) + "</div>"
+
+
+def _sharing_words() -> str:
+    always = "".join(f"<li>{escape(item)}</li>" for item in cohorts.SHARED)
+    return (f"<p>Your tutor will see:</p><ul>{always}<li>{escape(cohorts.SHARED_WITH_CONSENT)}</li></ul>"
+            f"<p>Your tutor never sees {escape(cohorts.NEVER_SHARED)}. You can leave the cohort at any time; "
+            "your tutor then sees nothing more of your work.</p>")
+
+
+class CohortView(widgets.VBox):
+    """Join with the tutor's code; see what the tutor will see first; share reflections or not; leave."""
+
+    def __init__(self, lesson: "Lesson") -> None:
+        self.lesson = lesson
+        self.learner: "Learner | None" = None
+        self.membership: Membership | None = None
+        self.status = SaveStatus()
+        self.code = widgets.Text(description="Cohort join code from your tutor", placeholder="e.g. HX4M-9QTA",
+                                 style=WIDE, layout=FIELD)
+        self.name = widgets.Text(description="Your name as your tutor will see it", style=WIDE, layout=FIELD,
+                                 placeholder="e.g. Asha, Ash Primary")
+        self.share = widgets.Checkbox(description="Share my reflection journal with my tutor", value=False,
+                                      indent=False)
+        self.share.observe(self._sharing_changed, names="value")
+        self.join = widgets.Button(description="Join this cohort", layout={"width": "auto"})
+        self.join.on_click(lambda _b: self._join())
+        self.leave = widgets.Button(description="Leave the cohort", layout={"width": "auto"})
+        self.leave.on_click(lambda _b: self._leave())
+        self.state = widgets.HTML()
+        self.preview = widgets.HTML()
+        self.join_form = widgets.VBox([self.code, self.name, widgets.HBox([self.join])])
+        self.member_form = widgets.VBox([widgets.HBox([self.leave])])
+        self.form = widgets.VBox()
+        super().__init__([self.status, self.state, widgets.HTML(_sharing_words()), self.share, self.form,
+                          self.preview])
+        self.add_class("course-activity")
+        self.wait()
+
+    @property
+    def controls(self) -> list[widgets.Widget]:
+        return [self.code, self.name, self.share, self.join, self.leave]
+
+    def wait(self) -> None:
+        self.learner = self.membership = None
+        self.state.value = self.preview.value = ""
+        for control in self.controls:
+            control.disabled = True
+        self.status.waiting("Start or resume at the top of the page to join a cohort.")
+
+    def load(self, learner: "Learner") -> None:
+        self.learner = learner
+        for control in self.controls:
+            control.disabled = False
+        self.membership = self.lesson.store.membership(learner.id)
+        self._show()
+
+    def _show(self) -> None:
+        member = self.membership
+        cohort = self.lesson.store.cohort(member.cohort_id) if member else None
+        if member and cohort:
+            self.state.value = (f"<p>You are in the cohort <strong>{escape(cohort.name)}</strong> as "
+                                f"<strong>{escape(member.display_name)}</strong>, since "
+                                f"{escape(member.joined_at[:10])}.</p>")
+            self.form.children = [self.member_form]
+            self._loading_share(member.share_reflections)
+        else:
+            self.state.value = "<p>You are not in a cohort. Joining is optional: self-study works the same.</p>"
+            self.form.children = [self.join_form]
+        self.status.waiting("Changes here are saved at once.")
+        self._preview()
+
+    def _loading_share(self, value: bool) -> None:
+        self._quiet = True
+        try:
+            self.share.value = value
+        finally:
+            self._quiet = False
+
+    def _preview(self) -> None:
+        if self.learner is None:
+            return
+        values, updated = self.lesson.store.load_everything(self.learner.id)
+        member = self.membership or Membership(self.learner.id, "", self.name.value.strip() or "(your name)",
+                                                self.share.value, now())
+        if self.membership:
+            member = Membership(member.learner_id, member.cohort_id, member.display_name, self.share.value,
+                                member.joined_at)
+        view = cohorts.participant_view(member, values, updated)
+        self.preview.value = ("<details><summary>See your work exactly as your tutor will see it</summary>"
+                              + participant_card_html(view) + "</details>")
+
+    def _join(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            if self.learner is None:
+                raise CohortError("please start or resume at the top of the page first.")
+            self.status.saving()
+            _cohort, self.membership = cohorts.join(self.lesson.store, self.learner.id, self.code.value,
+                                                    self.name.value, self.share.value)
+            self.code.value = ""
+            self._show()
+            self.status.saved(now())
+
+        run()
+
+    def _sharing_changed(self, _change: dict) -> None:
+        if getattr(self, "_quiet", False):
+            return
+
+        @guarded(self.status)
+        def run() -> None:
+            if self.membership and self.learner:
+                self.status.saving()
+                self.lesson.store.set_sharing(self.learner.id, self.share.value)
+                self.membership = self.lesson.store.membership(self.learner.id)
+                self.status.saved(now())
+            self._preview()
+
+        run()
+
+    def _leave(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            if self.learner is None:
+                return
+            self.lesson.store.leave(self.learner.id)
+            self.membership = None
+            self._loading_share(False)
+            self._show()
+            self.status.saved(now())
+
+        run()
+
+
+def data_files(exported: dict) -> tuple[bytes, bytes]:
+    """A learner's export as JSON and as one spreadsheet-safe CSV (current answers, then the history)."""
+    as_json = json.dumps(exported, ensure_ascii=False, indent=2).encode("utf-8")
+    rows: list[list[object]] = [["table", "activity", "key", "value", "time"]]
+    rows += [["answer", a["activity"], a["key"], json.dumps(a["value"], ensure_ascii=False), a["updated_at"]]
+             for a in exported["answers"]]
+    rows += [["history", h["activity"], h["key"], json.dumps(h["value"], ensure_ascii=False), h["saved_at"]]
+             for h in exported["history"]]
+    return as_json, csv_bytes(rows)
+
+
+CONFIRM_WORD = "DELETE"
+
+
+class PrivacyView(widgets.VBox):
+    """Download everything stored about me; delete it all, for good."""
+
+    def __init__(self, lesson: "Lesson") -> None:
+        self.lesson = lesson
+        self.learner: "Learner | None" = None
+        self.status = SaveStatus()
+        self.prepare = widgets.Button(description="Prepare my data to download", layout={"width": "auto"})
+        self.prepare.on_click(lambda _b: self._prepare())
+        self.links = widgets.HTML()
+        self.confirm = widgets.Text(description=f"To delete everything, type {CONFIRM_WORD}", style=WIDE,
+                                    layout=FIELD)
+        self.delete = widgets.Button(description="Delete all my data for good", button_style="danger",
+                                     layout={"width": "auto"})
+        self.delete.on_click(lambda _b: self._delete())
+        super().__init__([
+            self.status, heading("Download all your data", 4),
+            widgets.HTML("<p>One JSON file and one CSV file with every answer you have saved and its full "
+                         "history.</p>"),
+            widgets.HBox([self.prepare]), self.links, heading("Delete all your data", 4),
+            widgets.HTML("<p>This removes your work, its history and your cohort membership from the course's "
+                         "database. It cannot be undone, and your learner code will no longer work. Download "
+                         "your data or your report first if you want to keep a copy.</p>"),
+            self.confirm, widgets.HBox([self.delete]),
+        ])
+        self.add_class("course-activity")
+        self.wait()
+
+    @property
+    def controls(self) -> list[widgets.Widget]:
+        return [self.prepare, self.confirm, self.delete]
+
+    def wait(self) -> None:
+        self.learner = None
+        for control in self.controls:
+            control.disabled = True
+        self.status.waiting("Start or resume at the top of the page to see your data.")
+
+    def load(self, learner: "Learner") -> None:
+        self.learner = learner
+        for control in self.controls:
+            control.disabled = False
+        self.status.waiting("")
+
+    def _prepare(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            if self.learner is None:
+                return
+            as_json, as_csv = data_files(self.lesson.store.export_learner(self.learner.id))
+            stamp = now()[:10]
+            self.links.value = ("<p>" + download_link(f"my-course-data-{stamp}.json", "application/json", as_json,
+                                                      "my-course-data.json")
+                                + " · " + download_link(f"my-course-data-{stamp}.csv", "text/csv", as_csv,
+                                                        "my-course-data.csv") + "</p>")
+
+        run()
+
+    def _delete(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            if self.learner is None:
+                return
+            if self.confirm.value.strip().upper() != CONFIRM_WORD:
+                raise CohortError(f"Nothing was deleted: type {CONFIRM_WORD} in the box first.")
+            self.lesson.store.delete_learner(self.learner.id)
+            self.confirm.value = ""
+            self.links.value = ""
+            self.lesson.forget()
+            self.status.waiting("All your data has been deleted from the course. Your learner code no longer works.")
+
+        run()
