@@ -39,12 +39,15 @@ Participants are told apart by their position in the list of contributions; thei
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+
+import numpy as np
 
 from .network import Link, Network, School
 from .network_io import _key
@@ -66,6 +69,7 @@ _CUTOFF = 0.85
 _MIN_PREFIX = 6
 _WINDOW = 8
 _MAX_PREFIX_SCAN = 50
+_COLUMNS = 64  # characters counted apart for difflib's quick_ratio bound
 
 
 class MergeError(ValueError):
@@ -320,6 +324,25 @@ def _loose(key: str) -> str:
     return " ".join(_PUNCTUATION.sub("", key).split())
 
 
+def _char_counts(texts: list[str]) -> np.ndarray:
+    """How often each character occurs in each text (rare characters share the last column,
+    which can only make :func:`_bounds` larger, so it stays an upper bound)."""
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    distinct, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    rank = np.empty(len(distinct), dtype=np.intp)
+    rank[np.argsort(-counts, kind="stable")] = np.arange(len(distinct))
+    column = np.minimum(rank, _COLUMNS - 1)[inverse.ravel()]
+    rows = np.repeat(np.arange(len(texts)), [len(text) for text in texts])
+    flat = np.bincount(rows * _COLUMNS + column, minlength=len(texts) * _COLUMNS)
+    return flat.reshape(len(texts), _COLUMNS)
+
+
+def _bounds(counts: np.ndarray, lengths: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """difflib's quick_ratio for the pairs (a[k], b[k]): an upper bound of their ratio."""
+    shared = np.minimum(counts[a], counts[b]).sum(axis=1)
+    return 2.0 * shared / np.maximum(lengths[a] + lengths[b], 1)
+
+
 def suggestions(merged: Merged, limit: int = 20, *,
                 dismissed: Collection[tuple[str, str]] = ()) -> list[tuple[str, str]]:
     """Pairs of merged schools whose names look alike, for the tutor to confirm or dismiss.
@@ -328,11 +351,12 @@ def suggestions(merged: Merged, limit: int = 20, *,
     school counts). A pair looks alike when difflib's ratio is at least 0.85, or when one
     name begins with the other and the shorter has at least 6 characters ("Ash Primary" and
     "Ash Primary School"). To stay fast for thousands of schools, each name is compared only
-    with its neighbours in alphabetical order and in the order of the names read backwards,
-    plus every name it begins (at most 50), so a rare look-alike can be missed.
+    with its 8 neighbours in alphabetical order and 8 in the order of the names read
+    backwards, plus every name it begins (at most 50), so a rare look-alike can be missed.
 
-    Most alike first, then in the order the schools were first seen. ``dismissed`` holds
-    pairs of names the tutor said are different schools; they are not suggested again.
+    Most alike (highest ratio) first, then in the order the schools were first seen; a pair
+    is ``(first seen, seen later)``. ``dismissed`` holds pairs of names the tutor said are
+    different schools; they are not suggested again.
     """
     if limit <= 0:
         return []
@@ -342,42 +366,64 @@ def suggestions(merged: Merged, limit: int = 20, *,
         i, j = index.get(name_key(x)), index.get(name_key(y))
         if i is not None and j is not None:
             skip.add((min(i, j), max(i, j)))
-    entries: dict[tuple[str, int], None] = {}
-    for i, school in enumerate(merged.schools):
-        for spelling in school.spellings:
-            loose = _loose(name_key(spelling))
-            if loose:
-                entries[(loose, i)] = None
-    scores: dict[tuple[int, int], float] = {}
+    entries = list(dict.fromkeys(
+        (loose, i) for i, school in enumerate(merged.schools) for spelling in school.spellings
+        if (loose := _loose(name_key(spelling)))))
+    if len(entries) < 2:
+        return []
+    texts = [text for text, _ in entries]
+    owner = [i for _, i in entries]
 
-    def consider(first: tuple[str, int], second: tuple[str, int], prefix: bool) -> None:
-        (x, i), (y, j) = first, second
+    # Candidate pairs of entries: near neighbours in both orders, and prefixes.
+    forward = sorted(range(len(entries)), key=entries.__getitem__)
+    backward = sorted(range(len(entries)), key=lambda k: (texts[k][::-1], owner[k]))
+    firsts, seconds = [], []
+    for order in (np.array(forward), np.array(backward)):
+        for step in range(1, min(_WINDOW, len(order) - 1) + 1):
+            firsts.append(order[:-step])
+            seconds.append(order[step:])
+    prefixes = set()
+    for n, p in enumerate(forward):
+        if len(texts[p]) >= _MIN_PREFIX:
+            for q in forward[n + 1:n + 1 + _MAX_PREFIX_SCAN]:
+                if not texts[q].startswith(texts[p]):
+                    break  # the names that begin with texts[p] come right after it
+                prefixes.add((min(p, q), max(p, q)))
+    if prefixes:
+        firsts.append(np.array([p for p, _ in sorted(prefixes)]))
+        seconds.append(np.array([q for _, q in sorted(prefixes)]))
+    a, b = np.concatenate(firsts), np.concatenate(seconds)
+    a, b = np.minimum(a, b), np.maximum(a, b)
+    pairs = np.unique(a * len(entries) + b)
+    a, b = pairs // len(entries), pairs % len(entries)
+    counts = _char_counts(texts)
+    lengths = np.array([len(text) for text in texts])
+    bounds = _bounds(counts, lengths, a, b)
+    candidates = []
+    for p, q, bound in zip(a.tolist(), b.tolist(), bounds.tolist()):
+        i, j = owner[p], owner[q]
         pair = (min(i, j), max(i, j))
-        if i == j or pair in skip:
-            return
-        shorter, longer = sorted((x, y), key=len)
-        if not prefix and 2 * len(shorter) < _CUTOFF * (len(x) + len(y)):
-            return  # difflib's real_quick_ratio, without building a matcher
-        matcher = difflib.SequenceMatcher(None, *sorted((x, y)), autojunk=False)
-        if not prefix and matcher.quick_ratio() < _CUTOFF:
-            return
-        score = matcher.ratio()
-        if prefix or score >= _CUTOFF:
-            scores[pair] = max(scores.get(pair, 0.0), score)
+        prefix = (p, q) in prefixes
+        if i != j and pair not in skip and (prefix or bound >= _CUTOFF):
+            candidates.append((-bound, pair, p, q, prefix))
+    candidates.sort()
 
-    forward = sorted(entries)
-    for n, entry in enumerate(forward):
-        key = entry[0]
-        for m in range(n + 1, min(len(forward), n + 1 + _MAX_PREFIX_SCAN)):
-            other = forward[m][0]
-            prefix = len(key) >= _MIN_PREFIX and other.startswith(key)
-            if m - n > _WINDOW and not prefix:
-                break
-            consider(entry, forward[m], prefix)
-    backward = sorted(entries, key=lambda e: (e[0][::-1], e[1]))
-    for n, entry in enumerate(backward):
-        for other in backward[n + 1:n + 1 + _WINDOW]:
-            consider(entry, other, False)
-
-    ranked = sorted(scores, key=lambda pair: (-scores[pair], pair))[:limit]
+    # Exact ratios, best bound first, until no candidate left could enter the best ``limit``.
+    best: dict[tuple[int, int], float] = {}
+    ranked_scores: list[float] = []  # best.values(), ascending
+    for negative_bound, pair, p, q, prefix in candidates:
+        if len(ranked_scores) >= limit and -negative_bound < ranked_scores[-limit]:
+            break
+        score = difflib.SequenceMatcher(None, *sorted((texts[p], texts[q])),
+                                        autojunk=False).ratio()
+        if not prefix and score < _CUTOFF:
+            continue
+        old = best.get(pair)
+        if old is not None:
+            if score <= old:
+                continue
+            del ranked_scores[bisect.bisect_left(ranked_scores, old)]
+        best[pair] = score
+        bisect.insort(ranked_scores, score)
+    ranked = sorted(best, key=lambda pair: (-best[pair], pair))[:limit]
     return [(merged.schools[i].name, merged.schools[j].name) for i, j in ranked]

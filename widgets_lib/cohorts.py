@@ -54,7 +54,7 @@ def create(store: Store, name: str, owner: str | None = None) -> tuple[Cohort, s
     """A new cohort with its join code (for participants) and tutor key (secret); only hashes are stored."""
     name = check_name("Cohort name", name, MAX_COHORT_NAME)
     join_code, tutor_key = identity.new_join_code(), identity.new_tutor_key()
-    cohort = store.create_cohort(secrets.token_hex(8), name, identity.join_key(join_code),
+    cohort = store.create_cohort(secrets.token_hex(8), name, join_code, identity.join_key(join_code),
                                  identity.tutor_key_hash(tutor_key), owner)
     return cohort, join_code, tutor_key
 

@@ -64,6 +64,7 @@ cohorts = sa.Table(
     metadata,
     sa.Column("id", sa.String(16), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("join_code", sa.String(16), nullable=False, comment="shown to the tutor; it only lets people join"),
     sa.Column("join_key", sa.String(64), nullable=False, unique=True),
     sa.Column("tutor_key", sa.String(64), nullable=False, unique=True),
     sa.Column("owner", sa.String(64), nullable=True, comment="hub key of the tutor who made it, under JupyterHub"),
@@ -107,6 +108,7 @@ class Revision:
 class Cohort:
     id: str
     name: str
+    join_code: str
     owner: str | None
     created_at: str
     closed_at: str | None
@@ -266,17 +268,17 @@ class Store:
             return [Revision(json.loads(v), t) for v, t in conn.execute(query)]
 
     # -- cohorts --------------------------------------------------------------
-    def create_cohort(self, cohort_id: str, name: str, join_key: str, tutor_key: str,
+    def create_cohort(self, cohort_id: str, name: str, join_code: str, join_key: str, tutor_key: str,
                       owner: str | None = None) -> Cohort:
         stamp = now()
         with self._write() as conn:
-            conn.execute(cohorts.insert().values(id=cohort_id, name=name, join_key=join_key, tutor_key=tutor_key,
-                                                 owner=owner, created_at=stamp))
-        return Cohort(cohort_id, name, owner, stamp, None)
+            conn.execute(cohorts.insert().values(id=cohort_id, name=name, join_code=join_code, join_key=join_key,
+                                                 tutor_key=tutor_key, owner=owner, created_at=stamp))
+        return Cohort(cohort_id, name, join_code, owner, stamp, None)
 
     def _cohort_where(self, *conditions) -> Cohort | None:
-        query = sa.select(cohorts.c.id, cohorts.c.name, cohorts.c.owner, cohorts.c.created_at,
-                          cohorts.c.closed_at).where(*conditions)
+        query = sa.select(cohorts.c.id, cohorts.c.name, cohorts.c.join_code, cohorts.c.owner,
+                          cohorts.c.created_at, cohorts.c.closed_at).where(*conditions)
         with self._read() as conn:
             row = conn.execute(query).first()
         return Cohort(*row) if row else None
@@ -292,8 +294,8 @@ class Store:
         return self._cohort_where(cohorts.c.tutor_key == tutor_key)
 
     def cohorts_owned(self, owner: str) -> list[Cohort]:
-        query = sa.select(cohorts.c.id, cohorts.c.name, cohorts.c.owner, cohorts.c.created_at,
-                          cohorts.c.closed_at).where(cohorts.c.owner == owner).order_by(cohorts.c.created_at)
+        query = sa.select(cohorts.c.id, cohorts.c.name, cohorts.c.join_code, cohorts.c.owner,
+                          cohorts.c.created_at, cohorts.c.closed_at).where(cohorts.c.owner == owner).order_by(cohorts.c.created_at)
         with self._read() as conn:
             return [Cohort(*row) for row in conn.execute(query)]
 

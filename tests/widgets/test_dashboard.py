@@ -1,0 +1,141 @@
+"""The tutor dashboard, headless: open with the key only, what it shows, merges, exports, who is refused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from widgets_lib import capacity, cohorts, identity
+from widgets_lib.examples import load_example
+from widgets_lib.record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value
+from widgets_lib.widget_dashboard import Dashboard
+
+XSS = '"><svg onload=alert(1)>'
+
+
+def participant(store, code, name, example, share, journal="", complete_capacity=True):
+    learner_id = identity.code_key(identity.new_code())
+    store.ensure_learner(learner_id, "code")
+    network, _ = load_example(example)
+    store.save(learner_id, NETWORK_ACTIVITY, NETWORK_KEY, network_to_value(network))
+    if complete_capacity:
+        for item in capacity.load_bank().items:
+            store.save(learner_id, capacity.ACTIVITY, capacity.answer_key(1, item.id), 3)
+        store.save(learner_id, capacity.ACTIVITY, "attempts", [{"n": 1, "started": "2026-11-22"}])
+        store.save(learner_id, "progress", "03", {"status": "done", "at": "2026-11-22T10:00:00+00:00"})
+    if journal:
+        store.save(learner_id, "journal", "r01a", journal)
+    cohorts.join(store, learner_id, code, name, share)
+    return learner_id
+
+
+@pytest.fixture
+def cohort(store):
+    made, code, key = cohorts.create(store, "Spring " + XSS)
+    participant(store, code, "Asha " + XSS, "cosy_honeysuckle", True, "We avoid conflict " + XSS)
+    participant(store, code, "Ben", "cosy_honeysuckle", False, "Ben's private words", complete_capacity=False)
+    return made, code, key
+
+
+def test_nothing_shows_without_the_key_and_a_wrong_key_reveals_nothing(store, cohort, monkeypatch):
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    page = Dashboard(store=store, show=False)
+    page.finish("")
+    assert page.cohort is None and page.content.layout.display == "none"
+    page.refresh_button.click()  # as a forged widget message would
+    page.export_button.click()
+    assert page.status.state == "failed" and "Open a cohort first" in page.status.value
+    assert page.exports.value == "" and page.sections["progress"].value == ""
+    page.key.value = identity.new_tutor_key()
+    page.open_button.click()
+    assert page.cohort is None and "does not open any cohort" in page.status.value
+
+
+def test_the_key_opens_progress_capacity_diagnoses_reflections_and_exports(store, cohort, monkeypatch):
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    made, code, key = cohort
+    page = Dashboard(store=store, show=False)
+    page.finish(f"key={key}")
+    assert page.cohort == made and page.key.value == ""
+    assert "Spring &quot;&gt;&lt;svg" in page.header_html.value and code in page.header_html.value
+    assert "2 participants" in page.header_html.value
+    progress = page.sections["progress"].value
+    assert "Asha &quot;&gt;&lt;svg onload=alert(1)&gt;" in progress and "<svg onload" not in progress
+    assert "Schools" in page.sections["capacity"].value and "Each school&#x27;s placement" in page.sections["capacity"].value
+    assert "Networks by diagnosis" in page.sections["diagnoses"].value
+    reflections = page.sections["reflections"].value
+    assert "We avoid conflict &quot;&gt;" in reflections and "Ben&#x27;s private words" not in reflections
+    page.participant.value = 1
+    assert "Ben" in page.card.value and "Reflections</strong>: not shared" in page.card.value
+    assert "Schools in the merged network" in page.sections["merged"].value
+    page.export_button.click()
+    assert "cohort.csv" in page.exports.value and "cohort report (HTML)" in page.exports.value
+
+
+def test_merging_two_spellings_is_saved_and_can_be_undone(store, cohort, monkeypatch):
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    _made, _code, key = cohort
+    page = Dashboard(store=store, show=False)
+    page.finish(f"key={key}")
+    names = [value for _label, value in page.merge_a.options]
+    before = len(page.merged.schools)
+    page.merge_a.value, page.merge_b.value = names[0], names[1]
+    page.merge_button.click()
+    assert page.status.state == "saved" and len(page.merged.schools) == before - 1
+    assert store.merges(page.cohort.id) == {names[0]: names[1]}
+    page.merge_a.value = page.merge_b.value = names[2]
+    page.merge_button.click()
+    assert page.status.state == "failed"
+    page.unmerge.value = names[0]
+    page.unmerge_button.click()
+    assert store.merges(page.cohort.id) == {} and len(page.merged.schools) == before
+
+
+def test_create_shows_the_codes_once_and_opens_the_new_cohort(store, monkeypatch):
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    page = Dashboard(store=store, show=False)
+    page.finish("")
+    page.new_name.value = "Autumn <b>cohort</b>"
+    page.create_button.click()
+    assert page.cohort is not None and page.cohort.name == "Autumn <b>cohort</b>"
+    assert "Autumn &lt;b&gt;cohort&lt;/b&gt;" in page.created.value and "tutor key" in page.created.value
+    page.close_button.click()
+    assert store.cohort(page.cohort.id).closed_at is not None and page.close_button.disabled
+
+
+def test_under_jupyterhub_only_the_tutors_group_gets_in(store, cohort, monkeypatch):
+    made, _code, key = cohort
+    monkeypatch.setenv("JUPYTERHUB_USER", "pat")
+    monkeypatch.setenv("COURSE_HUB_TUTOR", "")
+    page = Dashboard(store=store, show=False)
+    page.finish(f"key={key}")
+    assert page.cohort is None and "This page is for tutors" in page.access.children[0].value
+    page.key.value = key
+    page.open_button.click()
+    page.new_name.value = "sneaky"
+    page.create_button.click()
+    assert page.cohort is None and store.cohorts_owned(identity.hub_key("pat")) == []
+    monkeypatch.setenv("JUPYTERHUB_USER", "tess")
+    monkeypatch.setenv("COURSE_HUB_TUTOR", "1")
+    tutor = Dashboard(store=store, show=False)
+    tutor.finish("")
+    tutor.new_name.value = "Tess's group"
+    tutor.create_button.click()
+    assert tutor.cohort.owner == identity.hub_key("tess") and "tutor key" not in tutor.created.value
+    assert [label for label, _v in tutor.owned.options] == ["Tess's group (open)"]
+    tutor.owned.options = [("forged", made.id)]  # a cohort that is not hers, as a forged message would choose
+    tutor.open_owned.click()
+    assert tutor.cohort.name == "Tess's group" and "Please choose one of your cohorts" in tutor.status.value
+
+
+def test_a_participant_page_never_loads_tutor_functions():
+    script = ("import sys\nfrom widgets_lib.lesson import Lesson\n"
+              "for lid, acts in [('00', ['welcome', 'cohort', 'privacy']), ('03', ['capacity']), "
+              "('05', ['health', 'diagnosis']), ('08', ['challenges', 'plan', 'journal', 'report'])]:\n"
+              "    lesson = Lesson(lid, show=False)\n"
+              "    [lesson.activity(a, show=False) for a in acts]\n"
+              "print(sorted(m for m in sys.modules if 'dashboard' in m))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

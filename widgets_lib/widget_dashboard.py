@@ -1,0 +1,394 @@
+"""The tutor dashboard (``course/tutor/dashboard.ipynb``): open a cohort with its tutor key (or, under
+JupyterHub, as a member of the tutors group), then progress, capacity, diagnoses, the merged network,
+shared reflections and exports.
+
+Only this module builds tutor functions, and only the dashboard notebook imports it: no participant's
+kernel ever has them. Every callback checks in Python that a cohort was opened with a valid key or by
+a hub tutor; a widget message that enables a disabled button reaches nothing without that.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from html import escape
+
+import ipywidgets as widgets
+from IPython.display import display
+
+from . import capacity, cohort_network, cohorts, dashboard, identity
+from .charts import bars_svg
+from .cohort_network import Contribution, Merged, MergeError
+from .cohorts import CohortError, ParticipantView
+from .network_svg import network_svg
+from .store import Cohort, Store, get_store
+from .widget_common import FIELD, WIDE, SaveStatus, download_link, guarded, heading
+from .widget_cohort import participant_card_html
+from .widget_reflection import journal_html
+
+HUB_TUTOR_ENV = "COURSE_HUB_TUTOR"
+
+
+def hub_tutor() -> str | None:
+    """The JupyterHub user name when this server belongs to a member of the tutors group (set by the hub)."""
+    user = os.environ.get("JUPYTERHUB_USER")
+    return user if user and os.environ.get(HUB_TUTOR_ENV) == "1" else None
+
+
+def _table(caption: str, head: list[str], rows: list[list[str]]) -> str:
+    """A table of text (every cell escaped here)."""
+    top = "".join(f'<th scope="col">{escape(h)}</th>' for h in head)
+    body = "".join("<tr>" + "".join(f'<th scope="row">{escape(str(cell))}</th>' if i == 0 else
+                                    f"<td>{escape(str(cell))}</td>" for i, cell in enumerate(row)) + "</tr>"
+                   for row in rows)
+    return f'<table class="course-table"><caption>{escape(caption)}</caption><tr>{top}</tr>{body}</table>'
+
+
+def progress_html(views: list[ParticipantView]) -> str:
+    ids = dashboard.lesson_ids()
+    counts = dashboard.progress_counts(views)
+    done = bars_svg([(f"Lesson {i}", counts[i]["Done"], f"{counts[i]['Done']} of {len(views)} done") for i in ids],
+                    title="Participants who have finished each lesson", maximum=max(len(views), 1))
+    rows = [[v.name] + [dashboard.status(v, i) for i in ids] for v in views]
+    return done + _table("Progress of each participant", ["Participant"] + [f"Lesson {i}" for i in ids], rows)
+
+
+def capacity_html(views: list[ParticipantView]) -> str:
+    spread = dashboard.capacity_spread(views)
+    assessed = sum(1 for v in views if v.capacity)
+    if not assessed:
+        return "<p>No participant has completed the capacity self-assessment (lesson 03) yet.</p>"
+    chart = bars_svg([(s.name, s.mean or 0, f"mean {s.mean:.1f}" if s.mean is not None else "none") for s in spread],
+                     title="Mean score of the cohort's schools on each element, 1 to 4", maximum=4)
+    table = _table(f"Scores of the {assessed} schools assessed, 1 (not like us yet) to 4 (very like us)",
+                   ["Element", "Schools", "Lowest", "Median", "Highest"],
+                   [[s.name, s.count, s.lowest, s.middle, s.highest] for s in spread])
+    growth = _table("Growth states", ["Growth state", "Schools"], [[k, n] for k, n in
+                                                                    dashboard.growth_counts(views).most_common()])
+    bank = capacity.load_bank()
+    placements = _table("Each school's placement", ["Participant", "Growth state", *[s.name for s in spread]],
+                        [[v.name, bank.growth_states[v.capacity[1].growth_state or ""]["name"],
+                          *["—" if score is None else f"{score:.1f}" for score in v.capacity[1].scores.values()]]
+                         for v in views if v.capacity])
+    return chart + table + growth + placements
+
+
+def diagnoses_html(views: list[ParticipantView]) -> str:
+    counts = dashboard.diagnosis_counts(views)
+    if not counts:
+        return "<p>No participants yet.</p>"
+    return bars_svg([(name, n, str(n)) for name, n in counts.most_common()], title="Networks by diagnosis",
+                    maximum=max(counts.values())) + _table("Networks by diagnosis", ["Diagnosis", "Participants"],
+                                                           [[k, n] for k, n in counts.most_common()])
+
+
+def merged_html(merged: Merged) -> str:
+    if not merged.schools:
+        return "<p>No participant has drawn a network yet.</p>"
+    one_sided = [(link.source, link.target) for link in merged.links if link.one_sided]
+    picture = network_svg(merged.network, title="The cohort's networks merged", unconfirmed=one_sided,
+                          marks={s.name: f"named by {len(s.reported_by)}" for s in merged.schools
+                                 if len(s.reported_by) > 1}, mark_meaning="named by several participants")
+    schools = _table("Schools in the merged network", ["School", "Other spellings", "Named by"],
+                     [[s.name, ", ".join(s.spellings[1:]), ", ".join(s.reported_by)] for s in merged.schools])
+    links = _table("Links in the merged network", ["Link", "Reported by", "Reported by one side only?"],
+                   [[f"{link.source} – {link.target}", ", ".join(link.reported_by),
+                     "Yes" if link.one_sided else "No"] for link in merged.links])
+    return (picture + f"<p>{len(one_sided)} link{'s are' if len(one_sided) != 1 else ' is'} reported by one side "
+            "only (dotted): a participant drew it, and another whose network has both schools did not.</p>"
+            + schools + links)
+
+
+def reflections_html(views: list[ParticipantView]) -> str:
+    sharing = [v for v in views if v.journal is not None]
+    if not sharing:
+        return "<p>No participant has chosen to share their reflections.</p>"
+    return "".join(f'<div class="course-card"><h4>{escape(v.name)}</h4>{journal_html(v.journal or {})}</div>'
+                   for v in sharing)
+
+
+def cohort_report(cohort: Cohort, views: list[ParticipantView], merged: Merged, made: datetime) -> str:
+    """The cohort report: one self-contained HTML file like the participants' own."""
+    from .report import STYLE
+
+    sections = [("Progress", progress_html(views)), ("Capacity", capacity_html(views)),
+                ("Diagnoses", diagnoses_html(views)), ("The merged network", merged_html(merged)),
+                ("Shared reflections", reflections_html(views))]
+    body = "".join(f"<section><h2>{escape(title)}</h2>{html}</section>" for title, html in sections)
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+            f"<title>Cohort report: {escape(cohort.name)}</title><style>{STYLE}</style></head><body>"
+            f"<h1>Cohort report: {escape(cohort.name)}</h1><p>{len(views)} participants; prepared on "
+            f"{escape(made.strftime('%-d %B %Y at %H:%M'))} (UTC).</p>{body}</body></html>")
+
+
+class Dashboard(widgets.VBox):
+    """The whole dashboard page; the notebook calls ``Dashboard()`` and ``dashboard.finish()``."""
+
+    def __init__(self, store: Store | None = None, show: bool = True) -> None:
+        self._store = store
+        self.cohort: Cohort | None = None
+        self.views: list[ParticipantView] = []
+        self.merged: Merged | None = None
+        self.hub_user: str | None = None
+        self.status = SaveStatus()
+        self.key = widgets.Password(description="Tutor key", style=WIDE, layout=FIELD,
+                                    placeholder="e.g. K7PM-3XQA-9TRE-MW4C-HJ8N")
+        self.open_button = widgets.Button(description="Open the cohort", layout={"width": "auto"})
+        self.open_button.on_click(lambda _b: self._open_with_key())
+        self.owned = widgets.Dropdown(description="Your cohorts", style=WIDE, layout=FIELD, options=[])
+        self.open_owned = widgets.Button(description="Open this cohort", layout={"width": "auto"})
+        self.open_owned.on_click(lambda _b: self._open_owned())
+        self.new_name = widgets.Text(description="Name of the new cohort", style=WIDE, layout=FIELD)
+        self.create_button = widgets.Button(description="Create a cohort", layout={"width": "auto"})
+        self.create_button.on_click(lambda _b: self._create())
+        self.created = widgets.HTML()
+        self.access = widgets.VBox()
+        self.header_html = widgets.HTML()
+        self.refresh_button = widgets.Button(description="Refresh", layout={"width": "auto"},
+                                             tooltip="Read the cohort's latest work")
+        self.refresh_button.on_click(lambda _b: self._refresh())
+        self.close_button = widgets.Button(description="Close the cohort to new members", layout={"width": "auto"})
+        self.close_button.on_click(lambda _b: self._close())
+        self.sections = {name: widgets.HTML() for name in ("progress", "capacity", "diagnoses", "merged",
+                                                           "reflections")}
+        self.participant = widgets.Dropdown(description="Participant", style=WIDE, layout=FIELD, options=[])
+        self.participant.observe(lambda _c: self._show_participant(), names="value")
+        self.card = widgets.HTML()
+        self.merge_a = widgets.Dropdown(description="This school", style=WIDE, layout=FIELD, options=[])
+        self.merge_b = widgets.Dropdown(description="is the same as", style=WIDE, layout=FIELD, options=[])
+        self.merge_button = widgets.Button(description="Merge these two schools", layout={"width": "auto"})
+        self.merge_button.on_click(lambda _b: self._merge())
+        self.unmerge = widgets.Dropdown(description="Merges you made", style=WIDE, layout=FIELD, options=[])
+        self.unmerge_button = widgets.Button(description="Undo this merge", layout={"width": "auto"})
+        self.unmerge_button.on_click(lambda _b: self._unmerge())
+        self.suggested = widgets.HTML()
+        self.export_button = widgets.Button(description="Prepare the exports", layout={"width": "auto"})
+        self.export_button.on_click(lambda _b: self._export())
+        self.exports = widgets.HTML()
+        self.content = widgets.VBox([
+            self.header_html, widgets.HBox([self.refresh_button, self.close_button]),
+            heading("Progress", 3), self.sections["progress"],
+            heading("Capacity profiles", 3), self.sections["capacity"],
+            heading("Network diagnoses", 3), self.sections["diagnoses"],
+            heading("One participant", 4), self.participant, self.card,
+            heading("The cohort's networks, merged", 3), self.sections["merged"],
+            heading("Merge two spellings of one school", 4), self.suggested, self.merge_a, self.merge_b,
+            widgets.HBox([self.merge_button]), self.unmerge, widgets.HBox([self.unmerge_button]),
+            heading("Shared reflections", 3), self.sections["reflections"],
+            heading("Exports", 3),
+            widgets.HTML("<p>A spreadsheet (CSV) with one row per participant, and the cohort report as one HTML "
+                         "file that opens offline.</p>"), widgets.HBox([self.export_button]), self.exports,
+        ])
+        self.content.layout.display = "none"
+        super().__init__([self.status, self.access, self.created, self.content])
+        self.add_class("course-activity")
+        self.status.waiting("Loading…")
+        if show:
+            display(self)
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = get_store()
+        return self._store
+
+    # -- who is here --------------------------------------------------------------
+    def finish(self, query_string: str | None = None) -> None:
+        """Decide who may see what, once the visitor's request is known."""
+        if query_string is None:
+            from .lesson import _query_string
+
+            query_string = _query_string()
+
+        @guarded(self.status)
+        def run() -> None:
+            self.hub_user = hub_tutor()
+            if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
+                self.access.children = [widgets.HTML(
+                    "<p>This page is for tutors. Your login is not in the tutors group; if you are a tutor, "
+                    "ask the course's administrator to add you.</p>")]
+                self.status.waiting("")
+                return
+            create = [heading("Create a cohort", 3), self.new_name, widgets.HBox([self.create_button])]
+            if self.hub_user:
+                self._list_owned()
+                self.access.children = [heading("Open a cohort", 3), self.owned, widgets.HBox([self.open_owned]),
+                                        *create]
+            else:
+                self.access.children = [heading("Open a cohort", 3), widgets.HTML(
+                    "<p>Type the tutor key you were given when you created the cohort.</p>"), self.key,
+                    widgets.HBox([self.open_button]), *create]
+            self.status.waiting("")
+            key = identity.code_from_query(query_string, "key")
+            if key and not self.hub_user:
+                self.key.value = key
+                self._open_with_key()
+
+        run()
+
+    def _list_owned(self) -> None:
+        owner = identity.hub_key(self.hub_user or "")
+        self.owned.options = [(f"{c.name} ({'open' if c.open else 'closed'})", c.id)
+                              for c in self.store.cohorts_owned(owner)]
+
+    def _require_cohort(self) -> Cohort:
+        if self.cohort is None:
+            raise CohortError("Open a cohort first.")
+        return self.cohort
+
+    # -- opening and creating ----------------------------------------------------------
+    def _open_with_key(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
+                raise CohortError("This page is for tutors.")
+            self._show_cohort(cohorts.open_for_tutor(self.store, self.key.value))
+            self.key.value = ""
+
+        run()
+
+    def _open_owned(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            if not self.hub_user:
+                raise CohortError("This page is for tutors.")
+            cohort = self.store.cohort(str(self.owned.value or ""))
+            if cohort is None or cohort.owner != identity.hub_key(self.hub_user):
+                raise CohortError("Please choose one of your cohorts.")
+            self._show_cohort(cohort)
+
+        run()
+
+    def _create(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
+                raise CohortError("This page is for tutors.")
+            owner = identity.hub_key(self.hub_user) if self.hub_user else None
+            cohort, join_code, tutor_key = cohorts.create(self.store, self.new_name.value, owner)
+            self.new_name.value = ""
+            key_note = ("" if self.hub_user else
+                        f'<p>Your tutor key (secret: it opens this dashboard): <strong class="course-code">'
+                        f"{escape(tutor_key)}</strong><br><strong>Write it down now.</strong> It is stored only "
+                        "in scrambled form and cannot be shown again.</p>")
+            self.created.value = (f'<div class="course-code-box" role="status"><p>Cohort <strong>{escape(cohort.name)}'
+                                  f"</strong> created.</p><p>Join code for participants: <strong class=\"course-code\">"
+                                  f"{escape(join_code)}</strong></p>{key_note}</div>")
+            if self.hub_user:
+                self._list_owned()
+            self._show_cohort(cohort)
+
+        run()
+
+    def _show_cohort(self, cohort: Cohort) -> None:
+        self.cohort = cohort
+        self.content.layout.display = None
+        self._refresh()
+
+    # -- the cohort --------------------------------------------------------------------
+    def _refresh(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            cohort = self.store.cohort(self._require_cohort().id) or self._require_cohort()
+            self.cohort = cohort
+            self.status.waiting("Reading the cohort's work…")
+            self.views = cohorts.cohort_views(self.store, cohort.id)
+            state = "open to new members" if cohort.open else f"closed to new members since {cohort.closed_at[:10]}"
+            self.header_html.value = (f"<h2>{escape(cohort.name)}</h2><p>{len(self.views)} participant"
+                                      f"{'s' if len(self.views) != 1 else ''} · join code "
+                                      f"<strong>{escape(cohort.join_code)}</strong> · {escape(state)}</p>")
+            self.close_button.disabled = not cohort.open
+            self.sections["progress"].value = progress_html(self.views)
+            self.sections["capacity"].value = capacity_html(self.views)
+            self.sections["diagnoses"].value = diagnoses_html(self.views)
+            self.sections["reflections"].value = reflections_html(self.views)
+            self.participant.options = [("(choose a participant)", None)] + [
+                (v.name, i) for i, v in enumerate(self.views)]
+            self.participant.value = None
+            self.card.value = ""
+            self._merge_refresh()
+            self.exports.value = ""
+            self.status.waiting(f"Read at {datetime.now().strftime('%H:%M:%S')}.")
+
+        run()
+
+    def _merge_refresh(self) -> None:
+        cohort = self._require_cohort()
+        manual = self.store.merges(cohort.id)
+        try:
+            self.merged = cohort_network.merge(self._contributions(), manual)
+        except MergeError as exc:
+            self.status.failed(str(exc))
+            self.merged = cohort_network.merge(self._contributions())
+        self.sections["merged"].value = merged_html(self.merged)
+        names = sorted((s.name for s in self.merged.schools), key=str.casefold)
+        self.merge_a.options = self.merge_b.options = [(n, n) for n in names]
+        tips = cohort_network.suggestions(self.merged, limit=10)
+        self.suggested.value = ("<p>These look alike and may be one school: " + "; ".join(
+            f"{escape(a)} / {escape(b)}" for a, b in tips) + ".</p>") if tips else ""
+        self.unmerge.options = [(f"{a} → {b}", a) for a, b in sorted(manual.items())]
+        self.unmerge_button.disabled = not manual
+
+    def _contributions(self) -> list[Contribution]:
+        return [Contribution(f"{v.name} ({i + 1})" if self._ambiguous(v.name) else v.name, v.network)
+                for i, v in enumerate(self.views) if v.network.schools]
+
+    def _ambiguous(self, name: str) -> bool:
+        return sum(1 for v in self.views if v.name == name) > 1
+
+    def _show_participant(self) -> None:
+        index = self.participant.value
+        if self.cohort is None or index is None or not 0 <= index < len(self.views):
+            self.card.value = ""
+            return
+        self.card.value = participant_card_html(self.views[index])
+
+    def _merge(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            cohort = self._require_cohort()
+            if self.merged is None:
+                raise CohortError("Refresh the cohort first.")
+            a, b = cohort_network.check_manual_merge(self.merged, str(self.merge_a.value), str(self.merge_b.value))
+            self.status.saving()
+            self.store.add_merge(cohort.id, a, b)
+            self._merge_refresh()
+            self.status.saved()
+
+        run()
+
+    def _unmerge(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            cohort = self._require_cohort()
+            if self.unmerge.value is None:
+                raise CohortError("Choose the merge to undo.")
+            self.store.remove_merge(cohort.id, str(self.unmerge.value))
+            self._merge_refresh()
+            self.status.saved()
+
+        run()
+
+    def _close(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            self.store.close_cohort(self._require_cohort().id)
+            self._refresh()
+
+        run()
+
+    def _export(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            cohort = self._require_cohort()
+            made = datetime.now(timezone.utc)
+            stamp = made.strftime("%Y-%m-%d")
+            merged = self.merged or cohort_network.merge(self._contributions())
+            report = cohort_report(cohort, self.views, merged, made).encode("utf-8")
+            self.exports.value = ("<p>" + download_link(f"cohort-{stamp}.csv", "text/csv",
+                                                        dashboard.export_csv(self.views), "cohort.csv (spreadsheet)")
+                                  + " · " + download_link(f"cohort-report-{stamp}.html", "text/html;charset=utf-8",
+                                                          report, "cohort report (HTML)") + "</p>")
+
+        run()
