@@ -13,6 +13,11 @@
 #   * over a kernel's websocket only widget messages pass (as in standalone Voila): an
 #     `execute_request` sent by hand is dropped.
 
+import atexit
+import os
+import shutil
+import tempfile
+
 from jupyterhub.singleuser.extension import JupyterHubAuthorizer
 
 from widgets_lib.paths import course_dir
@@ -30,6 +35,12 @@ c.merge(course)
 c.ServerApp.tornado_settings = dict(course.Voila.tornado_settings)  # scrubbed request log
 c.ServerApp.root_dir = str(course_dir())
 c.ServerApp.default_url = HOME_PAGE
+# The course's kernels talk to the server over Unix sockets (KernelManager.transport = "ipc"),
+# whose paths may not exceed 107 characters: ~/.local/share/jupyter/runtime/kernel-<uuid>-ipc-N
+# does with a long user name, so this server keeps its sockets in a short private folder.
+_runtime = tempfile.mkdtemp(prefix="course-")
+atexit.register(shutil.rmtree, _runtime, True)
+os.environ["JUPYTER_RUNTIME_DIR"] = _runtime
 
 # -- nothing but the course ----------------------------------------------------------------------
 c.ServerApp.jpserver_extensions = {

@@ -15,16 +15,17 @@ FONT = 'font-family="system-ui, sans-serif"'
 
 
 def bars_svg(rows: Sequence[tuple[str, float, str]], *, title: str, maximum: float,
-             colours: Sequence[str] | None = None, label_width: int = 250, bar_width: int = 320) -> str:
-    """One bar per ``(label, value, value as text)``, scaled to ``maximum``."""
+             colours: Sequence[str] | None = None, bar_width: int = 320) -> str:
+    """One bar per ``(label, value, value as text)``, scaled to ``maximum``; room made for the longest label."""
     row = 34
+    label_width = 20 + 8 * min(max((len(label) for label, _v, _t in rows), default=10), 44)
     height = 8 + row * max(len(rows), 1)
     parts = []
     for i, (label, value, text) in enumerate(rows):
         y = 8 + i * row
         colour = colours[i] if colours else "#1f5fa8"
         length = max(value / maximum * bar_width, 2) if maximum else 2
-        shown = label if len(label) <= 38 else label[:37] + "…"
+        shown = label if len(label) <= 44 else label[:43] + "…"
         parts.append(f'<text x="{label_width - 10}" y="{y + 17}" font-size="14" text-anchor="end" {FONT}>'
                      f"{escape(shown)}</text>")
         parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{bar_width}" height="18" fill="#eeeeee"/>')
@@ -33,7 +34,7 @@ def bars_svg(rows: Sequence[tuple[str, float, str]], *, title: str, maximum: flo
                      f"{escape(text)}</text>")
     desc = "; ".join(f"{label}: {text}" for label, _value, text in rows)
     ident = "ch" + hashlib.sha1((title + desc).encode("utf-8")).hexdigest()[:10]
-    width = label_width + bar_width + 80
+    width = label_width + bar_width + 16 + 8 * max((len(text) for _l, _v, text in rows), default=4)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
             f'style="max-width:{width}px" role="img" aria-labelledby="{ident}-t {ident}-d">'
             f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'

@@ -94,6 +94,8 @@ class Contribution:
 
 @dataclass(frozen=True)
 class MergedSchool:
+    """One school of the merged network (see the module's docstring for the name and kind)."""
+
     name: str
     kind: str
     spellings: tuple[str, ...]
@@ -102,6 +104,9 @@ class MergedSchool:
 
 @dataclass(frozen=True)
 class MergedLink:
+    """One undirected link of the merged network: ``source`` < ``target`` (merged names);
+    ``not_reported_by`` are those who could have reported it and did not."""
+
     source: str
     target: str
     reported_by: tuple[str, ...]
@@ -127,11 +132,19 @@ class Merged:
         index = self._index().get(name_key(name))
         return None if index is None else self.schools[index]
 
+    def _keys(self) -> list[tuple[str, int]]:
+        """(key, school number) for every spelling, computed once."""
+        keys = self.__dict__.get("_spelling_keys")
+        if keys is None:
+            keys = [(name_key(spelling), i) for i, school in enumerate(self.schools)
+                    for spelling in school.spellings]
+            object.__setattr__(self, "_spelling_keys", keys)
+        return keys
+
     def _index(self) -> dict[str, int]:
         index = self.__dict__.get("_by_key")
         if index is None:
-            index = {name_key(spelling): i for i, school in enumerate(self.schools)
-                     for spelling in school.spellings}
+            index = dict(self._keys())
             object.__setattr__(self, "_by_key", index)
         return index
 
@@ -182,15 +195,16 @@ def _most_common(counts: Counter[str]) -> str:
     return max(counts, key=counts.__getitem__)  # max keeps the first of equals: first seen
 
 
-def _ranked(spellings: Counter[str]) -> list[str]:
+def _ranked(spellings: Counter[str], keys: Mapping[str, str]) -> list[str]:
     """Spellings most common first: by key ("Oak" and "OAK" add up), then exactly; ties in the
     order first seen (``sorted`` is stable and a Counter keeps that order)."""
+    if len(spellings) == 1:
+        return list(spellings)
     by_key: Counter[str] = Counter()
     for spelling, count in spellings.items():
-        by_key[name_key(spelling)] += count
+        by_key[keys[spelling]] += count
     order = {key: i for i, key in enumerate(by_key)}
-    return sorted(spellings, key=lambda s: (-by_key[name_key(s)], order[name_key(s)],
-                                            -spellings[s]))
+    return sorted(spellings, key=lambda s: (-by_key[keys[s]], order[keys[s]], -spellings[s]))
 
 
 class _School:
@@ -222,10 +236,13 @@ def merge(contributions: Sequence[Contribution],
     schools: dict[str, _School] = {}  # by the key the school's names lead to
     links: dict[tuple[str, str], _Link] = {}
     owners: dict[str, set[int]] = {}
+    keys: dict[str, str] = {}  # name_key of each spelling: participants share most spellings
     for number, contribution in enumerate(contributions):
         local: dict[str, str] = {}
         for school in contribution.network.schools:
-            key = name_key(school.name)
+            key = keys.get(school.name)
+            if key is None:
+                key = keys[school.name] = name_key(school.name)
             if not key:
                 continue
             root = final.get(key, key)
@@ -258,13 +275,13 @@ def merge(contributions: Sequence[Contribution],
     merged_schools: list[MergedSchool] = []
     roots: list[str] = []
     for root, school in schools.items():
-        ranked = _ranked(school.spellings)
+        ranked = _ranked(school.spellings, keys)
         name = ranked[0]
         names[root] = name
         merged_schools.append(MergedSchool(
             name=name, kind=_most_common(school.kinds), spellings=tuple(ranked),
             reported_by=tuple(labels[n] for n in school.members)))
-        roots.append(next((s for s in ranked if name_key(s) == root), None)
+        roots.append(next((s for s in ranked if keys[s] == root), None)
                      or manual_spelling.get(root, name))
 
     merged_links: list[MergedLink] = []
@@ -334,12 +351,13 @@ def _char_counts(texts: list[str]) -> np.ndarray:
     column = np.minimum(rank, _COLUMNS - 1)[inverse.ravel()]
     rows = np.repeat(np.arange(len(texts)), [len(text) for text in texts])
     flat = np.bincount(rows * _COLUMNS + column, minlength=len(texts) * _COLUMNS)
-    return flat.reshape(len(texts), _COLUMNS)
+    small = np.uint8 if flat.max(initial=0) <= 255 else np.uint32  # less to copy in _bounds
+    return flat.astype(small).reshape(len(texts), _COLUMNS)
 
 
 def _bounds(counts: np.ndarray, lengths: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """difflib's quick_ratio for the pairs (a[k], b[k]): an upper bound of their ratio."""
-    shared = np.minimum(counts[a], counts[b]).sum(axis=1)
+    shared = np.minimum(counts[a], counts[b]).sum(axis=1, dtype=np.int64)
     return 2.0 * shared / np.maximum(lengths[a] + lengths[b], 1)
 
 
@@ -366,9 +384,7 @@ def suggestions(merged: Merged, limit: int = 20, *,
         i, j = index.get(name_key(x)), index.get(name_key(y))
         if i is not None and j is not None:
             skip.add((min(i, j), max(i, j)))
-    entries = list(dict.fromkeys(
-        (loose, i) for i, school in enumerate(merged.schools) for spelling in school.spellings
-        if (loose := _loose(name_key(spelling)))))
+    entries = list(dict.fromkeys((loose, i) for key, i in merged._keys() if (loose := _loose(key))))
     if len(entries) < 2:
         return []
     texts = [text for text, _ in entries]
@@ -399,8 +415,11 @@ def suggestions(merged: Merged, limit: int = 20, *,
     counts = _char_counts(texts)
     lengths = np.array([len(text) for text in texts])
     bounds = _bounds(counts, lengths, a, b)
+    keep = bounds >= _CUTOFF
+    if prefixes:
+        keep |= np.isin(pairs, [p * len(entries) + q for p, q in prefixes])
     candidates = []
-    for p, q, bound in zip(a.tolist(), b.tolist(), bounds.tolist()):
+    for p, q, bound in zip(a[keep].tolist(), b[keep].tolist(), bounds[keep].tolist()):
         i, j = owner[p], owner[q]
         pair = (min(i, j), max(i, j))
         prefix = (p, q) in prefixes

@@ -41,7 +41,9 @@ def _table(caption: str, head: list[str], rows: list[list[str]]) -> str:
     body = "".join("<tr>" + "".join(f'<th scope="row">{escape(str(cell))}</th>' if i == 0 else
                                     f"<td>{escape(str(cell))}</td>" for i, cell in enumerate(row)) + "</tr>"
                    for row in rows)
-    return f'<table class="course-table"><caption>{escape(caption)}</caption><tr>{top}</tr>{body}</table>'
+    return (f'<div class="course-scroll" tabindex="0" role="region" aria-label="{escape(caption)}">'
+            f'<table class="course-table"><caption>{escape(caption)}</caption>'
+            f"<tr>{top}</tr>{body}</table></div>")
 
 
 def progress_html(views: list[ParticipantView]) -> str:
@@ -49,8 +51,10 @@ def progress_html(views: list[ParticipantView]) -> str:
     counts = dashboard.progress_counts(views)
     done = bars_svg([(f"Lesson {i}", counts[i]["Done"], f"{counts[i]['Done']} of {len(views)} done") for i in ids],
                     title="Participants who have finished each lesson", maximum=max(len(views), 1))
-    rows = [[v.name] + [dashboard.status(v, i) for i in ids] for v in views]
-    return done + _table("Progress of each participant", ["Participant"] + [f"Lesson {i}" for i in ids], rows)
+    short = {"Done": "✓ Done", "Started": "Started", dashboard.NOT_STARTED: "—"}
+    rows = [[v.name] + [short[dashboard.status(v, i)] for i in ids] for v in views]
+    return done + _table("Progress of each participant (— not started)", ["Participant"] + [f"{i}" for i in ids],
+                         rows)
 
 
 def capacity_html(views: list[ParticipantView]) -> str:
@@ -62,7 +66,8 @@ def capacity_html(views: list[ParticipantView]) -> str:
                      title="Mean score of the cohort's schools on each element, 1 to 4", maximum=4)
     table = _table(f"Scores of the {assessed} schools assessed, 1 (not like us yet) to 4 (very like us)",
                    ["Element", "Schools", "Lowest", "Median", "Highest"],
-                   [[s.name, s.count, s.lowest, s.middle, s.highest] for s in spread])
+                   [[s.name, s.count, *("—" if v is None else f"{v:.1f}" for v in (s.lowest, s.middle, s.highest))]
+                    for s in spread])
     growth = _table("Growth states", ["Growth state", "Schools"], [[k, n] for k, n in
                                                                     dashboard.growth_counts(views).most_common()])
     bank = capacity.load_bank()
@@ -87,8 +92,7 @@ def merged_html(merged: Merged) -> str:
         return "<p>No participant has drawn a network yet.</p>"
     one_sided = [(link.source, link.target) for link in merged.links if link.one_sided]
     picture = network_svg(merged.network, title="The cohort's networks merged", unconfirmed=one_sided,
-                          marks={s.name: f"named by {len(s.reported_by)}" for s in merged.schools
-                                 if len(s.reported_by) > 1}, mark_meaning="named by several participants")
+                          width=900, height=640)
     schools = _table("Schools in the merged network", ["School", "Other spellings", "Named by"],
                      [[s.name, ", ".join(s.spellings[1:]), ", ".join(s.reported_by)] for s in merged.schools])
     links = _table("Links in the merged network", ["Link", "Reported by", "Reported by one side only?"],
@@ -283,6 +287,7 @@ class Dashboard(widgets.VBox):
 
     def _show_cohort(self, cohort: Cohort) -> None:
         self.cohort = cohort
+        self.access.layout.display = "none"  # to open another cohort, reload the page
         self.content.layout.display = None
         self._refresh()
 

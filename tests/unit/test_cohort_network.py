@@ -428,3 +428,31 @@ def test_network_svg_draws_unconfirmed_links_dotted_with_a_legend():
     assert len(dotted) == 1 and dotted[0].get("stroke-dasharray").startswith("0.1 ")
     assert any(x.get("stroke-dasharray") == "5 4" for x in lines)  # Ash–Elm: no level
     assert svg != plain and network_svg(merged.network, unconfirmed=[("Ash", "Oak")]) == svg
+
+
+def test_suggestions_match_a_brute_force_search_on_a_small_cohort():
+    import difflib
+
+    names = ["Oak Primary", "Oak Primry", "Oak Primary School", "Ash Academy", "Ash Acadamy",
+             "Elm High", "Elm Hig", "Fir Infants"]
+    merged = merge([c("Ann", *names)])
+    expected = []
+    for i, x in enumerate(names):
+        for y in names[i + 1:]:
+            kx, ky = name_key(x), name_key(y)
+            ratio = difflib.SequenceMatcher(None, *sorted((kx, ky)), autojunk=False).ratio()
+            shorter, longer = sorted((kx, ky), key=len)
+            if ratio >= 0.85 or (len(shorter) >= 6 and longer.startswith(shorter)):
+                expected.append((-ratio, names.index(x), names.index(y)))
+    assert suggestions(merged, limit=100) == [(names[i], names[j]) for _, i, j in sorted(expected)]
+
+
+def test_a_short_list_of_suggestions_is_the_start_of_the_long_one():
+    words = ["Oak", "Ash", "Elm", "Fir", "Yew", "Bay", "Box", "Rowan", "Hazel", "Birch"]
+    ends = ["Primary", "Primary School", "Academy", "High", "Infants", "Juniors", "C of E Primary"]
+    names = [f"{w}{v} {e}" for w in words for v in ("field", "fields", "wood", "lane") for e in ends]
+    merged = merge([c(f"P{n}", *names[n::7]) for n in range(7)])
+    everything = suggestions(merged, limit=10**6)
+    assert len(everything) > 50
+    for limit in (1, 5, 20, 50):
+        assert suggestions(merged, limit=limit) == everything[:limit]
