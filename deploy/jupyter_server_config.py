@@ -28,7 +28,7 @@ c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 HOME_PAGE = "/voila/render/00_welcome.ipynb"
 
 # -- the course, as `python -m widgets_lib.serve` serves it ------------------------------------
-prepare_environment()  # JUPYTER_PATH: Voila finds the "course" template
+prepare_environment()  # JUPYTER_PATH for Voila's "course" template, unless the hub set it already
 install_log_scrubber()
 course = voila_config(preheat=False)  # pools need standalone Voila: one kernel per page here
 c.merge(course)

@@ -22,10 +22,11 @@ import os
 import sys
 from pathlib import Path
 
+from widgets_lib.paths import course_dir, template_root
+
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
 DEPLOY = Path(__file__).resolve().parent
-REPO = DEPLOY.parent
 TUTOR_GROUP = os.environ.get("COURSE_TUTOR_GROUP", "tutors").strip() or "tutors"
 DB_URL = os.environ.get("COURSE_DB_URL", "")
 if not DB_URL.startswith(("postgresql://", "postgresql+psycopg://")):
@@ -47,9 +48,12 @@ def tutor_flag(spawner) -> str:
 c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]  # this Python, with widgets_lib
 c.Spawner.args = [f"--config={DEPLOY / 'jupyter_server_config.py'}"]
 c.Spawner.default_url = "/voila/render/00_welcome.ipynb"
-c.Spawner.notebook_dir = str(REPO / "course")
+c.Spawner.notebook_dir = str(course_dir())
 c.Spawner.disable_user_config = True  # no ~/.jupyter config: participants cannot change the server
 c.Spawner.environment = {
+    # Where Voila finds the "course" template; set before the server starts, because with
+    # disable_user_config the server fixes its search path before reading its config file.
+    "JUPYTER_PATH": str(template_root()),
     "COURSE_DB_URL": DB_URL,
     "COURSE_HUB_TUTOR": tutor_flag,
 }
