@@ -1,0 +1,107 @@
+"""Issue 5 in Chromium: a tutor makes a cohort, two participants join and finish lesson 03, the dashboard
+shows both; participant B, trying other codes, keys and addresses, never sees A's work, and no
+participant page offers a tutor function."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+TUTOR_BUTTONS = ("Open the cohort", "Create a cohort", "Merge these two schools", "Prepare the exports",
+                 "Close the cohort to new members")
+DASHBOARD = "/voila/render/tutor/dashboard.ipynb"
+
+
+def start_and_join(page, server, join_code: str, name: str) -> str:
+    page.goto(server.url + "/")
+    page.get_by_role("button", name="Start the course (get a new code)").click()
+    code = page.locator(".course-code").inner_text().strip()
+    page.wait_for_selector("button:has-text('Join this cohort'):not([disabled])")
+    page.get_by_label("Cohort join code from your tutor").fill(join_code)
+    page.get_by_label("Your name as your tutor will see it").fill(name)
+    page.get_by_role("button", name="Join this cohort").click()
+    page.get_by_text("You are in the cohort").wait_for()
+    return code
+
+
+def finish_lesson_03(page, server, code: str, choice: int) -> None:
+    page.goto(f"{server.url}/voila/render/03_capacity_model.ipynb?learner={code}")
+    page.wait_for_selector(".course-item input[type=radio]:not([disabled])")
+    groups = page.locator(".course-item")
+    for i in range(groups.count()):
+        groups.nth(i).locator("input[type=radio]").nth(choice).check()
+    page.get_by_text(f"{groups.count()} of {groups.count()} statements answered").wait_for()
+    page.locator(".course-reading h4").first.wait_for()
+    page.wait_for_function("() => !document.querySelector('.course-activity .course-status-saving')")
+
+
+def no_tutor_functions(page) -> None:
+    for name in TUTOR_BUTTONS:
+        assert page.get_by_role("button", name=name).count() == 0, name
+    assert page.get_by_label("Tutor key").count() == 0
+
+
+def other_code(code: str) -> str:
+    """The same code with its last character changed: a near miss at someone else's code."""
+    alphabet = "346789ABCDEFGHJKMNPQRTUVWXY"
+    return code[:-1] + alphabet[(alphabet.index(code[-1]) + 1) % len(alphabet)]
+
+
+def test_tutor_and_two_participants(new_context, course_server):
+    tutor = new_context().new_page()
+    tutor.goto(course_server.url + DASHBOARD)
+    tutor.get_by_label("Name of the new cohort").fill("Thursday group <b>2027</b>")
+    tutor.get_by_role("button", name="Create a cohort").click()
+    codes = tutor.locator(".course-code-box .course-code")
+    codes.nth(1).wait_for()
+    join_code, tutor_key = codes.nth(0).inner_text().strip(), codes.nth(1).inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", join_code)
+    assert re.fullmatch(r"([A-Z0-9]{4}-){4}[A-Z0-9]{4}", tutor_key)
+
+    a_page = new_context().new_page()
+    a_code = start_and_join(a_page, course_server, join_code, "Asha <i>Ash Primary</i>")
+    no_tutor_functions(a_page)
+    finish_lesson_03(a_page, course_server, a_code, 3)
+    no_tutor_functions(a_page)
+
+    b_context = new_context()
+    b_page = b_context.new_page()
+    b_code = start_and_join(b_page, course_server, join_code, "Ben")
+    finish_lesson_03(b_page, course_server, b_code, 0)
+
+    tutor.goto(f"{course_server.url}{DASHBOARD}?key={tutor_key}")
+    tutor.get_by_text("Progress of each participant").wait_for()
+    header = tutor.locator("h2", has_text="Thursday group").inner_text()
+    assert header == "Thursday group <b>2027</b>"
+    assert tutor.get_by_text("2 participants").count() == 1
+    table = tutor.locator("table:has-text('Progress of each participant')")
+    rows = {row.locator("th").inner_text(): row.locator("td").all_inner_texts()
+            for row in table.locator("tr").all()[1:]}
+    assert set(rows) == {"Asha <i>Ash Primary</i>", "Ben"}
+    assert all(cells[2] == "✓ Done" for cells in rows.values())  # lesson 03 for both
+    placements = tutor.locator("table:has-text(\"Each school's placement\")").inner_text()
+    assert "Asha <i>Ash Primary</i>" in placements and "Ben" in placements
+    assert tutor.locator("i", has_text="Ash Primary").count() == 0
+
+    # Participant B tries to reach A's work: near-miss codes, A's lesson without a code, the dashboard.
+    for address in (f"/voila/render/03_capacity_model.ipynb?learner={other_code(a_code)}",
+                    f"/voila/render/00_welcome.ipynb?learner={other_code(a_code)}&cohort={join_code}"):
+        b_page.goto(course_server.url + address)
+        b_page.get_by_text("No work is saved under the code").wait_for()
+        assert b_page.locator("input[type=radio]:checked").count() == 0
+        assert "Asha" not in b_page.locator("body").inner_text()
+    b_page.goto(f"{course_server.url}/voila/render/00_welcome.ipynb?learner={b_code}")
+    b_page.get_by_text("You are in the cohort").wait_for()
+    b_page.get_by_text("See your work exactly as your tutor will see it").click()
+    seen = b_page.locator("body").inner_text()
+    assert "Ben" in seen and "Asha" not in seen
+    no_tutor_functions(b_page)
+    for query in ("", f"?key={other_code(tutor_key)}", f"?key={join_code}", f"?learner={b_code}"):
+        b_page.goto(f"{course_server.url}{DASHBOARD}{query}")
+        b_page.get_by_role("button", name="Open the cohort").wait_for()
+        b_page.wait_for_timeout(500)
+        text = b_page.locator("body").inner_text()
+        assert "Asha" not in text and "Ben" not in text and "Progress of each participant" not in text
