@@ -7,8 +7,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8866
 export PORT
+NODE_DIR := .cache/node
+CHP      := $(NODE_DIR)/node_modules/.bin/configurable-http-proxy
 
-.PHONY: serve test setup test-setup system-test-deps bench clean
+.PHONY: serve test setup test-setup system-test-deps hub-proxy bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,20 +29,28 @@ serve: $(VENV)/.installed
 	@echo "The course will be at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)."
 	$(PY) -m widgets_lib.serve --port $(PORT)
 
-## Chromium for browser tests and PostgreSQL for store tests, from Debian's packages.
+## Chromium for browser tests, PostgreSQL for store tests and Node.js (npm) for the JupyterHub
+## test's proxy, from Debian's packages.
 system-test-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	@if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	    || ! command -v npm >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" != "0" ]; then \
-	    echo "Browser and database tests need Debian's chromium and postgresql packages:"; \
-	    echo "  sudo apt-get install -y chromium postgresql"; exit 1; \
+	    echo "Browser, database and JupyterHub tests need Debian's chromium, postgresql and npm packages:"; \
+	    echo "  sudo apt-get install -y chromium postgresql npm"; exit 1; \
 	  fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql npm >/dev/null; \
 	fi
 	@chromium --version
 
-test-setup: $(VENV)/.installed-test system-test-deps
+## JupyterHub's proxy (configurable-http-proxy) from the npm registry, into $(NODE_DIR) (git-ignored).
+$(CHP): | system-test-deps
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error configurable-http-proxy@5
 
-## Every test layer: unit, widgets, notebooks (nbval), voila, browser, reliability.
+hub-proxy: $(CHP)
+
+test-setup: $(VENV)/.installed-test system-test-deps $(CHP)
+
+## Every test layer: unit, widgets, notebooks (nbval), voila, browser, reliability, hub (deploy/).
 test: test-setup
 	$(PY) -m pytest
 

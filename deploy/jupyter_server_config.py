@@ -20,7 +20,7 @@ import tempfile
 
 from jupyterhub.singleuser.extension import JupyterHubAuthorizer
 
-from widgets_lib.paths import course_dir
+from widgets_lib.paths import course_dir, template_root
 from widgets_lib.serve import install_log_scrubber, prepare_environment, voila_config
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
@@ -32,13 +32,18 @@ prepare_environment()  # JUPYTER_PATH for Voila's "course" template, unless the 
 install_log_scrubber()
 course = voila_config(preheat=False)  # pools need standalone Voila: one kernel per page here
 c.merge(course)
-c.ServerApp.tornado_settings = dict(course.Voila.tornado_settings)  # scrubbed request log
+c.ServerApp.tornado_settings = {
+    **course.Voila.tornado_settings,  # the request log without learner codes
+    # As standalone Voila: no MathJax. Unless both are None, Voila's page fetches it from a CDN.
+    "mathjax_url": None,
+    "mathjax_config": None,
+}
 c.ServerApp.root_dir = str(course_dir())
 c.ServerApp.default_url = HOME_PAGE
 # The course's kernels talk to the server over Unix sockets (KernelManager.transport = "ipc"),
 # whose paths may not exceed 107 characters: ~/.local/share/jupyter/runtime/kernel-<uuid>-ipc-N
 # does with a long user name, so this server keeps its sockets in a short private folder.
-_runtime = tempfile.mkdtemp(prefix="course-")
+_runtime = tempfile.mkdtemp(prefix="course-kernels-")
 atexit.register(shutil.rmtree, _runtime, True)
 os.environ["JUPYTER_RUNTIME_DIR"] = _runtime
 
@@ -52,6 +57,9 @@ c.ServerApp.jpserver_extensions = {
     "jupyter_server_terminals": False,
 }
 c.ServerApp.terminals_enabled = False
+# Jupyter Server's own pages (404 for /lab or /tree, 403, 500) are the course's plain-language
+# ones, linking to the welcome page and fetching nothing from other hosts.
+c.ServerApp.extra_template_paths = [str(template_root() / "voila" / "templates" / "course")]
 c.MappingKernelManager.allowed_message_types = [
     # what Voila's page sends; the list standalone Voila uses (voila/app.py)
     "comm_open", "comm_close", "comm_msg", "comm_info_request", "kernel_info_request",

@@ -22,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from widgets_lib.paths import course_dir, template_root
+from widgets_lib.paths import template_root
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
@@ -30,7 +30,7 @@ DEPLOY = Path(__file__).resolve().parent
 TUTOR_GROUP = os.environ.get("COURSE_TUTOR_GROUP", "tutors").strip() or "tutors"
 DB_URL = os.environ.get("COURSE_DB_URL", "")
 if not DB_URL.startswith(("postgresql://", "postgresql+psycopg://")):
-    sys.exit("deploy/jupyterhub_config.py: set COURSE_DB_URL=postgresql://user:password@host/dbname "
+    sys.exit("deploy/jupyterhub_config.py: set COURSE_DB_URL=postgresql://user:password@host/db "
              "(the course's shared database; see deploy/README.md).")
 
 
@@ -46,9 +46,8 @@ def tutor_flag(spawner) -> str:
 
 # -- single-user servers: the course and only the course ---------------------------------------
 c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]  # this Python, with widgets_lib
-c.Spawner.args = [f"--config={DEPLOY / 'jupyter_server_config.py'}"]
-c.Spawner.default_url = "/voila/render/00_welcome.ipynb"
-c.Spawner.notebook_dir = str(course_dir())
+c.Spawner.args = [f"--config={DEPLOY / 'jupyter_server_config.py'}"]  # the course, nothing else
+c.Spawner.default_url = "/voila/render/00_welcome.ipynb"  # participants land on lesson 00
 c.Spawner.disable_user_config = True  # no ~/.jupyter config: participants cannot change the server
 c.Spawner.environment = {
     # Where Voila finds the "course" template; set before the server starts, because with
@@ -71,22 +70,25 @@ if hub_db:
     # SQLAlchemy's default PostgreSQL driver is psycopg2; the course installs psycopg (3).
     c.JupyterHub.db_url = hub_db.replace("postgresql://", "postgresql+psycopg://", 1)
 
-# -- who may log in -----------------------------------------------------------------------
-# One machine: JupyterHub's default PAMAuthenticator + LocalProcessSpawner, i.e. every
-# participant is a Unix account on this machine, and the hub runs as root to start their
-# servers as them. Choose the authenticator your organisation uses instead, for example
-#   c.JupyterHub.authenticator_class = "oauthenticator.generic.GenericOAuthenticator"  (school SSO)
-#   c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"       (sign-up + approval)
-# and, for participants without Unix accounts, SystemdSpawner (pip install jupyterhub-systemdspawner):
+# -- who may log in (choose; see deploy/README.md) ---------------------------------------
+# Default: JupyterHub's PAMAuthenticator + LocalProcessSpawner. Every participant is a Unix
+# account on this machine (create them with --shell /usr/sbin/nologin) and the hub runs as
+# root to start each server as its user. Or your organisation's login, for example
+#   c.JupyterHub.authenticator_class = "oauthenticator.generic.GenericOAuthenticator"
+#   c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
+# (pip install oauthenticator, or jupyterhub-nativeauthenticator: sign-up with approval)
+# with, for people who have no Unix account, pip install jupyterhub-systemdspawner and
 #   c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
 #   c.SystemdSpawner.dynamic_users = True
 #   c.SystemdSpawner.mem_limit = "1G"
-# Name the people allowed in and the hub's administrators:
-#   c.Authenticator.allowed_users = {"ana", "ben"}   (or c.Authenticator.allow_all = True)
+# Then name who may log in and who administers the hub:
+#   c.Authenticator.allowed_users = {"ana", "ben"}   # or c.Authenticator.allow_all = True
 #   c.Authenticator.admin_users = {"course-admin"}
 
 test_password = os.environ.get("COURSE_HUB_TEST_PASSWORD")
 if test_password:
+    print("deploy/jupyterhub_config.py: COURSE_HUB_TEST_PASSWORD is set: TEST MODE, anyone with "
+          "that password logs in as anyone, servers run without isolation.", file=sys.stderr)
     c.JupyterHub.authenticator_class = "shared-password"
     c.SharedPasswordAuthenticator.user_password = test_password
     c.Authenticator.allow_all = True

@@ -106,6 +106,10 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     c.VoilaExecutor.timeout_func = cell_timeout
     c.VoilaExecutor.cell_error_instruction = FRIENDLY_CELL_ERROR
     c.VoilaExecutor.cell_timeout_instruction = FRIENDLY_CELL_ERROR
+    # nbclient waits only 4 s for a cell's outputs after its reply, then drops them: when many
+    # kernels fill their pools at once on 2 cores, widget outputs arrived later than that and
+    # pages never finished loading ("Timeout waiting for IOPub output").
+    c.VoilaExecutor.iopub_timeout = _int_env("COURSE_IOPUB_TIMEOUT_S", 60)
     pools: dict[str, dict] = {"default": {"pool_size": pool}}
     for notebook, size in pool_overrides().items():
         pools[notebook] = {"pool_size": size}

@@ -1,0 +1,168 @@
+"""The course under a real JupyterHub, configured by deploy/ (issue 5, "Many users").
+
+Participants log in to the hub, land on lesson 00 signed in by their hub login (no learner
+code), and each one's answers are their own in the shared PostgreSQL database. Only members
+of the hub's "tutors" group get COURSE_HUB_TUTOR=1, and a participant's server offers the
+course and nothing else: no JupyterLab, no file tree, no way to run code of their own.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from tests.hub.conftest import PARTICIPANTS, TUTOR
+from widgets_lib.identity import hub_key
+
+pytestmark = [pytest.mark.hub, pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow,
+              pytest.mark.timeout(900)]
+
+HOME = "voila/render/00_welcome.ipynb"
+LESSON_03 = "voila/render/03_capacity_model.ipynb"
+ENABLED_RADIO = ".course-activity input[type=radio]:not([disabled])"
+
+
+def log_in(context, hub, user: str):
+    """Log in on the hub's page; the hub starts the user's server and sends them to lesson 00."""
+    page = context.new_page()
+    page.goto(hub.url + "/hub/login")
+    page.fill("#username_input", user)
+    page.fill("#password_input", hub.password)
+    page.click("#login_submit")
+    page.wait_for_url(re.compile(rf"/user/{user}/{re.escape(HOME)}$"))
+    page.get_by_text("Signed in as").wait_for()
+    return page
+
+
+def checked_indexes(page) -> list[int]:
+    return page.evaluate(
+        "Array.from(document.querySelectorAll('.course-item')).map(g =>"
+        " Array.from(g.querySelectorAll('input')).findIndex(x => x.checked))")
+
+
+def wait_until_saved(page) -> None:
+    page.locator(".course-activity .course-status-saved").wait_for()
+    page.wait_for_function("() => !document.querySelector('.course-activity .course-status-saving')")
+
+
+def test_each_participant_is_signed_in_by_their_hub_login(new_context, hub):
+    first, second = PARTICIPANTS
+    page = log_in(new_context(), hub, first)
+    assert page.locator(".course-identity").inner_text().strip() == (
+        f"Signed in as {first}. Your work is saved as you go.")
+    assert page.get_by_label("Your learner code").count() == 0
+    assert page.get_by_role("button", name="Start the course (get a new code)").count() == 0
+    assert "learner=" not in page.url
+
+    page.locator("a[href*='03_capacity_model.ipynb']").first.click()
+    page.wait_for_url(re.compile(rf"/user/{first}/{re.escape(LESSON_03)}$"))
+    page.wait_for_selector(ENABLED_RADIO)
+    page.get_by_text(f"Signed in as {first}").wait_for()
+    page.locator(".course-item").first.locator("input[type=radio]").nth(2).check()
+    wait_until_saved(page)
+    answered = checked_indexes(page)
+    assert answered[0] == 2 and set(answered[1:]) == {-1}
+
+    page.goto(hub.url + "/hub/logout")
+    page.wait_for_url(re.compile(r"/hub/login"))
+    page.goto(hub.url + f"/user/{first}/{LESSON_03}")  # logged out: back to the hub's login
+    page.wait_for_url(re.compile(r"/hub/login"))
+    page.context.close()
+
+    page = log_in(new_context(), hub, second)
+    page.goto(hub.url + f"/user/{second}/{LESSON_03}")
+    page.wait_for_selector(ENABLED_RADIO)
+    page.get_by_text(f"Signed in as {second}").wait_for()
+    assert set(checked_indexes(page)) == {-1}, "participant 2 sees participant 1's answers"
+
+    with sa.create_engine(hub.course_db.replace("postgresql://", "postgresql+psycopg://", 1),
+                          poolclass=sa.pool.NullPool).connect() as conn:
+        learners = dict(conn.execute(sa.text("SELECT id, kind FROM learners")).all())
+        capacity = conn.execute(sa.text(
+            "SELECT DISTINCT learner_id FROM answers WHERE activity = 'capacity' AND key <> 'attempts'"
+        )).scalars().all()
+        started = conn.execute(sa.text(
+            "SELECT DISTINCT learner_id FROM answers WHERE activity = 'progress'")).scalars().all()
+    one, two = hub_key(first), hub_key(second)
+    assert one != two
+    assert {one: "hub", two: "hub"}.items() <= learners.items()
+    assert capacity == [one], "the answer belongs to participant 1 alone"
+    assert {one, two} <= set(started), "each participant's visit is recorded under their own id"
+
+
+def test_only_the_tutor_groups_servers_are_told_they_are_tutors(new_context, hub):
+    for user in (PARTICIPANTS[0], TUTOR):
+        log_in(new_context(), hub, user)
+    servers = hub.servers()
+    assert {PARTICIPANTS[0], TUTOR} <= servers.keys()
+    for user, server in servers.items():
+        expected = "1" if user == TUTOR else ""
+        kernels = [p for p in server.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+        assert kernels, f"{user}'s lesson 00 runs in a kernel of their server"
+        for proc in [server, *kernels]:
+            env = proc.environ()
+            assert env["JUPYTERHUB_USER"] == user
+            assert env["COURSE_HUB_TUTOR"] == expected, (user, proc.cmdline())
+            assert env["COURSE_DB_URL"] == hub.course_db
+        rss = [p.memory_info().rss // 2**20 for p in (server, *kernels)]
+        print(f"\n{user}: single-user server {rss[0]} MB, lesson kernels {rss[1:]} MB (resident)")
+
+
+EXECUTE_OVER_WEBSOCKET = """async (code) => {
+  const config = JSON.parse(document.getElementById('jupyter-config-data').textContent);
+  const ws = new WebSocket(`ws://${location.host}${config.baseUrl}api/kernels/${config.kernelId}/channels`);
+  await new Promise((ok, fail) => { ws.onopen = ok; ws.onerror = () => fail(new Error('no websocket')); });
+  const seen = [];
+  const answered = new Promise(ok => { ws.onmessage = event => {
+    const msg = JSON.parse(event.data);
+    seen.push([msg.parent_header.msg_id, msg.header.msg_type]);
+    if (msg.parent_header.msg_id === 'probe-info' && msg.header.msg_type === 'kernel_info_reply') ok();
+  }; });
+  const send = (id, type, content) => ws.send(JSON.stringify({channel: 'shell', buffers: [],
+    header: {msg_id: id, msg_type: type, username: 'probe', session: 'probe', version: '5.3',
+             date: new Date().toISOString()}, parent_header: {}, metadata: {}, content}));
+  send('probe-exec', 'execute_request', {code, silent: false, store_history: false,
+       user_expressions: {}, allow_stdin: false, stop_on_error: true});
+  send('probe-info', 'kernel_info_request', {});  // answered after the execute_request, if it ran
+  await answered;
+  ws.close();
+  return seen;
+}"""
+
+
+def test_a_participants_server_offers_the_course_and_nothing_else(new_context, hub):
+    user, other = PARTICIPANTS[1], PARTICIPANTS[0]
+    page = log_in(new_context(), hub, user)
+    base = f"{hub.url}/user/{user}/"
+
+    for path in ("lab", "tree", "terminals/1", "files/00_welcome.ipynb", "edit/00_welcome.ipynb"):
+        response = page.goto(base + path)
+        assert response.status in (403, 404), (path, response.status)
+        assert "School capacity and networks course" in page.title(), path  # the course's own page
+        assert page.get_by_role("link", name="Go to the course's welcome page").count() == 1
+
+    page.goto(base + HOME)
+    page.get_by_text(f"Signed in as {user}").wait_for()
+    statuses = page.evaluate("""async (base) => {
+      const xsrf = decodeURIComponent((document.cookie.match(/_xsrf=([^;]+)/) || [, ''])[1]);
+      const headers = {'X-XSRFToken': xsrf, 'Content-Type': 'application/json'};
+      const post = await fetch(base + 'api/kernels', {method: 'POST', body: '{}', headers});
+      const contents = await fetch(base + 'api/contents', {headers});
+      const sessions = await fetch(base + 'api/sessions', {headers});
+      return [post.status, contents.status, sessions.status];
+    }""", f"/user/{user}/")
+    assert statuses == [403, 403, 403], "a participant must not start kernels or read files"
+
+    marker = hub.folder / f"code-run-by-{user}"
+    seen = page.evaluate(EXECUTE_OVER_WEBSOCKET,
+                         f"open({str(marker)!r}, 'w').write('participant code ran')")
+    assert ("probe-info", "kernel_info_reply") in [tuple(s) for s in seen]
+    assert not [s for s in seen if s[0] == "probe-exec"], seen
+    assert not marker.exists(), "code sent over the kernel's websocket ran"
+    assert 'Received message of type "execute_request", which is not allowed' in hub.log()
+
+    response = page.goto(f"{hub.url}/user/{other}/{HOME}")
+    assert f"Signed in as {other}" not in page.content()
+    assert response.status in (403, 404, 503) or f"/user/{other}/" not in page.url, page.url
