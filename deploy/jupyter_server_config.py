@@ -9,7 +9,7 @@
 # them read the database password in COURSE_DB_URL, or pretend to be a tutor):
 #   * JupyterLab, the classic tree, terminals and the language server are switched off;
 #   * the REST API answers only what Voila's pages use (reading a kernel's model and talking to
-#     it over its websocket); starting kernels, sessions, contents, kernelspecs, nbconvert… get 403;
+#     it over its websocket); starting kernels, sessions, contents, nbconvert… get 403;
 #   * over a kernel's websocket only widget messages pass (as in standalone Voila): an
 #     `execute_request` sent by hand is dropped.
 
@@ -79,7 +79,8 @@ class CourseAuthorizer(JupyterHubAuthorizer):
 
     def is_authorized(self, handler, user, action, resource):
         if (resource, action) not in self.ALLOWED:
-            self.log.warning("Course: refused %s on %s (%s)", action, resource, handler.request.path)
+            self.log.warning("Course: refused %s on %s (%s)", action, resource,
+                             handler.request.path)
             return False
         return super().is_authorized(handler, user, action, resource)
 

@@ -23,7 +23,7 @@ def test_home_page_leads_to_lesson_00_keeping_the_code(course_server):
     assert 'href="/voila/render/00_welcome.ipynb"' in page.text
 
 
-@pytest.mark.parametrize("lesson", LESSON_FILES)
+@pytest.mark.parametrize("lesson", [*LESSON_FILES, "tutor/dashboard.ipynb"])
 def test_lesson_renders_completely(course_server, lesson):
     page = get(course_server, f"/voila/render/{lesson}")
     assert page.status_code == 200
@@ -81,3 +81,10 @@ def test_learner_codes_never_reach_the_server_log(course_server):
     get(course_server, f"/voila/render/00_welcome.ipynb?learner={code}")
     get(course_server, f"/voila/render/no_such_lesson.ipynb?learner={code}")
     assert code not in course_server.log()
+
+
+def test_tutor_keys_never_reach_the_server_log(course_server):
+    key = "PQRT-UVWX-Y346-ABCD-EFGH"
+    get(course_server, f"/voila/render/tutor/dashboard.ipynb?key={key}")
+    get(course_server, f"/voila/render/tutor/nothing.ipynb?key={key}")
+    assert key not in course_server.log()
