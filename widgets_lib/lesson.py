@@ -236,9 +236,14 @@ class Lesson:
         self.nav_bottom.value = bar.replace('aria-label="Lessons"', 'aria-label="Lessons (bottom)"')
         done, total = lessons.summary(self.progress)
         here = "" if self.info.id == "00" else f"Lesson {int(self.info.id)} of {len(lessons.LESSONS) - 1}. "
-        mine = f"You have completed {done} of {total} lessons so far." if self.learner else ""
+        if not self.learner:
+            self.progress_line.value = f'<p class="course-progress">{escape(here)}</p>'
+            return
+        left = lessons.still_to_do(self.progress)
+        todo = ("Still to do: " + ", ".join(f"{info.id} {info.title}" for info in left) + "."
+                if left else "You have finished every lesson.")
         self.progress_line.value = (
-            f'<p class="course-progress">{escape(here)}{escape(mine)} '
-            f'<progress max="{max(total, 1)}" value="{done}" aria-label="Lessons completed">'
-            f"{done} of {total}</progress></p>" if self.learner else f'<p class="course-progress">{escape(here)}</p>'
+            f'<p class="course-progress">{escape(here)}You have completed {done} of {total} lessons so far. '
+            f'<progress max="{max(total, 1)}" value="{done}" aria-label="Lessons completed">{done} of {total}'
+            f'</progress></p><p class="course-progress course-hint">{escape(todo)}</p>'
         )

@@ -69,3 +69,8 @@ def summary(progress: dict[str, dict]) -> tuple[int, int]:
     present = [info for info in available() if info.id != "00"]
     done = sum(1 for info in present if progress.get(info.id, {}).get("status") == DONE)
     return done, len(present)
+
+
+def still_to_do(progress: dict[str, dict]) -> list[LessonInfo]:
+    """The lessons (after the welcome) not yet done, in course order."""
+    return [info for info in available() if info.id != "00" and progress.get(info.id, {}).get("status") != DONE]

@@ -65,6 +65,9 @@ def test_who_leads_adds_saves_shows_spread_and_restores(store):
     assert store.load(learner.id, "progress")["06"]["status"] == "done"  # the only activity on this test page
     again, (view2,) = open_page(store, "06", ["who_leads"], f"learner={learner.code}")
     assert view2.leads == view.leads
+    line = again.progress_line.value
+    assert "Lesson 6 of 8. You have completed 1 of 8" in line and "Still to do: 01 Why networks?" in line
+    assert "06 Distributed" not in line
 
 
 def test_challenges_show_evidence_save_ratings_and_notes(store):
