@@ -36,9 +36,10 @@ class PlanView(widgets.VBox):
         self.lesson = lesson
         self.actions: list[Action] = []
         self.status = SaveStatus()
+        # Sent when the field is left, so "Add" never reaches the kernel before the end of the text.
         self.what = widgets.Textarea(description="What will be done", rows=2, style=WIDE,
-                                     layout=widgets.Layout(width="100%"))
-        self.who = widgets.Text(description="Who will lead it", style=WIDE, layout=FIELD)
+                                     layout=widgets.Layout(width="100%"), continuous_update=False)
+        self.who = widgets.Text(description="Who will lead it", style=WIDE, layout=FIELD, continuous_update=False)
         self.by = widgets.DatePicker(description="By when", style=WIDE)
         self.challenge = widgets.Dropdown(description="Which challenge it meets", style=WIDE, layout=FIELD,
                                           options=[(label, key) for key, label in plan.CHALLENGES.items()])

@@ -21,10 +21,13 @@ NOTE = "Our schools are far apart <img src=x onerror=alert(1)> and we rarely mee
 PLAN = 'Start a cross-school enquiry group "><svg onload=alert(1)> on reading'
 PLAN_WHO = "Deputy head at Moneypenny Junior"
 PLAN_DATE = "2027-03-01"
-EXAMPLE_MEMBERS = ("Goldpenny Primary", "Moneypenny Junior")  # the first example: Goldpenny (invented)
+# Two members of the first invented example network, "Goldpenny Excellence Cluster".
+EXAMPLE_MEMBERS = ("Goldpenny Primary", "Moneypenny Junior")
 OLD_ANSWER = "Teaching assistants lead the phonics group; the head gave them time on Fridays."
-NEW_ANSWER = "Edited in the journal: two class teachers now lead the termly learning forum, not only the head."
+NEW_ANSWER = "Edited in the journal: two class teachers now lead the termly forum, not the head."
 SAVED = "✓ All changes saved"
+CHOOSE = "Your answers are saved as you choose them."
+TYPE = "Your answers are saved as you type."
 
 
 def question(lesson_id: str, number: int) -> str:
@@ -47,12 +50,26 @@ def settled_text(locator, quiet_s: float = 2.0, timeout_s: float = 90.0) -> str:
     raise AssertionError(f"text kept changing: {text!r}")
 
 
-def activity(page, inner) -> object:
-    """The activity (one `.course-activity`) that holds the element ``inner`` finds."""
+def activity(page, inner, loaded: str) -> object:
+    """The activity (one `.course-activity`) holding ``inner``, once the learner's work is loaded.
+
+    A view says ``loaded`` in its status only after it has enabled its controls and put the
+    saved answers back, so nothing typed or chosen before can be overwritten or lost.
+    """
     found = page.locator(".course-activity", has=inner)
     found.first.wait_for(timeout=120_000)
     assert found.count() == 1, f"{found.count()} activities hold {inner}"
+    found.locator(".course-save-status", has_text=loaded).wait_for(timeout=120_000)
     return found
+
+
+def radios_ready(page, part) -> None:
+    """Every radio of the activity enabled and in its named group (course.js): Tab, arrows work."""
+    page.wait_for_function(
+        "a => { const r = Array.from(a.querySelectorAll('input[type=radio]'));"
+        " return r.length > 0"
+        " && r.every(x => !x.disabled && x.name.startsWith('course-radio-')); }",
+        arg=part.element_handle(), timeout=60_000)
 
 
 def wait_saved(part, timeout_s: float = 90.0) -> None:
@@ -113,8 +130,12 @@ def checked_indexes(part) -> list[int]:
         " Array.from(g.querySelectorAll('input')).findIndex(x => x.checked))")
 
 
+def still_to_do(page) -> str:
+    return settled_text(page.locator(".course-progress.course-hint"))
+
+
 def progress_done(page) -> int:
-    line = settled_text(page.locator(".course-progress"))
+    line = settled_text(page.locator(".course-progress", has_text="You have completed"))
     found = re.search(r"You have completed (\d+) of (\d+) lessons", line)
     assert found, line
     return int(found.group(1))
@@ -122,7 +143,8 @@ def progress_done(page) -> int:
 
 # -- the journey -------------------------------------------------------------------------
 @pytest.mark.timeout(1500)  # a long journey over four lessons on a loaded 2-core machine
-def test_from_example_network_to_the_report_opened_offline(new_context, course_server, browser, tmp_path):
+def test_from_example_network_to_the_report_opened_offline(new_context, course_server, browser,
+                                                           tmp_path):
     context = new_context()
     page = context.new_page()
 
@@ -133,7 +155,7 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code)
     start = page.get_by_role("button", name="Start from this example", exact=True)
     page.wait_for_selector(".course-activity button:not([disabled])", timeout=120_000)
-    network = activity(page, start)
+    network = activity(page, start, "Your network is saved after every change.")
     start.click()
     page.locator(".course-table td", has_text=EXAMPLE_MEMBERS[0]).first.wait_for(timeout=60_000)
     wait_saved(network)
@@ -142,7 +164,8 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
     # Lesson 06: the sorter (keyboard), the reflections, who leads.
     open_lesson(page, course_server, "06_distributed_leadership.ipynb", code,
                 ".course-activity input[type=radio]:not([disabled])")
-    sorter = activity(page, page.locator(".course-item"))
+    sorter = activity(page, page.locator(".course-item"), CHOOSE)
+    radios_ready(page, sorter)
     statements = sorter.locator(".course-item").count()
     assert statements == 8
     sorter.locator(".course-item input[type=radio]").first.focus()
@@ -159,17 +182,18 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
     assert sorter.locator(".course-feedback").count() == statements
 
     first_06 = page.get_by_label(f"1. {question('06', 1)}", exact=True)
-    reflection_06 = activity(page, first_06)
+    reflection_06 = activity(page, first_06, TYPE)
     write(page, first_06, OLD_ANSWER, keyboard=True)
     write(page, page.get_by_label(f"2. {question('06', 2)}", exact=True),
-          "Our 'distributed' plan is a list of delegated tasks; a shared enquiry would change that.")
+          "Our 'distributed' plan is a list of delegated tasks; shared enquiry would change it.")
     wait_saved(reflection_06)
 
     member = page.get_by_label("Member who leads it", exact=True)
-    leads = activity(page, member)
+    leads = activity(page, member, "Your leads are saved as you add or remove them.")
     page.wait_for_selector(".course-activity select:not([disabled])", timeout=60_000)
-    for shared, school, role in (("Collaborative enquiry groups", EXAMPLE_MEMBERS[0], "Teacher"),
-                                 ("Co-coaching", EXAMPLE_MEMBERS[1], "Teaching assistant or support staff")):
+    marked = (("Collaborative enquiry groups", EXAMPLE_MEMBERS[0], "Teacher"),
+              ("Co-coaching", EXAMPLE_MEMBERS[1], "Teaching assistant or support staff"))
+    for shared, school, role in marked:
         page.get_by_label("Shared activity", exact=True).select_option(label=shared)
         member.select_option(label=school)
         page.get_by_label("Their role", exact=True).select_option(label=role)
@@ -178,7 +202,8 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
     wait_saved(leads)
     spread = leads.locator(".course-reading", has_text="How widely leadership is spread")
     assert "You marked 2 leads on 2 shared activities" in settled_text(spread)
-    table = leads.locator("table.course-table", has=page.locator("caption", has_text="Every lead you marked"))
+    caption = page.locator("caption", has_text="Every lead you marked")
+    table = leads.locator("table.course-table", has=caption)
     rows = table.locator("tr").all_inner_texts()
     assert len(rows) == 3, rows  # the header and the two leads
     assert any(EXAMPLE_MEMBERS[0] in r and "Teacher" in r for r in rows), rows
@@ -190,35 +215,41 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
     # Lesson 07: both metaphor choices, then the reflections.
     open_lesson(page, course_server, "07_leading_for_spread.ipynb", code,
                 ".course-activity input[type=radio]:not([disabled])")
-    choices = activity(page, page.locator(".course-item"))
+    choices = activity(page, page.locator(".course-item"), CHOOSE)
+    radios_ready(page, choices)
     choose_radio(page, "Which of these comes closest to how you lead now?", "Headteacher as Leader")
     choose_radio(page, "Which would you most like to grow into over the next year?",
                  "School Leader as Social Architect")
     choices.locator(".course-feedback").wait_for(timeout=60_000)
     wait_saved(choices)
     first_07 = page.get_by_label(f"1. {question('07', 1)}", exact=True)
-    reflection_07 = activity(page, first_07)
-    write(page, first_07, "Middle leaders who run strong departments but are never asked about the network.")
+    reflection_07 = activity(page, first_07, TYPE)
+    write(page, first_07, "Middle leaders who run strong departments but are never asked.")
     write(page, page.get_by_label(f"2. {question('07', 2)}", exact=True),
-          "I would hand the forum agenda to the staff who run it; that depends on the governors' trust.")
+          "I would hand the forum agenda to the staff who run it; that needs the governors' trust.")
     wait_saved(reflection_07)
     page_settled(page)
 
     # Lesson 08: ratings and a note, the plan, the reflections, the journal, the report.
     open_lesson(page, course_server, "08_next_steps.ipynb", code,
                 ".course-activity input[type=radio]:not([disabled])")
-    challenges = activity(page, page.get_by_label("Your note on distance (optional)", exact=True))
-    for group, rating in (("How much does distance hold back leadership across your network?", "Quite a lot"),
-                          ("How much does your network's culture hold back the sharing of leadership?", "A little"),
-                          ("How much do the structures of your schools hold back leadership across your network?",
-                           "A great deal")):
+    note = page.get_by_label("Your note on distance (optional)", exact=True)
+    challenges = activity(page, note, CHOOSE)
+    radios_ready(page, challenges)
+    ratings = (
+        ("How much does distance hold back leadership across your network?", "Quite a lot"),
+        ("How much does your network's culture hold back the sharing of leadership?", "A little"),
+        ("How much do the structures of your schools hold back leadership across your network?",
+         "A great deal"),
+    )
+    for group, rating in ratings:
         choose_radio(page, group, rating)
-    write(page, page.get_by_label("Your note on distance (optional)", exact=True), NOTE)
+    write(page, note, NOTE)
     wait_saved(challenges)
     assert checked_indexes(challenges) == [2, 1, 3]
 
     what = page.get_by_label("What will be done", exact=True)
-    plan = activity(page, what)
+    plan = activity(page, what, "Your plan is saved whenever you add, change or remove an action.")
     write(page, what, PLAN)
     write(page, page.get_by_label("Who will lead it", exact=True), PLAN_WHO)
     page.get_by_label("By when", exact=True).fill(PLAN_DATE)
@@ -232,27 +263,32 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
     assert PLAN_WHO in plan.locator("table.course-table").inner_text()
 
     first_08 = page.get_by_label(f"1. {question('08', 1)}", exact=True)
-    reflection_08 = activity(page, first_08)
-    write(page, first_08, "Teachers from every member would need to lead the enquiry groups, not the heads.")
+    reflection_08 = activity(page, first_08, TYPE)
+    write(page, first_08, "Teachers from every member would lead the enquiry groups, not heads.")
     write(page, page.get_by_label(f"2. {question('08', 2)}", exact=True),
-          "Culture: we defer to the heads. A rotating chair drawn from the teachers might start to change it.")
+          "Culture: we defer to the heads. A rotating chair from the teachers might change it.")
     wait_saved(reflection_08)
 
     # The journal shows the earlier lessons' answers; one is changed here.
     journal_06 = page.get_by_label(f"Lesson 06, question 1. {question('06', 1)}", exact=True)
-    journal = activity(page, journal_06)
+    journal = activity(page, journal_06, TYPE)
     assert journal_06.input_value() == OLD_ANSWER
-    assert page.get_by_label(f"Lesson 07, question 1. {question('07', 1)}", exact=True).input_value().startswith(
-        "Middle leaders")
+    journal_07 = page.get_by_label(f"Lesson 07, question 1. {question('07', 1)}", exact=True)
+    assert journal_07.input_value().startswith("Middle leaders")
     write(page, journal_06, NEW_ANSWER)
     wait_saved(journal)
 
     # Nothing the participant wrote became markup on the lesson page.
     assert page.locator("img[src=x], svg[onload], [onerror], [onload]").count() == 0
     assert progress_done(page) >= 3  # 06, 07 and 08 at least (04 too)
+    left = still_to_do(page)
+    for lesson_id in ("04 ", "06 ", "07 ", "08 "):
+        assert lesson_id not in left, left
     page_settled(page)
 
-    page.get_by_role("button", name="Prepare my report", exact=True).click()
+    prepare = page.get_by_role("button", name="Prepare my report", exact=True)
+    activity(page, prepare, "Your report gathers what you have saved so far")
+    prepare.click()
     link = page.get_by_role("link", name="Download my report (HTML)", exact=True)
     link.wait_for(timeout=120_000)
     with page.expect_download(timeout=120_000) as download:
@@ -264,9 +300,10 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
 
     # Lesson 00 lists the finished lessons as done.
     page.goto(f"{course_server.url}/voila/render/00_welcome.ipynb?learner={code}")
-    table = page.locator("table.course-table", has=page.locator("caption", has_text="The lessons and your progress"))
+    caption = page.locator("caption", has_text="The lessons and your progress")
+    table = page.locator("table.course-table", has=caption)
     table.wait_for(timeout=120_000)
-    page.locator("table.course-table td", has_text="Done").first.wait_for(timeout=60_000)
+    table.locator("td", has_text="Done").first.wait_for(timeout=60_000)
     settled_text(table)
     status = {cells[0]: cells[-1] for cells in (row.locator("td").all_inner_texts()
                                                  for row in table.locator("tr").all()) if cells}
@@ -292,7 +329,8 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
         assert PLAN_WHO in text and "1 March 2027" in text
         assert EXAMPLE_MEMBERS[0] in text and EXAMPLE_MEMBERS[1] in text
         assert NEW_ANSWER in text and OLD_ANSWER not in text
-        section = reader.locator("section", has=reader.get_by_role("heading", name="My network", exact=True))
+        heading = reader.get_by_role("heading", name="My network", exact=True)
+        section = reader.locator("section", has=heading)
         assert section.count() == 1
         assert section.locator("svg").count() >= 1
         assert EXAMPLE_MEMBERS[0] in section.inner_text()
