@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from widgets_lib.paths import template_root
+from widgets_lib.serve import HOME_PAGE
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 
@@ -47,7 +48,7 @@ def tutor_flag(spawner) -> str:
 # -- single-user servers: the course and only the course ---------------------------------------
 c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]  # this Python, with widgets_lib
 c.Spawner.args = [f"--config={DEPLOY / 'jupyter_server_config.py'}"]  # the course, nothing else
-c.Spawner.default_url = "/voila/render/00_welcome.ipynb"  # participants land on lesson 00
+c.Spawner.default_url = HOME_PAGE  # participants land on lesson 00
 c.Spawner.disable_user_config = True  # no ~/.jupyter config: participants cannot change the server
 c.Spawner.environment = {
     # Where Voila finds the "course" template; set before the server starts, because with

@@ -16,10 +16,13 @@ benchmarks and the JupyterHub deployment:
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
 import re
+import shutil
 import sys
+import tempfile
 
 from traitlets.config import Config
 
@@ -30,6 +33,14 @@ FRIENDLY_CELL_ERROR = (
     "and if it happens again tell your tutor."
 )
 SCRUBBED_PARAMS = ["learner", "cohort", "tutor", "key"]
+HOME_PAGE = "/voila/render/00_welcome.ipynb"  # lesson 00, where every visitor starts
+# What Voila's page sends over a kernel's websocket: the list standalone Voila uses (voila/app.py).
+# Anything else, an ``execute_request`` above all, is dropped by the server.
+ALLOWED_MESSAGE_TYPES = ["comm_open", "comm_close", "comm_msg", "comm_info_request",
+                         "kernel_info_request", "shutdown_request"]
+# Jupyter Server extensions a participant's single-user server loads: Voila and nothing else.
+SERVER_EXTENSIONS = {"voila": True, "jupyterlab": False, "notebook": False, "notebook_shim": False,
+                     "jupyter_lsp": False, "jupyter_server_terminals": False}
 
 
 def _int_env(name: str, default: int) -> int:
@@ -134,6 +145,51 @@ def prepare_environment() -> None:
     paths = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
     if root not in paths:
         os.environ["JUPYTER_PATH"] = os.pathsep.join([root, *paths])
+
+
+def server_extension_config() -> Config:
+    """The course as a Jupyter Server extension: a JupyterHub single-user server that offers the
+    course and nothing else (``deploy/jupyter_server_config.py``).
+
+    A single-user server is a whole Jupyter Server: anyone who could run code on it could read
+    the database password in ``COURSE_DB_URL`` or pretend to be a tutor. So on top of the
+    course's Voila settings (without pools, which exist only in standalone Voila) it switches off
+    JupyterLab, the file tree, terminals and the language server, passes only widget messages
+    over a kernel's websocket, and lets :class:`widgets_lib.hub.CourseAuthorizer` refuse every
+    REST call but the ones Voila's page makes.
+    """
+    c = voila_config(preheat=False)
+    c.ServerApp.tornado_settings = {
+        **c.Voila.tornado_settings,  # the request log without learner codes
+        # As standalone Voila: no MathJax. Unless both are None, Voila's page fetches it from a CDN.
+        "mathjax_url": None,
+        "mathjax_config": None,
+    }
+    c.ServerApp.root_dir = str(course_dir())
+    c.ServerApp.default_url = HOME_PAGE
+    c.ServerApp.jpserver_extensions = dict(SERVER_EXTENSIONS)
+    c.ServerApp.terminals_enabled = False
+    # Jupyter Server's own pages (404 for /lab or /tree, 403, 500) are the course's plain-language
+    # ones, linking to the welcome page and fetching nothing from other hosts.
+    c.ServerApp.extra_template_paths = [str(template_root() / "voila" / "templates" / "course")]
+    c.ServerApp.authorizer_class = "widgets_lib.hub.CourseAuthorizer"
+    c.MappingKernelManager.allowed_message_types = list(ALLOWED_MESSAGE_TYPES)
+    c.MappingKernelManager.allow_tracebacks = False
+    return c
+
+
+def use_private_runtime_dir() -> str:
+    """Point ``JUPYTER_RUNTIME_DIR`` at a new short private folder, removed when the process exits.
+
+    The course's kernels talk to the server over Unix sockets (``KernelManager.transport = "ipc"``),
+    whose paths may not exceed 107 characters, and
+    ``~/.local/share/jupyter/runtime/kernel-<uuid>-ipc-N`` does with a long home folder.
+    Call it before the server starts its first kernel.
+    """
+    runtime = tempfile.mkdtemp(prefix="course-kernels-")  # mode 0700
+    atexit.register(shutil.rmtree, runtime, True)
+    os.environ["JUPYTER_RUNTIME_DIR"] = runtime
+    return runtime
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,7 +3,9 @@
 Participants log in to the hub, land on lesson 00 signed in by their hub login (no learner
 code), and each one's answers are their own in the shared PostgreSQL database. Only members
 of the hub's "tutors" group get COURSE_HUB_TUTOR=1, and a participant's server offers the
-course and nothing else: no JupyterLab, no file tree, no way to run code of their own.
+course and nothing else: no JupyterLab, no file tree, no way to run code of their own. A tutor
+runs a cohort by login, with no tutor key or learner codes: the journey of
+tests/browser/test_tutor_journey.py under the hub, on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -174,3 +176,106 @@ def test_a_participants_server_offers_the_course_and_nothing_else(new_context, h
     response = page.goto(f"{hub.url}/user/{other}/{HOME}")  # another participant's server
     assert response.status in (403, 404, 503), (response.status, page.url)
     assert f"Signed in as {other}" not in page.content()
+
+
+# -- a cohort, with logins instead of codes, on PostgreSQL -------------------------------------
+DASHBOARD = "voila/render/tutor/dashboard.ipynb"
+COHORT = "Thursday group <b>2027</b>"
+NAMES = {PARTICIPANTS[0]: "Asha <i>Ash Primary</i>", PARTICIPANTS[1]: "Ben"}
+
+
+def join_cohort(page, join_code: str, name: str, share: bool) -> None:
+    """On lesson 00, signed in by the hub login: join with the tutor's code."""
+    page.wait_for_selector("button:has-text('Join this cohort'):not([disabled])")
+    page.get_by_label("Cohort join code from your tutor").fill(join_code)
+    page.get_by_label("Your name as your tutor will see it").fill(name)
+    if share:
+        page.get_by_label("Share my reflection journal with my tutor").check()
+    page.get_by_role("button", name="Join this cohort").click()
+    page.get_by_text("You are in the cohort").wait_for()
+    joined = page.locator(".course-activity", has_text="You are in the cohort").inner_text()
+    assert f"as {name}" in joined
+
+
+def finish_lesson_03(page, hub, user: str, choice: int) -> None:
+    """Answer every statement (as tests/browser/test_tutor_journey.py does, here by login)."""
+    page.goto(f"{hub.url}/user/{user}/{LESSON_03}")
+    page.wait_for_selector(ENABLED_RADIO)
+    page.get_by_text(f"Signed in as {user}").wait_for()
+    groups = page.locator(".course-item")
+    count = groups.count()
+    for i in range(count):
+        groups.nth(i).locator("input[type=radio]").nth(choice).check()
+    page.get_by_text(f"{count} of {count} statements answered").wait_for()
+    page.locator(".course-reading h4").first.wait_for()
+    page.wait_for_function(
+        "() => !document.querySelector('.course-activity .course-status-saving')")
+
+
+def lesson_03_progress(page) -> dict[str, str]:
+    """Each participant's lesson 03 cell in the dashboard's progress table, by name."""
+    table = page.locator("table:has-text('Progress of each participant')")
+    head = table.locator("th[scope=col]").all_inner_texts()
+    column = head.index("03") - 1  # the first column is the participant's name, a <th>
+    return {row.locator("th").inner_text(): row.locator("td").all_inner_texts()[column]
+            for row in table.locator("tr").all()[1:]}
+
+
+def test_a_tutor_and_two_participants_form_a_cohort_by_login(new_context, hub):
+    tutor = log_in(new_context(), hub, TUTOR)
+    tutor.goto(f"{hub.url}/user/{TUTOR}/{DASHBOARD}")
+    tutor.get_by_label("Your cohorts").wait_for()  # the tutors group opens cohorts, not a key
+    assert tutor.get_by_label("Tutor key").count() == 0
+    tutor.get_by_label("Name of the new cohort").fill(COHORT)
+    tutor.get_by_role("button", name="Create a cohort").click()
+    codes = tutor.locator(".course-code-box .course-code")
+    codes.first.wait_for()
+    assert codes.count() == 1, "under the hub there is a join code and no tutor key"
+    join_code = codes.first.inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", join_code)
+    assert "tutor key" not in tutor.locator(".course-code-box").inner_text().lower()
+    tutor.get_by_text("Progress of each participant").wait_for()
+    assert tutor.get_by_text("0 participants").count() == 1
+
+    for (user, name), choice in zip(NAMES.items(), (3, 0)):
+        page = log_in(new_context(), hub, user)
+        join_cohort(page, join_code, name, share=user == PARTICIPANTS[0])
+        finish_lesson_03(page, hub, user, choice)
+
+    tutor.get_by_role("button", name="Refresh").click()  # the page the tutor kept open
+    tutor.get_by_text("2 participants").wait_for()
+    assert lesson_03_progress(tutor) == {name: "✓ Done" for name in NAMES.values()}
+
+    tutor.reload()  # a new visit: the cohort is among the tutor's own, by login
+    tutor.get_by_label("Your cohorts").select_option(label=f"{COHORT} (open)")
+    tutor.get_by_role("button", name="Open this cohort").click()
+    tutor.get_by_text("Progress of each participant").wait_for()
+    assert tutor.locator("h2", has_text="Thursday group").inner_text() == COHORT
+    assert tutor.get_by_text("2 participants").count() == 1
+    assert lesson_03_progress(tutor) == {name: "✓ Done" for name in NAMES.values()}
+    placements = tutor.locator("table:has-text(\"Each school's placement\")").inner_text()
+    assert all(name in placements for name in NAMES.values())
+    assert tutor.locator("i", has_text="Ash Primary").count() == 0  # names are text, not HTML
+
+    # A participant opening the dashboard on their own server is not a tutor there.
+    other = PARTICIPANTS[1]
+    page = log_in(new_context(), hub, other)
+    page.goto(f"{hub.url}/user/{other}/{DASHBOARD}")
+    page.get_by_text("This page is for tutors").wait_for()
+    text = page.locator("body").inner_text()
+    for secret in (*NAMES.values(), *PARTICIPANTS, "Asha", join_code, "Thursday group",
+                   "Progress of each participant"):
+        assert secret not in text, secret
+    for button in ("Create a cohort", "Open this cohort", "Open the cohort", "Refresh"):
+        assert page.get_by_role("button", name=button).count() == 0, button
+
+    with sa.create_engine(hub.course_db.replace("postgresql://", "postgresql+psycopg://", 1),
+                          poolclass=sa.pool.NullPool).connect() as conn:
+        cohort_id, owner = conn.execute(sa.text(
+            "SELECT id, owner FROM cohorts WHERE join_code = :code"), {"code": join_code}).one()
+        members = conn.execute(sa.text(
+            "SELECT learner_id, display_name, share_reflections FROM memberships"
+            " WHERE cohort_id = :cohort"), {"cohort": cohort_id}).all()
+    assert owner == hub_key(TUTOR)
+    assert sorted(members) == sorted([(hub_key(PARTICIPANTS[0]), NAMES[PARTICIPANTS[0]], True),
+                                      (hub_key(PARTICIPANTS[1]), NAMES[PARTICIPANTS[1]], False)])
