@@ -217,3 +217,18 @@ def store_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("postgres_db_url")
+
+
+# -- Chromium ---------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser():
+    """One Debian Chromium for every layer that drives pages: Playwright's sync API allows one
+    instance per thread, so the browser and hub layers must share it."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.helpers import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

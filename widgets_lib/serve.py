@@ -6,7 +6,8 @@ benchmarks and the JupyterHub deployment:
 * home page = lesson 00 (the course template's tree page redirects there, keeping ``?learner=``);
 * pre-heated kernels, ``COURSE_POOL_SIZE`` per lesson (default 1) or per lesson in
   ``COURSE_POOLS``, refilled after use;
-* idle kernels culled after ``COURSE_CULL_IDLE_S`` seconds (default 600) once their tab is gone;
+* idle kernels culled after ``COURSE_CULL_IDLE_S`` seconds (default 540, checked every 30) once
+  their tab is gone, so an abandoned kernel is gone within 10 minutes;
 * each cell may run at most ``COURSE_CELL_TIMEOUT_S`` seconds (default 60), except the
   cell that waits for the visitor in a pre-heated kernel;
 * tracebacks never reach visitors; the learner code is scrubbed from request logs;
@@ -129,8 +130,11 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     # at once (with TCP, simultaneous starts sometimes died with "Address already in use").
     c.KernelManager.transport = "ipc"
     c.VoilaKernelManager.fill_delay = 0
-    c.MappingKernelManager.cull_idle_timeout = _int_env("COURSE_CULL_IDLE_S", 600)
-    c.MappingKernelManager.cull_interval = _int_env("COURSE_CULL_INTERVAL_S", 60)
+    # Voila's own shutdown when a tab closes is refused by the server (voila-dashboards/voila#1458:
+    # its POST has no _xsrf), so the culler is what frees an abandoned kernel: 540 s idle, checked
+    # every 30 s, keeps that under 10 minutes.
+    c.MappingKernelManager.cull_idle_timeout = _int_env("COURSE_CULL_IDLE_S", 540)
+    c.MappingKernelManager.cull_interval = _int_env("COURSE_CULL_INTERVAL_S", 30)
     c.MappingKernelManager.cull_connected = False
     c.Voila.tornado_settings = {
         "log_function": _log_request,

@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, LESSON_FILES, CourseServer
+from tests.helpers import LESSON_FILES, CourseServer
 
 
 @pytest.fixture(scope="package")  # stopped when this layer is done, so layers never share the CPU
@@ -18,16 +18,6 @@ def course_server(tmp_path_factory):
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Offsite:

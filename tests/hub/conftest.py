@@ -26,7 +26,7 @@ import requests
 import sqlalchemy as sa
 
 from tests.browser.conftest import Offsite
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, REPO, free_port
+from tests.helpers import REPO, free_port
 
 CHP = REPO / ".cache" / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 PARTICIPANTS = ("participant1", "participant2")
@@ -179,16 +179,6 @@ def hub(databases, tmp_path_factory) -> Iterator[Hub]:
         leftovers = server.stop()
         if leftovers:
             print("\nJupyterHub's shutdown left these, now killed:\n  " + "\n  ".join(leftovers))
-
-
-@pytest.fixture(scope="package")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
