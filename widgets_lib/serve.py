@@ -129,7 +129,9 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     # Kernels talk to the server over Unix sockets: no TCP port to race for when many start
     # at once (with TCP, simultaneous starts sometimes died with "Address already in use").
     c.KernelManager.transport = "ipc"
-    c.VoilaKernelManager.fill_delay = 0
+    # Refill a pool only after the burst: 30 kernels started at once while 30 visitors wait took
+    # the CPU from them (p95 12.7 s with no delay, 1.8 s with 20 s, bench/first_visits.py N=30).
+    c.VoilaKernelManager.fill_delay = _int_env("COURSE_REFILL_DELAY_S", 20)
     # Voila's own shutdown when a tab closes is refused by the server (voila-dashboards/voila#1458:
     # its POST has no _xsrf), so the culler is what frees an abandoned kernel: 540 s idle, checked
     # every 30 s, keeps that under 10 minutes.
