@@ -77,3 +77,18 @@ class CourseServer:
         except ProcessLookupError:
             pass
         self._log.close()
+
+
+def settled_text(locator, quiet_s: float = 2.0, timeout_s: float = 90.0) -> str:
+    """A Playwright locator's text once it has stopped changing: a page updates in several messages."""
+    locator.wait_for(timeout=timeout_s * 1000)
+    deadline = time.monotonic() + timeout_s
+    text, since = locator.inner_text(), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = locator.inner_text()
+        if now != text:
+            text, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return text
+    raise AssertionError(f"text kept changing: {text!r}")

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from tests.helpers import settled_text
+
 pytestmark = pytest.mark.browser
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -39,23 +41,6 @@ def press(page, name: str) -> None:
     button = page.get_by_role("button", name=name, exact=True)
     button.focus()
     page.keyboard.press("Enter")
-
-
-def settled_text(locator, quiet_s: float = 2.0, timeout_s: float = 60.0) -> str:
-    """The locator's text once it has stopped changing: the page updates in several messages."""
-    import time
-
-    locator.wait_for(timeout=timeout_s * 1000)
-    deadline = time.monotonic() + timeout_s
-    text, since = locator.inner_text(), time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        now = locator.inner_text()
-        if now != text:
-            text, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet_s:
-            return text
-    raise AssertionError(f"text kept changing: {text!r}")
 
 
 def upload(page, *paths) -> None:

@@ -13,6 +13,8 @@ import time
 
 import pytest
 
+from tests.helpers import settled_text
+
 from widgets_lib import reflections
 
 pytestmark = pytest.mark.browser
@@ -35,21 +37,6 @@ def question(lesson_id: str, number: int) -> str:
 
 
 # -- waiting for the page ------------------------------------------------------------------
-def settled_text(locator, quiet_s: float = 2.0, timeout_s: float = 90.0) -> str:
-    """The locator's text once it has stopped changing: the page updates in several messages."""
-    locator.wait_for(timeout=timeout_s * 1000)
-    deadline = time.monotonic() + timeout_s
-    text, since = locator.inner_text(), time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        now = locator.inner_text()
-        if now != text:
-            text, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet_s:
-            return text
-    raise AssertionError(f"text kept changing: {text!r}")
-
-
 def activity(page, inner, loaded: str) -> object:
     """The activity (one `.course-activity`) holding ``inner``, once the learner's work is loaded.
 

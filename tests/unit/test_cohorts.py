@@ -16,13 +16,6 @@ from widgets_lib.store import Store, iter_tables
 SECRET = "Only-mine-7f3a: we argued about <b>setting</b>"
 
 
-@pytest.fixture
-def store(store_url: str):
-    s = Store(store_url)
-    yield s
-    s.dispose()
-
-
 def person(store: Store, name: str) -> str:
     learner_id = identity.code_key(identity.new_code())
     store.ensure_learner(learner_id, "code")

@@ -19,13 +19,6 @@ REPO = Path(__file__).resolve().parents[2]
 MARKUP = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture
-def store(store_url: str):
-    s = Store(store_url)
-    yield s
-    s.dispose()
-
-
 def _raw_values(store: Store, table: str) -> list[str]:
     with store.engine.connect() as conn:
         return list(conn.execute(sa.select(store_module.metadata.tables[table].c.value)).scalars())
