@@ -138,11 +138,10 @@ class CohortView(widgets.VBox):
         if self.learner is None:
             return
         values, updated = self.lesson.store.load_everything(self.learner.id)
-        member = self.membership or Membership(self.learner.id, "", self.name.value.strip() or "(your name)",
-                                                self.share.value, now())
-        if self.membership:
-            member = Membership(member.learner_id, member.cohort_id, member.display_name, self.share.value,
-                                member.joined_at)
+        joined = self.membership
+        member = Membership(self.learner.id, joined.cohort_id if joined else "",
+                            joined.display_name if joined else (self.name.value.strip() or "(your name)"),
+                            self.share.value, joined.joined_at if joined else now())
         view = cohorts.participant_view(member, values, updated)
         self.preview.value = ("<details><summary>See your work exactly as your tutor will see it</summary>"
                               + participant_card_html(view) + "</details>")

@@ -44,7 +44,6 @@ class ReportView(widgets.VBox):
 
             if self.learner is None:
                 raise ValueError("please start or resume at the top of the page first.")
-            self.link.value = '<p role="status">Preparing your report…</p>'
             html = report.build_report(load_record(self.lesson.store, self.learner.id),
                                        who=self.learner.hub_user or "")
             data = html.encode("utf-8")
