@@ -9,6 +9,7 @@ PORT   ?= 8866
 export PORT
 NODE_DIR := .cache/node
 CHP      := $(NODE_DIR)/node_modules/.bin/configurable-http-proxy
+AXE      := $(NODE_DIR)/node_modules/axe-core/axe.min.js
 
 .PHONY: serve test setup test-setup system-test-deps hub-proxy bench clean
 
@@ -48,7 +49,11 @@ $(CHP): | system-test-deps
 
 hub-proxy: $(CHP)
 
-test-setup: $(VENV)/.installed-test system-test-deps $(CHP)
+## axe-core (accessibility rules, injected into pages by the reliability tests), from the npm registry.
+$(AXE): | system-test-deps
+	npm install --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error axe-core@4
+
+test-setup: $(VENV)/.installed-test system-test-deps $(CHP) $(AXE)
 
 ## Every test layer: unit, widgets, notebooks (nbval), voila, browser, reliability, hub (deploy/).
 test: test-setup

@@ -31,6 +31,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlparse
 
 import pytest
 import sqlalchemy as sa
@@ -232,3 +233,47 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+class Offsite:
+    """Every request that would leave the course server: blocked and remembered."""
+
+    def __init__(self, server) -> None:
+        self.host = urlparse(server.url).netloc
+        self.requests: list[str] = []
+
+    def route(self, route) -> None:
+        url = route.request.url
+        parsed = urlparse(url)
+        if parsed.scheme in ("data", "blob", "about") or parsed.netloc == self.host:
+            route.continue_()
+        else:
+            self.requests.append(url)
+            route.abort()
+
+
+@pytest.fixture
+def new_context(browser, course_server):
+    """(For layers whose conftest defines ``course_server``.) Make browser contexts (fresh cookies and storage each) that refuse to leave the server."""
+    made = []
+    offsite = Offsite(course_server)
+    dialogs: list[str] = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1200, "height": 1000})
+        # Generous limits: pages may wait for a kernel on a busy 2-core machine. Tests never
+        # assert on time; these only decide when to give up.
+        context.set_default_timeout(60_000)
+        context.set_default_navigation_timeout(120_000)
+        context.route("**/*", offsite.route)
+        context.on("page", lambda page: page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
+        made.append(context)
+        return context
+
+    make.offsite = offsite
+    make.dialogs = dialogs
+    yield make
+    for context in made:
+        context.close()
+    assert offsite.requests == [], f"requests left the course server: {offsite.requests}"
+    assert dialogs == [], f"a script opened a dialog: {dialogs}"

@@ -8,7 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import requests
 
@@ -77,6 +79,19 @@ class CourseServer:
         except ProcessLookupError:
             pass
         self._log.close()
+
+
+@contextmanager
+def layer_server(tmp_path_factory, layer: str, **kwargs) -> Iterator[CourseServer]:
+    """The course served as `make serve` does, with its own fresh SQLite database, for one test
+    layer (its conftest makes this a package-scoped fixture, so layers never share the CPU)."""
+    folder = tmp_path_factory.mktemp(layer)
+    server = CourseServer(f"sqlite:///{folder}/course.db", folder / "server.log", **kwargs)
+    try:
+        server.wait_ready(LESSON_FILES)
+        yield server
+    finally:
+        server.stop()
 
 
 def settled_text(locator, quiet_s: float = 2.0, timeout_s: float = 90.0) -> str:

@@ -2,16 +2,11 @@ collect_ignore_glob = ["fixtures/*"]
 
 import pytest
 
-from tests.helpers import LESSON_FILES, CourseServer
+from tests.helpers import layer_server
 
 
 @pytest.fixture(scope="package")  # stopped when this layer is done, so layers never share the CPU
 def course_server(tmp_path_factory):
     """The course served as `make serve` does, with its own fresh database."""
-    folder = tmp_path_factory.mktemp("voila")
-    server = CourseServer(f"sqlite:///{folder}/course.db", folder / "server.log")
-    try:
-        server.wait_ready(LESSON_FILES)
+    with layer_server(tmp_path_factory, "voila") as server:
         yield server
-    finally:
-        server.stop()
