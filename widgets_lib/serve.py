@@ -4,8 +4,9 @@ One place holds the serving configuration, used by ``make serve``, the tests, th
 benchmarks and the JupyterHub deployment:
 
 * home page = lesson 00 (the course template's tree page redirects there, keeping ``?learner=``);
-* pre-heated kernels, ``COURSE_POOL_SIZE`` per lesson (default 1) or per lesson in
-  ``COURSE_POOLS``, refilled after use;
+* pre-heated kernels, ``COURSE_POOL_SIZE`` per lesson (default 1), ``COURSE_COHORT_SIZE`` for
+  the lessons a cohort opens together (``COURSE_TEACHING``, default 00), or per lesson in
+  ``COURSE_POOLS``, refilled after use; a warning when they would not fit in memory;
 * idle kernels culled after ``COURSE_CULL_IDLE_S`` seconds (default 540, checked every 30) once
   their tab is gone, so an abandoned kernel is gone within 10 minutes;
 * each cell may run at most ``COURSE_CELL_TIMEOUT_S`` seconds (default 60), except the
@@ -52,6 +53,7 @@ def _int_env(name: str, default: int) -> int:
 
 
 WAITING_CELL = "lesson.finish()"
+KERNEL_MB = 110  # a pre-heated lesson kernel's resident memory, measured (README, Sizing)
 
 
 def cell_timeout(cell) -> int:
@@ -105,6 +107,42 @@ def pool_overrides(text: str | None = None) -> dict[str, int]:
     return sizes
 
 
+def cohort_pools(size: int | None = None, teaching: str | None = None) -> dict[str, int]:
+    """Pools for a cohort arriving together: ``COURSE_COHORT_SIZE`` pre-heated kernels for each
+    lesson in ``COURSE_TEACHING`` (numbers or file names, e.g. ``03`` or ``03,04``; default
+    ``00``, where everyone starts). ``COURSE_POOLS`` still overrides any lesson."""
+    from .lessons import available
+
+    size = _int_env("COURSE_COHORT_SIZE", 0) if size is None else size
+    if size <= 0:
+        return {}
+    text = os.environ.get("COURSE_TEACHING", "00") if teaching is None else teaching
+    files = {key: info.file for info in available() for key in (info.id, info.file)}
+    pools: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key = part if part.endswith(".ipynb") else part.zfill(2)
+        if key not in files:
+            raise SystemExit(f"COURSE_TEACHING: no lesson {part!r}; use numbers such as 03 or 03,04")
+        pools[files[key]] = size
+    return pools
+
+
+def memory_warning(sizes: dict[str, int], default: int, lessons: int) -> str | None:
+    """A warning when the pre-heated kernels would not fit in the memory available now."""
+    kernels = sum(sizes.values()) + default * max(lessons - len(sizes), 0)
+    need = kernels * KERNEL_MB
+    try:
+        with open("/proc/meminfo") as meminfo:
+            fields = dict(line.split(":", 1) for line in meminfo)
+        available_mb = int(fields["MemAvailable"].split()[0]) // 1024
+    except (OSError, KeyError, ValueError):
+        return None
+    if need <= 0.8 * available_mb:
+        return None
+    return (f"{kernels:,} pre-heated kernels need about {need:,} MB but only {available_mb:,} MB is "
+            "available: lower COURSE_COHORT_SIZE / COURSE_POOLS or add memory (README, Sizing).")
+
+
 def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     """The course's Voila configuration as a traitlets Config."""
     pool = _int_env("COURSE_POOL_SIZE", 1) if pool_size is None else pool_size
@@ -123,7 +161,7 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     # pages never finished loading ("Timeout waiting for IOPub output").
     c.VoilaExecutor.iopub_timeout = _int_env("COURSE_IOPUB_TIMEOUT_S", 60)
     pools: dict[str, dict] = {"default": {"pool_size": pool}}
-    for notebook, size in pool_overrides().items():
+    for notebook, size in {**cohort_pools(), **pool_overrides()}.items():
         pools[notebook] = {"pool_size": size}
     c.VoilaKernelManager.kernel_pools_config = pools
     # Kernels talk to the server over Unix sockets: no TCP port to race for when many start
@@ -204,10 +242,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ip", default=os.environ.get("COURSE_IP", "127.0.0.1"))
     parser.add_argument("--pool-size", type=int, default=None,
                         help="pre-heated kernels per lesson (default COURSE_POOL_SIZE or 1; 0 = plain Voila)")
+    parser.add_argument("--cohort-size", type=int, default=None,
+                        help="people who will open a lesson at the same moment (COURSE_COHORT_SIZE)")
+    parser.add_argument("--teaching", default=None,
+                        help="lessons they will open together, e.g. 03 or 03,04 (COURSE_TEACHING; default 00)")
     parser.add_argument("--plain", action="store_true",
                         help="Voila's defaults (no pre-heating, default template) for comparison")
     parser.add_argument("--notebook-dir", default=str(course_dir()))
     args, extra = parser.parse_known_args(argv)
+    if args.cohort_size is not None:
+        os.environ["COURSE_COHORT_SIZE"] = str(args.cohort_size)
+    if args.teaching is not None:
+        os.environ["COURSE_TEACHING"] = args.teaching
     prepare_environment()
     install_log_scrubber()
     from voila.app import Voila
@@ -216,7 +262,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.plain:
         Voila.launch_instance(argv=voila_argv)
         return
-    Voila.launch_instance(argv=voila_argv, config=voila_config(args.pool_size))
+    config = voila_config(args.pool_size)
+    pools = config.VoilaKernelManager.kernel_pools_config
+    from .lessons import available
+
+    warning = memory_warning({k: v["pool_size"] for k, v in pools.items() if k != "default"},
+                             pools["default"]["pool_size"], len(available()) + 1)  # + the dashboard
+    if warning:
+        logging.getLogger("widgets_lib").warning(warning)
+    Voila.launch_instance(argv=voila_argv, config=config)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,64 @@
+"""The serving configuration a tutor sets for a cohort: pools, the cohort size, memory."""
+
+from __future__ import annotations
+
+import pytest
+
+from widgets_lib import serve
+
+
+def pools(monkeypatch, **env: str) -> dict[str, int]:
+    for name in ("COURSE_POOL_SIZE", "COURSE_POOLS", "COURSE_COHORT_SIZE", "COURSE_TEACHING"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    config = serve.voila_config().VoilaKernelManager.kernel_pools_config
+    return {notebook: spec["pool_size"] for notebook, spec in config.items()}
+
+
+def test_by_default_one_kernel_waits_for_each_lesson(monkeypatch):
+    assert pools(monkeypatch) == {"default": 1}
+
+
+def test_a_cohort_size_fills_lesson_00_where_everyone_starts(monkeypatch):
+    assert pools(monkeypatch, COURSE_COHORT_SIZE="30") == {"default": 1, "00_welcome.ipynb": 30}
+
+
+def test_a_cohort_size_fills_the_lessons_being_taught(monkeypatch):
+    assert pools(monkeypatch, COURSE_COHORT_SIZE="25", COURSE_TEACHING="3, 04_draw_your_network.ipynb") == {
+        "default": 1, "03_capacity_model.ipynb": 25, "04_draw_your_network.ipynb": 25}
+
+
+def test_explicit_pools_override_the_cohort_size(monkeypatch):
+    assert pools(monkeypatch, COURSE_COHORT_SIZE="25", COURSE_TEACHING="03",
+                 COURSE_POOLS="03_capacity_model.ipynb=5") == {"default": 1, "03_capacity_model.ipynb": 5}
+
+
+def test_an_unknown_lesson_is_named_in_the_error(monkeypatch):
+    with pytest.raises(SystemExit, match="no lesson '12'"):
+        pools(monkeypatch, COURSE_COHORT_SIZE="25", COURSE_TEACHING="12")
+
+
+def test_the_command_line_sets_the_cohort(monkeypatch):
+    captured = {}
+
+    class FakeVoila:
+        @staticmethod
+        def launch_instance(argv, config=None):
+            captured["pools"] = config.VoilaKernelManager.kernel_pools_config
+
+    import voila.app
+
+    monkeypatch.setattr(voila.app, "Voila", FakeVoila)
+    monkeypatch.setattr(serve, "prepare_environment", lambda: None)
+    monkeypatch.setattr(serve, "install_log_scrubber", lambda: None)
+    for name in ("COURSE_POOLS", "COURSE_COHORT_SIZE", "COURSE_TEACHING"):
+        monkeypatch.delenv(name, raising=False)
+    serve.main(["--cohort-size", "12", "--teaching", "05"])
+    assert captured["pools"]["05_diagnose_your_network.ipynb"] == {"pool_size": 12}
+
+
+def test_memory_warning_when_the_pools_would_not_fit(monkeypatch):
+    assert serve.memory_warning({}, 1, 10) is None  # ten kernels fit on any machine that runs tests
+    warning = serve.memory_warning({"03_capacity_model.ipynb": 100_000}, 1, 10)
+    assert warning and "100,009 pre-heated kernels" in warning and "COURSE_COHORT_SIZE" in warning
