@@ -31,7 +31,7 @@ class CapacityView(RadioQuestions):
         options = [(label, value) for value, label in self.bank.scale]
         groups: list[widgets.Widget] = []
         for element in self.bank.elements:
-            groups.append(heading(element.name, 4))
+            groups.append(heading(element.name, 3))
             groups.append(widgets.HTML(f'<p class="course-hint">{escape(element.summary)}</p>'))
             for item in self.bank.items_of(element.id):
                 groups.append(self.add_radio(item.id, f"{item.id}. {item.text}", options))
@@ -39,6 +39,10 @@ class CapacityView(RadioQuestions):
         self.questions = widgets.VBox(groups)
         self.result = widgets.VBox()
         self.result.add_class("course-result")
+        self._parts = [widgets.HTML() for _ in range(4)]  # reading, model, profile, table
+        reading, figure, chart, table = self._parts
+        self._result_children = [reading, heading("The model, with your school's scores", 4), figure,
+                                 heading("Your profile", 4), chart, heading("The same in a table", 4), table]
         self.retake = widgets.Button(description="Start a new attempt", disabled=True,
                                      layout=widgets.Layout(width="auto"),
                                      tooltip="Keep these answers and rate your school again later")
@@ -97,7 +101,7 @@ class CapacityView(RadioQuestions):
                 f"({result.total - result.answered} to go).</p>")]
             return
         self.lesson.mark(DONE)
-        self.result.children = self._result_widgets(result)
+        self._show_result(result)
 
     def _earlier(self) -> tuple[int, dict[str, float | None]] | None:
         for n in sorted(self.attempts, reverse=True):
@@ -107,11 +111,15 @@ class CapacityView(RadioQuestions):
                     return n, earlier.scores
         return None
 
-    def _result_widgets(self, result: capacity.Result) -> list[widgets.Widget]:
-        reading = widgets.HTML(reading_html(self.bank, result))
+    def _show_result(self, result: capacity.Result) -> None:
+        """Update the result's pictures in place: only what changed travels to the page, and
+        the page keeps its elements (rebuilding them made every answer cost a full redraw)."""
         earlier = self._earlier()
-        figure = widgets.HTML(model_svg(self.bank, result.scores, result.start_with, result.growth_state))
-        chart = widgets.HTML(profile_svg(self.bank, result.scores, earlier[1] if earlier else None))
-        table = widgets.HTML(scores_table(self.bank, result, self.attempt, earlier))
-        return [reading, heading("The model, with your school's scores", 4), figure,
-                heading("Your profile", 4), chart, heading("The same in a table", 4), table]
+        values = (reading_html(self.bank, result),
+                  model_svg(self.bank, result.scores, result.start_with, result.growth_state),
+                  profile_svg(self.bank, result.scores, earlier[1] if earlier else None),
+                  scores_table(self.bank, result, self.attempt, earlier))
+        for part, value in zip(self._parts, values):
+            part.value = value
+        if list(self.result.children) != self._result_children:
+            self.result.children = self._result_children

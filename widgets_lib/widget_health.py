@@ -112,14 +112,18 @@ class DiagnosisView(widgets.VBox):
                           self.remove, widgets.HBox([self.construct, self.value]), self.what_if_button,
                           self.what_if_result])
         self.add_class("course-activity")
+        self.wait()
 
     def wait(self) -> None:
-        self.what_if_button.disabled = True
+        """Nothing to try until the learner's network is loaded (it would be tried on none)."""
+        for control in (self.remove, self.construct, self.value, self.what_if_button):
+            control.disabled = True
 
     def load(self, learner: "Learner") -> None:
         self.network = load_network(self.lesson.store, learner.id)
         self.remove.options = [("(nobody)", None)] + [(n, n) for n in self.network.names]
-        self.what_if_button.disabled = False
+        for control in (self.remove, self.construct, self.value, self.what_if_button):
+            control.disabled = False
         self.refresh()
 
     def _items(self) -> dict[str, int]:
