@@ -31,10 +31,11 @@ import time
 import uuid
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import urlparse
 
 import pytest
 import sqlalchemy as sa
+
+from tests.helpers import Offsite
 
 ALLOW_SKIP_ENV = "COURSE_ALLOW_SKIP_POSTGRES"
 PG_USER = "course_test"
@@ -235,23 +236,6 @@ def browser():
         browser.close()
 
 
-class Offsite:
-    """Every request that would leave the course server: blocked and remembered."""
-
-    def __init__(self, server) -> None:
-        self.host = urlparse(server.url).netloc
-        self.requests: list[str] = []
-
-    def route(self, route) -> None:
-        url = route.request.url
-        parsed = urlparse(url)
-        if parsed.scheme in ("data", "blob", "about") or parsed.netloc == self.host:
-            route.continue_()
-        else:
-            self.requests.append(url)
-            route.abort()
-
-
 @pytest.fixture
 def new_context(browser, course_server):
     """(For layers whose conftest defines ``course_server``.) Make browser contexts (fresh cookies and storage each) that refuse to leave the server."""
@@ -259,8 +243,9 @@ def new_context(browser, course_server):
     offsite = Offsite(course_server)
     dialogs: list[str] = []
 
-    def make():
-        context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    def make(**options):
+        """``options`` go to ``browser.new_context`` (e.g. a ``proxy`` that drops other traffic)."""
+        context = browser.new_context(**{"viewport": {"width": 1200, "height": 1000}, **options})
         # Generous limits: pages may wait for a kernel on a busy 2-core machine. Tests never
         # assert on time; these only decide when to give up.
         context.set_default_timeout(60_000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlparse
 
 import requests
 
@@ -107,3 +109,55 @@ def settled_text(locator, quiet_s: float = 2.0, timeout_s: float = 90.0) -> str:
         elif time.monotonic() - since >= quiet_s:
             return text
     raise AssertionError(f"text kept changing: {text!r}")
+
+
+class Offsite:
+    """Every request that would leave the course server: blocked and remembered."""
+
+    def __init__(self, server) -> None:
+        self.host = urlparse(server.url).netloc
+        self.requests: list[str] = []
+
+    def route(self, route) -> None:
+        url = route.request.url
+        parsed = urlparse(url)
+        if parsed.scheme in ("data", "blob", "about") or parsed.netloc == self.host:
+            route.continue_()
+        else:
+            self.requests.append(url)
+            route.abort()
+
+
+def kernel_pid(kernel_id: str) -> int:
+    """The process of one kernel, found by the connection file named on its command line."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if f"kernel-{kernel_id}.json" in cmdline:
+            return int(entry.name)
+    raise AssertionError(f"no process for kernel {kernel_id}")
+
+
+@contextmanager
+def read_only_file(path: Path) -> Iterator[str]:
+    """The file cannot be written, even by root: root ignores file modes, so as root the file is
+    made immutable (``chattr +i``); otherwise its write permission is removed. Yields how."""
+    if os.geteuid() == 0:
+        assert shutil.which("chattr"), "chattr (e2fsprogs) makes a file read-only for root"
+        subprocess.run(["chattr", "+i", str(path)], check=True, capture_output=True)
+        how = "chattr +i"
+    else:
+        mode = path.stat().st_mode
+        path.chmod(0o444)
+        how = "chmod 444"
+    try:
+        yield how
+    finally:
+        if how == "chattr +i":
+            subprocess.run(["chattr", "-i", str(path)], check=True, capture_output=True)
+        else:
+            path.chmod(mode)

@@ -7,29 +7,16 @@ import re
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
+
+from tests.helpers import kernel_pid
 
 pytestmark = pytest.mark.browser
 
 BEFORE = "We met as heads only <b>until</b> March; "
 DURING = "then our teaching assistants began to lead the enquiry groups and the forum."
 PLAN = 'Teaching assistants run the termly forum "><svg onload=alert(1)>'
-
-
-def kernel_pid(kernel_id: str) -> int:
-    """The process of one kernel, found by the connection file named on its command line."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if f"kernel-{kernel_id}.json" in cmdline:
-            return int(entry.name)
-    raise AssertionError(f"no process for kernel {kernel_id}")
 
 
 def test_kernel_killed_while_typing_loses_nothing_saved(new_context, course_server):

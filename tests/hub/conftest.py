@@ -25,8 +25,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.browser.conftest import Offsite
-from tests.helpers import REPO, free_port
+from tests.helpers import REPO, Offsite, free_port
 
 CHP = REPO / ".cache" / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 PARTICIPANTS = ("participant1", "participant2")

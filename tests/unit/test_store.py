@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import time
@@ -11,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
+from tests.helpers import read_only_file
 
 from widgets_lib import store as store_module
 from widgets_lib.store import Revision, Store, StoreError, default_url
@@ -234,13 +235,11 @@ def test_read_only_database_refuses_saves_and_still_loads(sqlite_url: str) -> No
         rw.dispose()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
-def test_read_only_file_permissions_refuse_saves(sqlite_url: str) -> None:
+def test_read_only_file_refuses_saves(sqlite_url: str) -> None:
     # Only the file: in a read-only folder SQLite cannot create the WAL index
     # (course.db-shm) and then cannot even read the database.
     path = _sqlite_with_answer(sqlite_url)
-    os.chmod(path, 0o444)
-    try:
+    with read_only_file(Path(path)):
         s = Store(sqlite_url)
         try:
             with pytest.raises(StoreError, match="read-only"):
@@ -248,8 +247,6 @@ def test_read_only_file_permissions_refuse_saves(sqlite_url: str) -> None:
             assert s.load("alice", "lesson-02") == {"q1": "kept"}
         finally:
             s.dispose()
-    finally:
-        os.chmod(path, 0o644)
 
 
 @pytest.mark.timeout(60)
