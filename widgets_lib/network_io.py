@@ -37,22 +37,26 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .network import (
     FLOW_LABELS, FLOWS, KIND_LABELS, KINDS, MAX_NAME, ORIGIN_LABELS, ORIGINS, Link, Network, School,
 )
 
 __all__ = [
-    "LINK_COLUMNS", "MAX_DRAWN", "MAX_FILE_BYTES", "MAX_LINKS", "MAX_SCHOOLS", "SCHOOL_COLUMNS",
-    "NetworkError", "parse_network", "read_any", "read_csv_text", "read_json", "read_network",
-    "read_workbook", "to_csv", "to_json", "to_workbook",
+    "LINK_COLUMNS", "MAX_DRAWN", "MAX_FILE_BYTES", "MAX_LINKS", "MAX_SCHOOLS", "MAX_UPLOAD_BYTES",
+    "SCHOOL_COLUMNS", "NetworkError", "parse_network", "read_any", "read_csv_text", "read_json",
+    "read_network", "read_workbook", "to_csv", "to_json", "to_workbook", "too_big", "too_much",
 ]
 
 MAX_FILE_BYTES = 20_000_000
 MAX_SCHOOLS = 20_000
 MAX_LINKS = 100_000
 MAX_DRAWN = 1000  # the view draws at most this many schools; beyond it, a table and a summary
+# The most one import sends at once (two CSV files). The files travel in one message over the
+# page's websocket, which the server sizes from this (serve.py); the page refuses more before
+# sending (course.js), since a bigger message closes the connection and the upload is lost.
+MAX_UPLOAD_BYTES = 2 * MAX_FILE_BYTES
 
 SCHOOL_COLUMNS = ("name", "kind", "phase", "locality")
 LINK_COLUMNS = ("from", "to", "level", "origin", "flows", "directed", "trust")
@@ -199,11 +203,22 @@ def _column_name(heading: str) -> str:
 
 
 # -- tables ---------------------------------------------------------------------------------
+def too_big(size: str, megabytes: str) -> str:
+    """Why a file is refused for its size, said after its name. The page says the same before
+    sending a file that big (course.js fills in the figures), hence texts for the figures."""
+    return (f"is {size} bytes ({megabytes} MB); the course takes files of at most "
+            f"{MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES / 1e6:.0f} MB).")
+
+
+def too_much(size: str, megabytes: str) -> str:
+    """Why files chosen together are refused before they are sent (see MAX_UPLOAD_BYTES)."""
+    return (f"The files you chose add up to {size} bytes ({megabytes} MB); the course takes at "
+            f"most {MAX_UPLOAD_BYTES:,} bytes ({MAX_UPLOAD_BYTES / 1e6:.0f} MB) at a time.")
+
+
 def _check_size(data: bytes, where: _Where) -> None:
     if len(data) > MAX_FILE_BYTES:
-        raise where.whole(
-            f"is {len(data):,} bytes ({len(data) / 1e6:.1f} MB); the course takes files of at most "
-            f"{MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES / 1e6:.0f} MB).")
+        raise where.whole(too_big(f"{len(data):,}", f"{len(data) / 1e6:.1f}"))
 
 
 def _too_many(where: _Where, count: int, limit: int, noun: str, more: str = "") -> NetworkError:
@@ -211,13 +226,12 @@ def _too_many(where: _Where, count: int, limit: int, noun: str, more: str = "") 
 
 
 def _table(records: Iterator[Sequence[str]], where: _Where, *, max_rows: int, allow_no_rows: bool,
-           delimiter: str | None,
-           count_rest: Callable[[Iterator[Sequence[str]]], int] | None) -> _Table:
+           delimiter: str | None) -> _Table:
     """Turn raw records (row 1 first) into rows keyed by heading: the one place that checks
     headings, blank rows, surplus cells and the row limit for CSV files and sheets alike.
 
-    Past ``max_rows`` rows, ``count_rest`` counts the remaining rows quickly (without it the
-    error says "more than").
+    The row after the ``max_rows``-th row of data is the last one read: an oversized file is
+    refused at once, and whatever follows (a broken row too) is never parsed.
     """
     table = _Table()
     header: list[str] | None = None
@@ -234,10 +248,7 @@ def _table(records: Iterator[Sequence[str]], where: _Where, *, max_rows: int, al
             continue
         count += 1
         if count > max_rows:
-            noun = f"{where.rows_word} of data"
-            if count_rest is None:
-                raise _too_many(where, max_rows, max_rows, noun, "more than ")
-            raise _too_many(where, count + count_rest(records), max_rows, noun)
+            raise _too_many(where, max_rows, max_rows, f"{where.rows_word} of data", "more than ")
         width = len(header)
         if len(cells) > width:
             surplus = next((i for i in range(width, len(cells)) if cells[i]), None)
@@ -352,7 +363,8 @@ def read_csv_text(data: bytes, file: str, *, max_rows: int = MAX_LINKS,
     delimited (Excel's ``sep=`` first line is honoured); blank rows skipped; headings and cells
     stripped; contract headings (``name``, ``from``…) in lower case, other headings as written.
     Each row has ``.row``, its row number; the list has ``.columns``, the headings in order.
-    More than ``max_rows`` rows of data is an error raised before any cell is checked.
+    More than ``max_rows`` rows of data is an error raised as soon as the row after them is
+    read, before any later row is parsed.
     """
     where = _Where(file)
     delimiter, text = _csv_text(data, where)
@@ -369,12 +381,7 @@ def read_csv_text(data: bytes, file: str, *, max_rows: int = MAX_LINKS,
                               "check the quotes in and after this row.", row=count + 1) from None
 
     return _table(records(), where, max_rows=max_rows, allow_no_rows=allow_no_rows,
-                  delimiter=delimiter, count_rest=_count_records)
-
-
-def _count_records(records: Iterator[Sequence[str]]) -> int:
-    """Rows with something in them, counted at C speed (a 20 MB file in about a second)."""
-    return sum(map(any, records))
+                  delimiter=delimiter)
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -606,10 +613,40 @@ def _sheet_value(value: Any) -> str:
     return str(value)
 
 
+def _size_from_head(sheet: Any) -> None:
+    """openpyxl's ``ReadOnlyWorksheet._get_size``, stopping where the rows begin.
+
+    A sheet's stated size (``<dimension>``) comes before its rows. When there is none, as in
+    every file openpyxl writes in write-only mode (the course's exports among them), openpyxl
+    reads the whole sheet on opening, only to find no size (3 s of CPU for 100,000 rows),
+    before the first row can be read and an oversized sheet refused.
+    """
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
+    from openpyxl.xml.functions import iterparse
+
+    with sheet._get_source() as source:
+        for event, element in iterparse(source, events=("start", "end")):
+            if element.tag == DATA_TAG:
+                return
+            if event == "end" and element.tag == DIMENSION_TAG:
+                (sheet._min_column, sheet._min_row, sheet._max_column,
+                 sheet._max_row) = SheetDimension.from_tree(element).boundaries
+                return
+
+
 def read_workbook(data: bytes, file: str) -> Network:
     """Read a network from an .xlsx workbook with sheets ``schools`` and ``links``."""
     from openpyxl import load_workbook  # imported here: only workbook users pay for it
 
+    try:  # openpyxl's internals: if a release moves them, its own (slower) sizing still works
+        from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+        from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG  # noqa: F401 (used there)
+        from openpyxl.worksheet.dimensions import SheetDimension  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        ReadOnlyWorksheet._get_size = _size_from_head  # same result, without reading every row
     where = _Where(file)
     _check_size(data, where)
     unreadable = where.whole("is not an Excel workbook (.xlsx) that can be read; save it from your "
@@ -633,8 +670,7 @@ def read_workbook(data: bytes, file: str) -> Network:
                     for values in book[sheets[wanted]].iter_rows(values_only=True))
             # Reading a sheet is slow (about 30 µs a row), so an oversized one stops at the limit.
             tables.append((sheet_where, _table(rows, sheet_where, max_rows=limit,
-                                               allow_no_rows=wanted == "links", delimiter=None,
-                                               count_rest=None)))
+                                               allow_no_rows=wanted == "links", delimiter=None)))
         title = _text(book.properties.title) if book.properties is not None else ""
     except NetworkError:
         raise

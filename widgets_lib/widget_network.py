@@ -129,6 +129,7 @@ class NetworkView(widgets.VBox):
         self.upload = widgets.FileUpload(description="Choose files", accept=".csv,.xlsx,.json", multiple=True,
                                          tooltip="Choose two CSV files, one workbook or one JSON file to import")
         self.import_button = widgets.Button(description="Import the chosen files", layout={"width": "auto"})
+        self.upload_check = widgets.HTML(upload_check_html())
         self.import_button.on_click(self._act(self._import))
         self.prepare = widgets.Button(description="Prepare files to download", layout={"width": "auto"})
         self.prepare.on_click(self._act(self._prepare_downloads))
@@ -150,23 +151,24 @@ class NetworkView(widgets.VBox):
                          self.save_link, self.remove_link, self.import_button, self.upload]
         super().__init__([
             self.status, self.message,
-            heading("Start from an example, or from nothing", 4),
+            heading("Start from an example, or from nothing", 3),
             widgets.HBox([self.example, self.load_example]),
-            heading("Add a school or partner", 4),
+            heading("Add a school or partner", 3),
             self.name, self.kind, widgets.HBox([self.phase, self.locality]), self.add_school,
-            heading("Add a link between two of them", 4),
+            heading("Add a link between two of them", 3),
             self.add_form, self.add_link,
-            heading("Change or remove a school", 4),
+            heading("Change or remove a school", 3),
             self.pick_school, widgets.HBox([self.new_name, self.new_kind]),
             widgets.HBox([self.save_school, self.remove_school]),
-            heading("Change or remove a link", 4),
+            heading("Change or remove a link", 3),
             self.pick_link, self.edit_form, widgets.HBox([self.save_link, self.remove_link]),
-            heading("Your network", 4), self.undo, self.drawing, self.summary, self.tables,
-            heading("Import and export", 4),
+            heading("Your network", 3), self.undo, self.drawing, self.summary, self.tables,
+            heading("Import and export", 3),
             widgets.HTML("<p>Import two CSV files (<code>schools.csv</code> and <code>links.csv</code>), one "
                          "workbook with sheets <em>schools</em> and <em>links</em>, or a JSON file exported here. "
                          "Importing replaces the network on this page; Undo brings the old one back.</p>"),
-            widgets.HBox([self.upload, self.import_button]), self.prepare, self.downloads,
+            widgets.HBox([self.upload, self.import_button]), self.upload_check,
+            self.prepare, self.downloads,
         ])
         self.add_class("course-activity")
         self._render()
@@ -347,6 +349,19 @@ def tables_html(network: Network) -> str:
              '<th scope="col">Level</th><th scope="col">Began with</th><th scope="col">What flows</th>'
              f'<th scope="col">Trust</th></tr>{link_rows}</table>{more}') if network.links else "<p>No links yet.</p>"
     return schools + links
+
+
+def upload_check_html() -> str:
+    """Where the page's script (course.js) refuses chosen files too big to send, with the limits
+    and sentences it uses: network_io's, so the page and the import say the same."""
+    limits = {
+        "data-max-file-bytes": network_io.MAX_FILE_BYTES,
+        "data-max-upload-bytes": network_io.MAX_UPLOAD_BYTES,
+        "data-too-big": "{file} " + network_io.too_big("{bytes}", "{mb}"),
+        "data-too-much": network_io.too_much("{bytes}", "{mb}"),
+    }
+    attributes = " ".join(f'{name}="{escape(str(value))}"' for name, value in limits.items())
+    return f'<div class="course-upload-check" {attributes}></div>'
 
 
 def downloads_html(network: Network) -> str:
