@@ -216,7 +216,9 @@ class Lesson:
             shown.failed("please start or resume above first.")
             return
         shown.saving()
-        shown.saved(self.store.save(self.learner.id, activity, key, value))
+        with shown.watching():
+            stamp = self.store.save(self.learner.id, activity, key, value)
+        shown.saved(stamp)
 
     # -- navigation -----------------------------------------------------------
     def _render_nav(self) -> None:

@@ -10,8 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Sequence
 
+from .answers import check_free_text
+
 ACTIVITY = "plan"
 KEY = "actions"
+# The form as typed, before "Add": saved as the learner types so a closed tab loses nothing, and
+# kept apart from the plan so the plan's "last changed" date is not moved by typing.
+DRAFT_ACTIVITY = "plan-draft"
+DRAFT_KEY = "form"
 CHALLENGES = {"distance": "Distance", "culture": "Culture", "structure": "Structure", "other": "Something else"}
 MAX_WHAT = 500
 MAX_WHO = 200
@@ -111,3 +117,33 @@ def to_value(actions: Sequence[Action]) -> list[dict[str, str]]:
 
 def in_date_order(actions: Sequence[Action]) -> list[Action]:
     return sorted(actions, key=lambda action: action.by)
+
+
+def draft_value(what: object, who: object, by: object, challenge: object,
+                chosen: object) -> dict[str, Any]:
+    """The form as it stands (not yet an action, so only its types and sizes are checked)."""
+    return {
+        "what": check_free_text("What", what, MAX_WHAT),
+        "who": check_free_text("Who", who, MAX_WHO),
+        "by": by.isoformat() if isinstance(by, date) else None,
+        "challenge": challenge if isinstance(challenge, str) and challenge in CHALLENGES else None,
+        "chosen": chosen if isinstance(chosen, int) and not isinstance(chosen, bool) else None,
+    }
+
+
+def draft_from_value(value: Any) -> dict[str, Any]:
+    """A saved form, with anything unusable left empty rather than shown wrongly."""
+    value = value if isinstance(value, dict) else {}
+    what, who = value.get("what"), value.get("who")
+    try:
+        by = date.fromisoformat(value["by"]) if isinstance(value.get("by"), str) else None
+    except ValueError:
+        by = None
+    challenge, chosen = value.get("challenge"), value.get("chosen")
+    return {
+        "what": what[:MAX_WHAT] if isinstance(what, str) else "",
+        "who": who[:MAX_WHO] if isinstance(who, str) else "",
+        "by": by,
+        "challenge": challenge if isinstance(challenge, str) and challenge in CHALLENGES else None,
+        "chosen": chosen if isinstance(chosen, int) and not isinstance(chosen, bool) else None,
+    }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import logging
+import threading
 from datetime import datetime
 from html import escape
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import ipywidgets as widgets
 
@@ -25,6 +27,13 @@ FRIENDLY_ERROR = (
 )
 
 
+# A save that has not finished after this long is waiting for the database (locked by another
+# program, or a disk that does not answer): the learner is told at once, not after the busy timeout.
+SLOW_SAVE_S = 1.0
+NOT_SAVED_YET = ("✗ Not saved yet: the course's database is busy. Your text is still here and "
+                 "will be saved as soon as the database is free; please keep this page open.")
+
+
 class SaveStatus(widgets.HTML):
     """Shows whether the learner's latest change is safely stored, in words (not colour alone)."""
 
@@ -32,9 +41,37 @@ class SaveStatus(widgets.HTML):
         super().__init__(value="", **kwargs)
         self.add_class("course-save-status")
         self.state = "idle"
+        self._watch_lock = threading.Lock()
+        self._watching: object | None = None
 
     def saving(self) -> None:
         self._show("saving", "Saving…")
+
+    @contextlib.contextmanager
+    def watching(self, after_s: float = SLOW_SAVE_S) -> Iterator[None]:
+        """Say "Not saved yet" if the block (a save) is still running after ``after_s`` seconds.
+
+        A save waiting for a locked database blocks the kernel for up to the store's busy
+        timeout, so a timer thread tells the page; the state stays "saving" (it is still trying).
+        """
+        token = object()
+
+        def slow() -> None:
+            with self._watch_lock:
+                if self._watching is token:
+                    self._show("saving", NOT_SAVED_YET, alert=True)
+
+        timer = threading.Timer(after_s, slow)
+        timer.daemon = True
+        with self._watch_lock:
+            self._watching = token
+        timer.start()
+        try:
+            yield
+        finally:
+            with self._watch_lock:
+                self._watching = None
+            timer.cancel()
 
     def saved(self, stamp: str | None = None) -> None:
         when = _clock(stamp)
@@ -46,10 +83,12 @@ class SaveStatus(widgets.HTML):
     def waiting(self, message: str) -> None:
         self._show("idle", message)
 
-    def _show(self, state: str, text: str) -> None:
+    def _show(self, state: str, text: str, alert: bool = False) -> None:
         self.state = state
-        role = ' role="alert"' if state == "failed" else ' role="status"'
-        self.value = f'<span class="course-status course-status-{state}"{role}>{escape(text)}</span>'
+        role = ' role="alert"' if alert or state == "failed" else ' role="status"'
+        slow = " course-status-slow" if alert and state == "saving" else ""
+        css = f"course-status course-status-{state}{slow}"
+        self.value = f'<span class="{css}"{role}>{escape(text)}</span>'
 
 
 def _clock(stamp: str | None) -> str:

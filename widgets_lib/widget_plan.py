@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from html import escape
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import ipywidgets as widgets
 
@@ -36,7 +37,8 @@ class PlanView(widgets.VBox):
         self.lesson = lesson
         self.actions: list[Action] = []
         self.status = SaveStatus()
-        # Sent when the field is left, so "Add" never reaches the kernel before the end of the text.
+        # Sent when the field is left (or the page hidden or closed: course.js), so "Add" never
+        # reaches the kernel before the end of the text; the form is then saved as a draft.
         self.what = widgets.Textarea(description="What will be done", rows=2, style=WIDE,
                                      layout=widgets.Layout(width="100%"), continuous_update=False)
         self.who = widgets.Text(description="Who will lead it", style=WIDE, layout=FIELD, continuous_update=False)
@@ -46,12 +48,15 @@ class PlanView(widgets.VBox):
         self.add = widgets.Button(description="Add to the plan", layout={"width": "auto"})
         self.add.on_click(lambda _b: self._add())
         self.chosen = widgets.Dropdown(description="Action to change or remove", style=WIDE, options=[], layout=FIELD)
-        self.chosen.observe(lambda _c: self._fill(), names="value")
+        self.chosen.observe(lambda _c: self._chose(), names="value")
         self.change = widgets.Button(description="Save changes to this action", layout={"width": "auto"})
         self.change.on_click(lambda _b: self._change())
         self.remove = widgets.Button(description="Remove this action", layout={"width": "auto"})
         self.remove.on_click(lambda _b: self._remove())
         self.table = widgets.HTML()
+        self._quiet = False
+        for field in (self.what, self.who, self.by, self.challenge):
+            field.observe(self._typed, names="value")
         super().__init__([
             self.status, heading("An action", 4), self.what, self.who, self.by, self.challenge, widgets.HBox([self.add]),
             heading("Change or remove an action", 4), self.chosen, widgets.HBox([self.change, self.remove]),
@@ -71,10 +76,17 @@ class PlanView(widgets.VBox):
 
     def load(self, learner: "Learner") -> None:
         self.actions = plan.from_value(self.lesson.store.load(learner.id, plan.ACTIVITY).get(plan.KEY))
+        saved_form = self.lesson.store.load(learner.id, plan.DRAFT_ACTIVITY).get(plan.DRAFT_KEY)
+        draft = plan.draft_from_value(saved_form)
         for control in self.controls:
             control.disabled = False
         self.status.waiting("Your plan is saved whenever you add, change or remove an action.")
-        self._render()
+        with self._quietly():
+            self._render(draft["chosen"] if draft["chosen"] in range(len(self.actions)) else None)
+            self.what.value, self.who.value = draft["what"], draft["who"]
+            self.by.value = draft["by"]
+            if draft["challenge"]:
+                self.challenge.value = draft["challenge"]
 
     @property
     def complete(self) -> bool:
@@ -88,18 +100,47 @@ class PlanView(widgets.VBox):
             raise PlanError("Please choose the action from the list first.")
         return int(self.chosen.value)
 
-    def _commit(self, actions: list[Action], chosen: int | None) -> None:
+    def _commit(self, actions: list[Action], chosen: int | None, clear: bool = False) -> None:
         self.lesson.save(plan.ACTIVITY, plan.KEY, plan.to_value(actions), self.status)
         self.actions = actions
-        self._render(chosen)
+        with self._quietly():
+            self._render(chosen)
+            if clear:
+                self.what.value, self.who.value, self.by.value = "", "", None
+        self._save_draft()
         if self.complete:
             self.lesson.mark(DONE)
+
+    @contextlib.contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Change the form without saving each field as a draft (the caller saves it once)."""
+        before, self._quiet = self._quiet, True
+        try:
+            yield
+        finally:
+            self._quiet = before
+
+    def _typed(self, _change: dict | None = None) -> None:
+        if not self._quiet:
+            guarded(self.status)(self._save_draft)()
+
+    def _save_draft(self) -> None:
+        """Keep the form as the learner left it, so a tab closed before "Add" loses nothing."""
+        value = plan.draft_value(self.what.value, self.who.value, self.by.value,
+                                 self.challenge.value, self.chosen.value)
+        self.lesson.save(plan.DRAFT_ACTIVITY, plan.DRAFT_KEY, value, self.status)
+
+    def _chose(self) -> None:
+        if self._quiet:
+            return
+        with self._quietly():
+            self._fill()
+        self._typed()
 
     def _add(self) -> None:
         @guarded(self.status)
         def run() -> None:
-            self._commit(plan.add(self.actions, self._form()), None)
-            self.what.value, self.who.value, self.by.value = "", "", None
+            self._commit(plan.add(self.actions, self._form()), None, clear=True)
 
         run()
 

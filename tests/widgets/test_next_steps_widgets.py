@@ -159,3 +159,25 @@ def test_report_gathers_everything_as_text_and_needs_nothing_outside(store):
     assert not any(name.startswith("on") for _tag, attrs in parser.tags for name in attrs)
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
     assert tags.count("svg") >= 3  # network, diagnosis profile, leads by role
+
+
+def test_plan_form_is_kept_as_typed_until_added(store):
+    """What is typed in the plan's form is saved before "Add", so a closed tab loses nothing."""
+    lesson, (view,) = open_page(store, "08", ["plan"])
+    lesson.identity.start_button.click()
+    view.what.value, view.who.value, view.by.value = "Half-written " + XSS, "Sam", date(2027, 5, 1)
+    assert view.status.state == "saved"
+    _again, (view2,) = open_page(store, "08", ["plan"], f"learner={lesson.learner.code}")
+    form = (view2.what.value, view2.who.value, view2.by.value)
+    assert form == ("Half-written " + XSS, "Sam", date(2027, 5, 1))
+    view2.add.click()
+    _again, (view3,) = open_page(store, "08", ["plan"], f"learner={lesson.learner.code}")
+    assert (view3.what.value, view3.who.value, view3.by.value) == ("", "", None)
+    assert [a.what for a in view3.actions] == ["Half-written " + XSS]
+    view3.chosen.value = 0
+    view3.who.value = "Sam and Ana"  # an unsaved change to an action comes back with its choice
+    _again, (view4,) = open_page(store, "08", ["plan"], f"learner={lesson.learner.code}")
+    assert (view4.chosen.value, view4.who.value) == (0, "Sam and Ana")
+    assert plan.from_value(store.load(lesson.learner.id, plan.ACTIVITY)[plan.KEY])[0].who == "Sam"
+    view4.what.value = "x" * (plan.MAX_WHAT + 1)
+    assert view4.status.state == "failed" and "under 500 characters" in view4.status.value
