@@ -26,8 +26,10 @@ import shutil
 import sys
 import tempfile
 
+from jupyter_server.auth.authorizer import AllowAllAuthorizer
 from traitlets.config import Config
 
+from .network_io import MAX_UPLOAD_BYTES
 from .paths import course_dir, template_root
 
 FRIENDLY_CELL_ERROR = (
@@ -40,6 +42,11 @@ HOME_PAGE = "/voila/render/00_welcome.ipynb"  # lesson 00, where every visitor s
 # Anything else, an ``execute_request`` above all, is dropped by the server.
 ALLOWED_MESSAGE_TYPES = ["comm_open", "comm_close", "comm_msg", "comm_info_request",
                          "kernel_info_request", "shutdown_request"]
+# The largest message a page may send over a kernel's websocket. Tornado's default (10 MiB) is
+# below what an import may send (two files of network_io.MAX_FILE_BYTES in one message): a bigger
+# message closed the connection, the upload was lost without a word, and the upload button stayed
+# dead until the page was reloaded. 1 MiB on top is room for the message's own fields.
+WEBSOCKET_MAX_BYTES = MAX_UPLOAD_BYTES + 2**20
 # Jupyter Server extensions a participant's single-user server loads: Voila and nothing else.
 SERVER_EXTENSIONS = {"voila": True, "jupyterlab": False, "notebook": False, "notebook_shim": False,
                      "jupyter_lsp": False, "jupyter_server_terminals": False}
@@ -52,7 +59,10 @@ def _int_env(name: str, default: int) -> int:
         return default
 
 
-WAITING_CELL = "lesson.finish()"
+# The cells that wait for the visitor's request in a pre-heated kernel: every lesson's last cell and
+# the tutor dashboard's. Under the cell timeout, a kernel that waited longer than it for a visitor
+# showed "Cell execution timed out" instead of the page.
+WAITING_CELLS = ("lesson.finish()", "dashboard.finish()")
 KERNEL_MB = 110  # a pre-heated lesson kernel's resident memory, measured (README, Sizing)
 
 
@@ -60,7 +70,7 @@ def cell_timeout(cell) -> int:
     """Seconds a cell may run: unlimited for the cell that waits for a visitor in a
     pre-heated kernel (it also loads their work, bounded by the database's busy
     timeout), ``COURSE_CELL_TIMEOUT_S`` for every other cell."""
-    if WAITING_CELL in cell.get("source", ""):
+    if any(waiting in cell.get("source", "") for waiting in WAITING_CELLS):
         return 0
     return _int_env("COURSE_CELL_TIMEOUT_S", 60)
 
@@ -82,6 +92,38 @@ class ScrubSecrets(logging.Filter):
         message = record.getMessage()
         if _SECRET_PARAM.search(message):
             record.msg, record.args = _SECRET_PARAM.sub(r"\1[secret]", message), ()
+        return True
+
+
+class KernelOwners(AllowAllAuthorizer):
+    """A kernel answers only the browser that first used it (Voila's ``authorizer_class``).
+
+    Standalone Voila has no login: its kernel routes, ``/api/kernels/<id>`` and that kernel's
+    websocket, let anyone who holds a kernel's id read its model and send widget messages into it,
+    so a visitor who came by another's kernel id (it is in that visitor's page source) could press
+    their buttons and read their work. Voila gives every browser a signed anonymous identity
+    (a cookie); the first identity to use a kernel owns it and every other one gets 403. Under
+    JupyterHub, :class:`widgets_lib.hub.CourseAuthorizer` decides instead.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.owners: dict[str, str] = {}  # kernel id -> the identity (cookie) that owns it
+
+    def is_authorized(self, handler, user, action: str, resource: str) -> bool:
+        kernel_id = getattr(handler, "kernel_id", None) or handler.path_kwargs.get("kernel_id")
+        if resource != "kernels" or not kernel_id:
+            return True
+        live = set(handler.kernel_manager.list_kernel_ids())
+        for gone in [k for k in self.owners if k not in live]:
+            del self.owners[gone]
+        if kernel_id not in live:
+            return True  # Jupyter Server answers 404
+        visitor = getattr(user, "username", "")
+        if self.owners.setdefault(kernel_id, visitor) != visitor:
+            self.log.warning("Course: refused %s %s to a browser that does not own the kernel",
+                             handler.request.method, handler.request.path)
+            return False
         return True
 
 
@@ -176,9 +218,11 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     c.MappingKernelManager.cull_idle_timeout = _int_env("COURSE_CULL_IDLE_S", 540)
     c.MappingKernelManager.cull_interval = _int_env("COURSE_CULL_INTERVAL_S", 30)
     c.MappingKernelManager.cull_connected = False
+    c.Voila.authorizer_class = KernelOwners
     c.Voila.tornado_settings = {
         "log_function": _log_request,
         "extra_log_scrub_param_keys": SCRUBBED_PARAMS,
+        "websocket_max_message_size": WEBSOCKET_MAX_BYTES,
     }
     return c
 
