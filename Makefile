@@ -11,11 +11,11 @@ NODE_DIR := .cache/node
 CHP      := $(NODE_DIR)/node_modules/.bin/configurable-http-proxy
 AXE      := $(NODE_DIR)/node_modules/axe-core/axe.min.js
 
-.PHONY: serve test setup test-setup system-test-deps hub-proxy bench clean
+.PHONY: serve test setup test-setup system-test-deps hub-proxy bench audit clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip setuptools  # the venv's own setuptools is old, with known advisories
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 
@@ -61,7 +61,12 @@ test: test-setup
 
 ## Benchmarks (not tests): print figures.
 bench: $(VENV)/.installed-test
-	$(PY) bench/first_visits.py
+	$(PY) bench/run_all.py $(BENCH_ARGS)
+
+## Known advisories for every installed package (pip-audit asks the package registry).
+audit: $(VENV)/.installed-test
+	$(PY) -m pip install --quiet pip-audit
+	$(PY) -m pip_audit --progress-spinner off --skip-editable
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -112,6 +112,8 @@ class Server:
     port: int | None = None
     log_path: Path | None = None
     connection_dir: str | None = None
+    # extra environment for the server, applied last (other benchmarks set pools, cull, refill)
+    env: dict[str, str] = field(default_factory=dict)
     _log_pos: int = 0
     _log_text: str = ""
     # every descendant seen, kept as psutil.Process so that a recycled pid is never mistaken
@@ -136,6 +138,7 @@ class Server:
             # other lessons keep one pre-heated kernel each.
             cmd += ["--pool-size", "1"]
             env["COURSE_POOLS"] = f"{LESSON}={self.pool_size}"
+        env.update(self.env)
         log = open(self.log_path, "wb")
         try:
             self.proc = subprocess.Popen(
@@ -441,6 +444,16 @@ def percentile(values: list[float], q: float) -> float | None:
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
+def render_table(head: list[str], body: list[list[str]], left: int = 1) -> list[str]:
+    """Lines of a plain-text table: the first ``left`` columns aligned left, the rest right."""
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    return [line(head), "  ".join("-" * w for w in widths), *(line(b) for b in body)]
+
+
 def fmt(x, digits: int = 2) -> str:
     if x is None:
         return "-"
@@ -555,12 +568,7 @@ def table(rows: list[dict], speedups: dict) -> str:
                                                    if r["skipped_runs"] else ""),
              fmt(r["kernels_after"], 0) if r["kernels_after"] is not None else "-",
              fmt(r["rss_mb_after"], 0) if r["rss_mb_after"] is not None else "-"] for r in rows]
-    widths = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(head)]
-    lines = ["  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(head, widths)))]
-    lines.append("  ".join("-" * w for w in widths))
-    for b in body:
-        lines.append("  ".join(c.rjust(w) if i else c.ljust(w)
-                               for i, (c, w) in enumerate(zip(b, widths))))
+    lines = render_table(head, body)
     lines.append("")
     for name, text in COLUMNS.items():
         lines.append(f"{name}: {text}")

@@ -13,6 +13,9 @@ links to partners outside the schools. Medians and the slowest of --repeats runs
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
+import os
 import random
 import statistics
 import sys
@@ -74,6 +77,15 @@ def main() -> None:
         print(f"{work:<9} {n:>8,} {links:>7,} {median * 1000:>10.1f} {worst * 1000:>8.1f}")
     print(f"\n{args.repeats} runs each, one process, wall-clock time (time.perf_counter).")
     print(__doc__.split("\n\n")[2])
+    results = Path(__file__).resolve().parent / "results"
+    results.mkdir(exist_ok=True)
+    out = results / f"network_scale-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps({
+        "benchmark": "network_scale", "repeats": args.repeats, "loadavg": os.getloadavg(),
+        "how": __doc__.split("\n\n")[2],
+        "rows": [{"work": w, "schools": n, "links": k, "median_ms": m * 1000, "max_ms": x * 1000}
+                 for w, n, k, m, x in rows]}, indent=2) + "\n", encoding="utf-8")
+    print(f"results: bench/results/{out.name}")
 
 
 if __name__ == "__main__":
