@@ -62,3 +62,17 @@ def test_memory_warning_when_the_pools_would_not_fit(monkeypatch):
     assert serve.memory_warning({}, 1, 10) is None  # ten kernels fit on any machine that runs tests
     warning = serve.memory_warning({"03_capacity_model.ipynb": 100_000}, 1, 10)
     assert warning and "100,009 pre-heated kernels" in warning and "COURSE_COHORT_SIZE" in warning
+
+
+def test_the_cells_that_wait_for_a_visitor_have_no_timeout(monkeypatch):
+    """A pre-heated kernel waits for its visitor in the notebook's last cell, however long that takes:
+    the tutor dashboard's timed out after a minute and showed an error instead of the page."""
+    import json
+
+    from widgets_lib.paths import course_dir
+
+    monkeypatch.setenv("COURSE_CELL_TIMEOUT_S", "60")
+    for notebook in [*sorted(course_dir().glob("*.ipynb")), course_dir() / "tutor" / "dashboard.ipynb"]:
+        cells = [c for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+        timeouts = [serve.cell_timeout({"source": "".join(c["source"])}) for c in cells]
+        assert timeouts[-1] == 0 and set(timeouts[:-1]) == {60}, (notebook.name, timeouts)

@@ -47,3 +47,113 @@
     start();
   }
 })();
+
+/* Nothing typed is lost when the tab is closed or hidden.
+ *
+ * Some text fields send their value to the kernel only when they are left (the plan's, so that
+ * "Add" never overtakes the end of the text), and ipywidgets holds back a field's newer value
+ * while its previous message is unanswered. When the page is hidden or closed, the field being
+ * typed in reports its value now (a "change" event, as leaving it would), and every value held
+ * back is sent at once; the kernel then saves them, even after the page has gone.
+ */
+(function () {
+  "use strict";
+  function typedIn(field) {
+    if (!field || !field.closest || !field.closest(".course-activity")) { return false; }
+    return field.tagName === "TEXTAREA" ||
+      (field.tagName === "INPUT" && /^(text|date|search|email|url|tel|number)$/.test(field.type));
+  }
+  function sendTyped() {
+    var field = document.activeElement;
+    if (typedIn(field)) {
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    var app = window.jupyterapp;
+    var models = app && app.widgetManager && app.widgetManager._models;
+    if (!models) { return; }
+    Object.keys(models).forEach(function (id) {
+      Promise.resolve(models[id]).then(function (model) {
+        if (model && model._msg_buffer && model.comm_live && model.send_sync_message) {
+          var sent = model.send_sync_message(model._msg_buffer, model._msg_buffer_callbacks);
+          if (model.rememberLastUpdateFor) { model.rememberLastUpdateFor(sent); }
+          model._msg_buffer = null;
+          model._msg_buffer_callbacks = null;
+        }
+      });
+    });
+  }
+  window.addEventListener("pagehide", sendTyped);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { sendTyped(); }
+  });
+})();
+
+/* Files too big to send are refused in the page, before their bytes leave it.
+ *
+ * ipywidgets' upload button sends the chosen files' bytes to the kernel in one websocket message;
+ * one bigger than the server takes closes the connection: the files are lost without a word and
+ * the button stays dead until the page is reloaded. So when files are chosen, their sizes are
+ * checked here against the limits the activity states next to its button (a ".course-upload-check"
+ * element, written by Python with the limits and sentences of widgets_lib/network_io.py). Files
+ * over a limit are dropped from the choice (nothing is sent; any earlier choice is cleared) and the
+ * sentence appears under the button. The button's file input is not in the page, so it is found
+ * when the button opens it.
+ */
+(function () {
+  "use strict";
+  var opener = null;  // the upload button pressed last, by mouse or keyboard
+  document.addEventListener("click", function (event) {
+    opener = event.target && event.target.closest ? event.target.closest(".widget-upload") : null;
+  }, true);
+  function figures(bytes) {
+    return { bytes: bytes.toLocaleString("en-GB"), mb: (bytes / 1e6).toFixed(1) };
+  }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : whole;
+    });
+  }
+  function refusal(files, check) {
+    var maxFile = Number(check.getAttribute("data-max-file-bytes"));
+    var maxUpload = Number(check.getAttribute("data-max-upload-bytes"));
+    var total = 0;
+    for (var i = 0; i < files.length; i += 1) {
+      if (files[i].size > maxFile) {
+        var values = figures(files[i].size);
+        values.file = files[i].name;
+        return fill(check.getAttribute("data-too-big"), values);
+      }
+      total += files[i].size;
+    }
+    return total > maxUpload ? fill(check.getAttribute("data-too-much"), figures(total)) : "";
+  }
+  function guard(input, button) {
+    function checkChoice() {
+      var activity = button.closest(".course-activity");
+      var check = activity && activity.querySelector(".course-upload-check");
+      if (!check || !input.files || !input.files.length) { return; }
+      var message = refusal(input.files, check);
+      check.textContent = "";
+      if (message) {
+        input.value = "";  // ipywidgets finds no files: nothing is sent
+        var warning = document.createElement("p");
+        warning.className = "course-warning";
+        warning.setAttribute("role", "alert");
+        warning.textContent = message;
+        check.appendChild(warning);
+      }
+    }
+    // "input" comes before the "change" on which ipywidgets reads the files; a capturing listener
+    // on "change" also runs before ipywidgets' own, in case a browser sends no "input".
+    input.addEventListener("input", checkChoice);
+    input.addEventListener("change", checkChoice, true);
+  }
+  var click = HTMLInputElement.prototype.click;
+  HTMLInputElement.prototype.click = function () {
+    if (this.type === "file" && opener && !this.courseGuarded) {
+      this.courseGuarded = true;
+      guard(this, opener);
+    }
+    return click.apply(this, arguments);
+  };
+})();
