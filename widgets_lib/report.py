@@ -138,6 +138,12 @@ def _plan(record: Record) -> str:
     return _when(record, plan.ACTIVITY) + plan_table(actions)
 
 
+def under_section(html: str) -> str:
+    """The pieces shared with the pages head their parts with h4 (there under an h3); in a report
+    they sit right under a section's h2, so they become h3 and no heading level is skipped."""
+    return html.replace("<h4>", "<h3>").replace("</h4>", "</h3>")
+
+
 def build_report(record: Record, made: datetime | None = None, who: str = "") -> str:
     """The whole report as one HTML document."""
     made = made or datetime.now(timezone.utc)
@@ -152,8 +158,8 @@ def build_report(record: Record, made: datetime | None = None, who: str = "") ->
         ("My reflection journal", _when(record, JOURNAL_ACTIVITY) + journal_html(record.activity(JOURNAL_ACTIVITY))),
     ]
     first = ' class="first"'
-    body = "".join(f"<section><h2{first if i == 0 else ''}>{escape(title)}</h2>{html}</section>"
-                   for i, (title, html) in enumerate(sections))
+    body = "".join(f"<section><h2{first if i == 0 else ''}>{escape(title)}</h2>"
+                   f"{under_section(html)}</section>" for i, (title, html) in enumerate(sections))
     by = f" for {escape(who)}" if who else ""
     return ("<!DOCTYPE html>\n"
             '<html lang="en"><head><meta charset="utf-8">'

@@ -30,12 +30,14 @@ if TYPE_CHECKING:
 _STATUS = {DONE: "Done", "started": "Started"}
 
 
-def participant_card_html(view: ParticipantView) -> str:
-    """One participant as a tutor sees them; the participant sees the same before joining."""
+def participant_card_html(view: ParticipantView, level: int = 4) -> str:
+    """One participant as a tutor sees them; the participant sees the same before joining.
+
+    ``level`` is the heading level of their name, one below the heading the card sits under."""
     done = [f"<li>{escape(info.id)} {escape(info.title)}: "
             f"{_STATUS.get((view.progress.get(info.id) or {}).get('status', ''), 'Not started')}</li>"
             for info in lessons.LESSONS[1:]]
-    parts = [f"<h4>{escape(view.name)}</h4>", f"<p><strong>Progress</strong></p><ul>{''.join(done)}</ul>"]
+    parts = [f"<h{level}>{escape(view.name)}</h{level}>", f"<p><strong>Progress</strong></p><ul>{''.join(done)}</ul>"]
     if view.capacity:
         attempt, result = view.capacity
         bank = capacity.load_bank()
@@ -144,7 +146,7 @@ class CohortView(widgets.VBox):
                             self.share.value, joined.joined_at if joined else now())
         view = cohorts.participant_view(member, values, updated)
         self.preview.value = ("<details><summary>See your work exactly as your tutor will see it</summary>"
-                              + participant_card_html(view) + "</details>")
+                              + participant_card_html(view, level=3) + "</details>")
 
     def _join(self) -> None:
         @guarded(self.status)
@@ -219,10 +221,10 @@ class PrivacyView(widgets.VBox):
                                      layout={"width": "auto"})
         self.delete.on_click(lambda _b: self._delete())
         super().__init__([
-            self.status, heading("Download all your data", 4),
+            self.status, heading("Download all your data", 3),
             widgets.HTML("<p>One JSON file and one CSV file with every answer you have saved and its full "
                          "history.</p>"),
-            widgets.HBox([self.prepare]), self.links, heading("Delete all your data", 4),
+            widgets.HBox([self.prepare]), self.links, heading("Delete all your data", 3),
             widgets.HTML("<p>This removes your work, its history and your cohort membership from the course's "
                          "database. It cannot be undone, and your learner code will no longer work. Download "
                          "your data or your report first if you want to keep a copy.</p>"),

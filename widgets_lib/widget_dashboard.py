@@ -113,17 +113,18 @@ def reflections_html(views: list[ParticipantView]) -> str:
 
 def cohort_report(cohort: Cohort, views: list[ParticipantView], merged: Merged, made: datetime) -> str:
     """The cohort report: one self-contained HTML file like the participants' own."""
-    from .report import STYLE
+    from .report import STYLE, under_section
 
     sections = [("Progress", progress_html(views)), ("Capacity", capacity_html(views)),
                 ("Diagnoses", diagnoses_html(views)), ("The merged network", merged_html(merged)),
                 ("Shared reflections", reflections_html(views))]
-    body = "".join(f"<section><h2>{escape(title)}</h2>{html}</section>" for title, html in sections)
+    body = "".join(f"<section><h2>{escape(title)}</h2>{under_section(html)}</section>"
+                   for title, html in sections)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
             f"<title>Cohort report: {escape(cohort.name)}</title><style>{STYLE}</style></head><body>"
-            f"<h1>Cohort report: {escape(cohort.name)}</h1><p>{len(views)} participants; prepared on "
-            f"{escape(made.strftime('%-d %B %Y at %H:%M'))} (UTC).</p>{body}</body></html>")
+            f"<header><h1>Cohort report: {escape(cohort.name)}</h1><p>{len(views)} participants; prepared on "
+            f"{escape(made.strftime('%-d %B %Y at %H:%M'))} (UTC).</p></header><main>{body}</main></body></html>")
 
 
 class Dashboard(widgets.VBox):
@@ -214,13 +215,13 @@ class Dashboard(widgets.VBox):
                     "ask the course's administrator to add you.</p>")]
                 self.status.waiting("")
                 return
-            create = [heading("Create a cohort", 3), self.new_name, widgets.HBox([self.create_button])]
+            create = [heading("Create a cohort", 2), self.new_name, widgets.HBox([self.create_button])]
             if self.hub_user:
                 self._list_owned()
-                self.access.children = [heading("Open a cohort", 3), self.owned, widgets.HBox([self.open_owned]),
+                self.access.children = [heading("Open a cohort", 2), self.owned, widgets.HBox([self.open_owned]),
                                         *create]
             else:
-                self.access.children = [heading("Open a cohort", 3), widgets.HTML(
+                self.access.children = [heading("Open a cohort", 2), widgets.HTML(
                     "<p>Type the tutor key you were given when you created the cohort.</p>"), self.key,
                     widgets.HBox([self.open_button]), *create]
             self.status.waiting("")
