@@ -493,11 +493,10 @@ def abuse(kernel: RawKernel, states: dict[str, dict]) -> dict[str, int]:
     "lesson, signed_in",
     [
         ("00_welcome.ipynb", False),  # cohort and privacy controls disabled until A starts
-        ("00_welcome.ipynb", True),
         ("04_draw_your_network.ipynb", True),  # forms, choices, file upload
-    ],  # (lesson 08's plan, journal and report were tried too: 1,748 messages, nothing reached;
-    # left out of the suite to keep it within CI's time)
-    ids=["00-not-signed-in", "00", "04"],
+    ],  # (lesson 00 signed in and lesson 08 were tried too: 693 and 1,748 messages, nothing
+    # reached; left out of the suite to keep it within CI's time)
+    ids=["00-not-signed-in", "04"],
 )
 def test_widget_messages_reach_no_one_else(scene, lesson, signed_in):
     page = scene.a_context.new_page()
