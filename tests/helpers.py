@@ -40,6 +40,7 @@ class CourseServer:
                  pool_size: int = 1, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.db_url = db_url
         self.log_path = log_path
         env = {**os.environ, "COURSE_DB_URL": db_url, **(extra_env or {})}
         cmd = [sys.executable, "-m", "widgets_lib.serve", f"--port={self.port}", f"--pool-size={pool_size}"]

@@ -27,11 +27,6 @@ TIMEOUT_MS = 120_000  # only when to give up on a busy machine, never a measurem
 START = "Start the course (get a new code)"
 
 
-def db_url(server: CourseServer) -> str:
-    """The server's database: ``layer_server`` puts ``course.db`` beside the server's log."""
-    return f"sqlite:///{Path(server.log_path).parent / 'course.db'}"
-
-
 # -- seeding ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Learner:
@@ -132,7 +127,7 @@ def seed_cohort(url: str, learners: list[Learner]) -> str:
 
 def seed(server: CourseServer) -> Seeded:
     """Two learners with work in every lesson, in one cohort (sharing their reflections)."""
-    url = db_url(server)
+    url = server.db_url
     learners = [seed_learner(url), seed_learner(url)]
     return Seeded(learners[0], seed_cohort(url, learners))
 
