@@ -192,6 +192,10 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     c.VoilaConfiguration.template = "course"
     c.VoilaConfiguration.theme = "light"
     c.VoilaConfiguration.show_tracebacks = False
+    # ?template=… or ?theme=… in an address would otherwise choose another template: an unknown
+    # one left the request hanging and a kernel running, a known one showed Voila's own page.
+    c.VoilaConfiguration.allow_template_override = "NO"
+    c.VoilaConfiguration.allow_theme_override = "NO"
     c.VoilaConfiguration.preheat_kernel = preheat and pool > 0
     c.VoilaConfiguration.file_allowlist = [r".*\.(png|jpg|gif|svg)"]
     c.VoilaExecutor.timeout = _int_env("COURSE_CELL_TIMEOUT_S", 60)
@@ -219,6 +223,9 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     c.MappingKernelManager.cull_interval = _int_env("COURSE_CULL_INTERVAL_S", 30)
     c.MappingKernelManager.cull_connected = False
     c.Voila.authorizer_class = KernelOwners
+    # Voila's log lines carry no time; an operator (and a failing test) needs to know when.
+    c.Voila.log_format = "[%(name)s %(asctime)s.%(msecs)03d]%(highlevel)s %(message)s"
+    c.Voila.log_datefmt = "%H:%M:%S"
     c.Voila.tornado_settings = {
         "log_function": _log_request,
         "extra_log_scrub_param_keys": SCRUBBED_PARAMS,

@@ -226,6 +226,17 @@ def test_the_routes_of_a_full_jupyter_server_are_absent(course_server):
         assert b"cells" not in body and b"kernel" not in body.lower(), path
 
 
+def test_a_template_or_theme_in_the_address_changes_nothing(course_server):
+    """Voila lets ``?template=`` and ``?theme=`` choose the page's template unless told not to:
+    an unknown name left the request hanging with a kernel started for it."""
+    netloc = urlparse(course_server.url).netloc
+    for query in ["?template=lab", "?template=no-such-template", "?template=../../../etc", "?theme=dark"]:
+        status, body = fetch(netloc, "/voila/render/01_why_networks.ipynb" + query)
+        assert status == 200, (query, status)
+        assert b"course.css" in body and b"window.voila_finish()" in body, (query, body[-500:])
+        assert b'data-jp-theme-name="JupyterLab Dark"' not in body, query
+
+
 # -- a failing cell --------------------------------------------------------------------------
 SECRET = "SECRET-INTERNAL-DETAIL-7731"
 MISSING = "/srv/course-internal/private/course.db"
