@@ -345,7 +345,7 @@ def tables_html(network: Network) -> str:
     more = (f"<p>Showing the first {TABLE_ROWS} of {len(network.links):,} links.</p>"
             if len(network.links) > TABLE_ROWS else "")
     links = ('<table class="course-table"><caption>Links</caption><tr><th scope="col">From</th>'
-             '<th scope="col"><span class="course-sr">Direction</span></th><th scope="col">To</th>'
+             '<th scope="col">Direction</th><th scope="col">To</th>'
              '<th scope="col">Level</th><th scope="col">Began with</th><th scope="col">What flows</th>'
              f'<th scope="col">Trust</th></tr>{link_rows}</table>{more}') if network.links else "<p>No links yet.</p>"
     return schools + links
