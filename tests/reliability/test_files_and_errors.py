@@ -237,6 +237,34 @@ def test_a_template_or_theme_in_the_address_changes_nothing(course_server):
         assert b'data-jp-theme-name="JupyterLab Dark"' not in body, query
 
 
+@pytest.mark.browser
+def test_a_page_that_never_finishes_opening_offers_a_reload(course_server, new_context):
+    """If the server never ends a page (the visitor would watch the spinner for ever), the page says
+    so after a while and reloads from the keyboard; here its end is cut off on the way."""
+    context = new_context()
+    context.add_init_script("window.courseSlowPageMs = 3000;")  # the page's own limit is a minute
+    page = context.new_page()
+    url = f"{course_server.url}/voila/render/01_why_networks.ipynb"
+
+    def cut(route):
+        response = route.fetch()
+        body = response.text()
+        end = body.rindex("<script", 0, body.index("window.courseFinished"))
+        route.fulfill(response=response, body=body[:end])
+
+    page.route(url, cut)
+    page.goto(url, wait_until="domcontentloaded")
+    notice = page.get_by_role("alert").filter(has_text="taking much longer than it should to open")
+    notice.wait_for(timeout=60_000)
+    assert "everything you have already saved is kept" in notice.inner_text()
+    page.unroute(url)
+    page.get_by_role("button", name="Reload the page").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("window.courseFinished === true", timeout=120_000)
+    page.get_by_role("heading", level=1).first.wait_for()
+    assert page.locator(".course-slow-page").count() == 0
+
+
 # -- a failing cell --------------------------------------------------------------------------
 SECRET = "SECRET-INTERNAL-DETAIL-7731"
 MISSING = "/srv/course-internal/private/course.db"

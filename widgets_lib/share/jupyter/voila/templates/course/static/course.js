@@ -157,3 +157,35 @@
     return click.apply(this, arguments);
   };
 })();
+
+/* A page that has not finished opening after a minute says so, with a way out.
+ *
+ * The server streams a lesson's page and ends it once the learner's work is loaded; if that never
+ * happens (an overloaded server, a lost kernel) the visitor would otherwise look at the loading
+ * spinner for ever. The page's last script sets window.courseFinished; without it after
+ * COURSE_SLOW_PAGE_MS (or window.courseSlowPageMs, which tests set), a notice at the top of the
+ * page offers to reload it. Reloading keeps the address, and with it the learner's code.
+ */
+(function () {
+  "use strict";
+  var COURSE_SLOW_PAGE_MS = 60000;
+  function notice() {
+    if (window.courseFinished || document.querySelector(".course-slow-page")) { return; }
+    var box = document.createElement("div");
+    box.className = "course-slow-page";
+    box.setAttribute("role", "alert");
+    var text = document.createElement("p");
+    text.textContent = "This page is taking much longer than it should to open. Reload it to try " +
+      "again: everything you have already saved is kept. If this keeps happening, tell your tutor.";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "Reload the page";
+    button.addEventListener("click", function () { window.location.reload(); });
+    box.appendChild(text);
+    box.appendChild(button);
+    document.body.insertBefore(box, document.body.firstChild);
+  }
+  window.setTimeout(function () {
+    if (document.body) { notice(); } else { document.addEventListener("DOMContentLoaded", notice); }
+  }, window.courseSlowPageMs || COURSE_SLOW_PAGE_MS);
+})();
