@@ -11,7 +11,8 @@ current answer upserted and a revision appended). Every writer saves to its own 
 10th save overwrites the writer's own "latest" key and every 20th overwrites one key of one
 learner shared by all writers, so writers also contend for the same rows. Afterwards the
 benchmark reads everything back: nothing may be lost, each key holds its last write and each
-history every write, in order.
+history every write, in order. The writers and the read-back are ``tests/store_writers.py``'s,
+shared with the store-concurrency test, so the benchmark times what the test proves.
 
 Databases: a fresh SQLite file in a temporary folder, and, when ``COURSE_BENCH_PG_URL`` (or
 ``--pg URL``) is set, that PostgreSQL database (the benchmark's rows are deleted afterwards).
@@ -24,10 +25,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import multiprocessing
 import os
 import platform
-import queue
 import secrets
 import shutil
 import sqlite3
@@ -42,8 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from first_visits import REPO, RESULTS_DIR, fmt, percentile, render_table  # noqa: E402
 
-START_TIMEOUT_S = 300  # spawning and importing dozens of interpreters on a small machine
-ACTIVITY = "bench"
+from tests.store_writers import check_saved, own_learner, run_writers, shared_learner  # noqa: E402
 
 COLUMNS = {
     "database": "sqlite = a fresh SQLite file (WAL, BEGIN IMMEDIATE, as the course uses it); "
@@ -60,143 +58,12 @@ COLUMNS = {
 }
 
 
-def plan(prefix: str, writer: int, i: int) -> tuple[str, str, dict]:
-    """(learner, key, value) of save ``i`` of ``writer``."""
-    value = {"writer": writer, "i": i, "text": f'Réponse "{i}" of writer {writer}: ✓'}
-    if i % 20 == 19:
-        return f"{prefix}-shared", "everyone", value
-    if i % 10 == 9:
-        return f"{prefix}-w{writer:03d}", "latest", value
-    return f"{prefix}-w{writer:03d}", f"q{i:04d}", value
-
-
-def writer_process(url: str, prefix: str, writer: int, saves: int, barrier, results) -> None:
-    """One kernel's worth of saves; reports its timings and failures to ``results``."""
-    from widgets_lib.store import Store
-
-    latencies: list[float] = []
-    failures, errors, started, finished = 0, [], 0.0, 0.0
-    store = None
-    try:
-        barrier.wait(timeout=START_TIMEOUT_S)
-        try:
-            store = Store(url)
-            store.ensure_learner(f"{prefix}-w{writer:03d}", "code")
-            store.ensure_learner(f"{prefix}-shared", "code")
-        except Exception as exc:  # noqa: BLE001 - reported
-            failures, errors = saves, [f"setup: {exc!r}"]
-        barrier.wait(timeout=START_TIMEOUT_S)
-        started = time.time()
-        if store is not None:
-            for i in range(saves):
-                learner, key, value = plan(prefix, writer, i)
-                t0 = time.perf_counter()
-                try:
-                    store.save(learner, ACTIVITY, key, value)
-                    latencies.append(time.perf_counter() - t0)
-                except Exception as exc:  # noqa: BLE001 - counted
-                    failures += 1
-                    if len(errors) < 3:
-                        errors.append(f"save {i}: {exc!r}")
-        finished = time.time()
-    except Exception as exc:  # noqa: BLE001 - e.g. a broken barrier
-        failures, errors = saves, errors + [f"writer: {exc!r}"]
-    finally:
-        if store is not None:
-            store.dispose()
-        results.put((writer, latencies, failures, errors, started, finished))
-
-
-def run_writers(url: str, prefix: str, writers: int, saves: int) -> dict[str, Any]:
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(writers)
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(
-            target=writer_process, args=(url, prefix, w, saves, barrier, results), daemon=True
-        )
-        for w in range(writers)
-    ]
-    wall = time.monotonic()
-    for proc in procs:
-        proc.start()
-    reports: dict[int, tuple] = {}
-    deadline = time.monotonic() + START_TIMEOUT_S + 900
-    try:
-        while len(reports) < writers and time.monotonic() < deadline:
-            try:
-                writer, *report = results.get(timeout=5)
-            except queue.Empty:
-                if any(p.exitcode not in (None, 0) for p in procs):
-                    break
-                continue
-            reports[writer] = tuple(report)
-    finally:
-        for proc in procs:
-            proc.join(timeout=60)
-            if proc.is_alive():  # our own child, by its own handle
-                proc.terminate()
-                proc.join(timeout=10)
-    latencies = [t for (lat, *_rest) in reports.values() for t in lat]
-    starts = [r[3] for r in reports.values() if r[3]]
-    ends = [r[4] for r in reports.values() if r[4]]
-    elapsed = max(ends) - min(starts) if starts and ends else None
-    return {
-        "writers_reported": len(reports),
-        "saves_ok": len(latencies),
-        "failed": sum(r[1] for r in reports.values()) + saves * (writers - len(reports)),
-        "errors": [e for r in reports.values() for e in r[2]][:10],
-        "elapsed_s": round(elapsed, 3) if elapsed else None,
-        "wall_with_startup_s": round(time.monotonic() - wall, 2),
-        "writes_per_s": round(len(latencies) / elapsed, 1) if elapsed else None,
-        "latencies_ms": [round(t * 1000, 3) for t in latencies],
-    }
-
-
-def count_lost(url: str, prefix: str, writers: int, saves: int) -> dict[str, Any]:
-    """Read everything back; count what is missing or wrong."""
-    from widgets_lib.store import Store
-
-    store = Store(url)
-    lost, problems = 0, []
-    try:
-        shared = [r.value for r in store.history(f"{prefix}-shared", ACTIVITY, "everyone")]
-        expected_shared = [
-            plan(prefix, w, i)[2] for w in range(writers) for i in range(saves) if i % 20 == 19
-        ]
-        missing = len(expected_shared) - len(shared)
-        lost += max(missing, 0)
-        for w in range(writers):
-            learner = f"{prefix}-w{w:03d}"
-            plans = [plan(prefix, w, i) for i in range(saves)]
-            own = {key: value for who, key, value in plans if who == learner}
-            saved = store.load(learner, ACTIVITY)
-            wrong = [k for k, v in own.items() if k != "latest" and saved.get(k) != v]
-            latest = [value for who, key, value in plans if who == learner and key == "latest"]
-            history = [r.value for r in store.history(learner, ACTIVITY, "latest")]
-            lost += len(wrong) + max(len(latest) - len(history), 0)
-            if latest and saved.get("latest") != latest[-1]:
-                problems.append(f"writer {w}: 'latest' is not its last write")
-            if history != latest:
-                problems.append(f"writer {w}: history of 'latest' out of order or altered")
-            mine = [v for v in shared if v.get("writer") == w]
-            if mine != [p[2] for p in plans if p[0] == f"{prefix}-shared"]:
-                problems.append(
-                    f"writer {w}: its writes to the shared key are missing or out of order"
-                )
-        if shared and store.load(f"{prefix}-shared", ACTIVITY).get("everyone") != shared[-1]:
-            problems.append("the shared key does not hold its last revision")
-    finally:
-        store.dispose()
-    return {"lost": lost, "problems": problems[:10]}
-
-
 def cleanup(url: str, prefix: str, writers: int) -> None:
     from widgets_lib.store import Store
 
     store = Store(url)
     try:
-        for learner in [f"{prefix}-shared", *(f"{prefix}-w{w:03d}" for w in range(writers))]:
+        for learner in [shared_learner(prefix), *(own_learner(prefix, w) for w in range(writers))]:
             store.delete_learner(learner)
     finally:
         store.dispose()
@@ -220,7 +87,7 @@ def one_run(kind: str, url: str, writers: int, saves: int, tag: str) -> dict[str
     }
     print(f"  {tag}: {writers} writers x {saves} saves on {kind} ...", flush=True)
     run.update(run_writers(url, prefix, writers, saves))
-    run.update(count_lost(url, prefix, writers, saves))
+    run.update(check_saved(url, prefix, writers, saves))
     if kind == "postgresql":
         cleanup(url, prefix, writers)
     lat = run["latencies_ms"]
