@@ -25,6 +25,9 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
+import time
+from pathlib import Path
 
 from jupyter_server.auth.authorizer import AllowAllAuthorizer
 from traitlets.config import Config
@@ -287,6 +290,30 @@ def use_private_runtime_dir() -> str:
     return runtime
 
 
+READY_MESSAGE = "Course: all {count} pre-heated kernels are warm, ready for visitors"
+
+
+def announce_when_warm(expected: int, interval: float = 2.0) -> threading.Thread:
+    """Say in the log when every pre-heated kernel is warm, once.
+
+    Voila logs "Kernel pool of … is filled" as soon as a pool's kernels have started; each then
+    still runs its lesson up to the cell that waits for its visitor, which for dozens of kernels on
+    2 cores takes minutes. A warm kernel is one waiting on Voila's request-info socket, so when as
+    many are waiting as the pools hold, the server is ready for a class."""
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    log = logging.getLogger("Voila")  # the server's own log, with the time
+
+    def watch() -> None:
+        while len(RequestInfoSocketHandler._waiters) < expected:
+            time.sleep(interval)
+        log.warning(READY_MESSAGE.format(count=expected))
+
+    thread = threading.Thread(target=watch, name="course-warm", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=_int_env("PORT", 8866))
@@ -321,6 +348,12 @@ def main(argv: list[str] | None = None) -> None:
                              pools["default"]["pool_size"], len(available()) + 1)  # + the dashboard
     if warning:
         logging.getLogger("widgets_lib").warning(warning)
+    root = Path(args.notebook_dir)
+    notebooks = [nb.relative_to(root).as_posix() for nb in root.rglob("*.ipynb")
+                 if not any(part.startswith(".") for part in nb.relative_to(root).parts)]
+    expected = sum(pools.get(nb, pools["default"])["pool_size"] for nb in notebooks)
+    if expected:
+        announce_when_warm(expected)
     Voila.launch_instance(argv=voila_argv, config=config)
 
 
