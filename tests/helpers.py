@@ -162,3 +162,15 @@ def read_only_file(path: Path) -> Iterator[str]:
             subprocess.run(["chattr", "-i", str(path)], check=True, capture_output=True)
         else:
             path.chmod(mode)
+
+
+_CHECKED = ("root => Array.from(root.querySelectorAll('.course-item')).map(g =>"
+            " Array.from(g.querySelectorAll('input')).findIndex(x => x.checked))")
+
+
+def checked_indexes(scope) -> list[int]:
+    """For each rating question (``.course-item``) in ``scope``, a page or a locator for one part
+    of it: the index of the chosen answer, -1 when none is chosen."""
+    if hasattr(scope, "main_frame"):  # a Page
+        return scope.evaluate(f"({_CHECKED})(document)")
+    return scope.evaluate(_CHECKED)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.helpers import settled_text
+from tests.helpers import checked_indexes, settled_text
 
 from widgets_lib import reflections
 
@@ -109,12 +109,6 @@ def choose_radio(page, group_name: str, option: str) -> None:
     """Choose an option in the radio group named ``group_name`` (course.js names the groups)."""
     group = page.get_by_role("radiogroup", name=group_name, exact=True)
     group.get_by_role("radio", name=option, exact=True).check()
-
-
-def checked_indexes(part) -> list[int]:
-    return part.evaluate(
-        "a => Array.from(a.querySelectorAll('.course-item')).map(g =>"
-        " Array.from(g.querySelectorAll('input')).findIndex(x => x.checked))")
 
 
 def still_to_do(page) -> str:

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.helpers import settled_text
+from tests.helpers import checked_indexes, settled_text
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +27,6 @@ def answer_everything_with_the_keyboard(page) -> list[int]:
         chosen.append(steps)
         page.keyboard.press("Tab")
     return chosen
-
-
-def checked_indexes(page) -> list[int]:
-    return page.evaluate(
-        "Array.from(document.querySelectorAll('.course-item')).map(g =>"
-        " Array.from(g.querySelectorAll('input')).findIndex(x => x.checked))")
 
 
 def test_start_answer_with_keyboard_close_and_resume(new_context, course_server):

@@ -15,6 +15,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import checked_indexes
 from tests.hub.conftest import PARTICIPANTS, TUTOR
 from widgets_lib.identity import hub_key
 
@@ -36,12 +37,6 @@ def log_in(context, hub, user: str):
     page.wait_for_url(re.compile(rf"/user/{user}/{re.escape(HOME)}$"))
     page.get_by_text("Signed in as").wait_for()
     return page
-
-
-def checked_indexes(page) -> list[int]:
-    return page.evaluate(
-        "Array.from(document.querySelectorAll('.course-item')).map(g =>"
-        " Array.from(g.querySelectorAll('input')).findIndex(x => x.checked))")
 
 
 def wait_until_saved(page) -> None:

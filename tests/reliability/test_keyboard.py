@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.helpers import settled_text
+from tests.helpers import checked_indexes, settled_text
 from tests.reliability.course_pages import START, TIMEOUT_MS, goto, wait_rendered
 
 pytestmark = pytest.mark.browser
@@ -107,13 +107,6 @@ def answer_statements(page, count: int, step: int) -> list[int]:
     return chosen
 
 
-def checked(page) -> list[int]:
-    return page.evaluate(
-        "Array.from(document.querySelectorAll('.course-item')).map(g =>"
-        " Array.from(g.querySelectorAll('input')).findIndex(x => x.checked))"
-    )
-
-
 def test_capacity_lesson_by_keyboard_alone(new_context, course_server):
     page = new_context().new_page()
     start(page, f"{course_server.url}/voila/render/03_capacity_model.ipynb")
@@ -131,7 +124,7 @@ def test_capacity_lesson_by_keyboard_alone(new_context, course_server):
     assert model.count() == 1
     assert page.locator(".course-result table").count() == 1
     all_saved(page)
-    assert checked(page) == first
+    assert checked_indexes(page) == first
     assert "You have completed 1 of" in lessons_done(page)  # lesson 03 is done
 
     # Rate the school again and compare: the table now shows both attempts and the change.
@@ -145,7 +138,7 @@ def test_capacity_lesson_by_keyboard_alone(new_context, course_server):
     head = table.locator("tr").first.inner_text()
     assert "Attempt 2" in head and "Attempt 1" in head
     all_saved(page)
-    assert checked(page) == second
+    assert checked_indexes(page) == second
 
 
 def test_network_lesson_by_keyboard_alone(new_context, course_server, tmp_path):
