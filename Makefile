@@ -31,15 +31,24 @@ serve: $(VENV)/.installed
 	$(PY) -m widgets_lib.serve --port $(PORT)
 
 ## Chromium for browser tests, PostgreSQL for store tests and Node.js (npm) for the JupyterHub
-## test's proxy, from Debian's packages.
+## test's proxy, from Debian's packages: each checked on its own and only what is missing installed
+## (a Node.js that brings its own npm conflicts with Debian's npm package).
 system-test-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
-	    || ! command -v npm >/dev/null 2>&1; then \
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != "0" ]; then \
-	    echo "Browser, database and JupyterHub tests need Debian's chromium, postgresql and npm packages:"; \
-	    echo "  sudo apt-get install -y chromium postgresql npm"; exit 1; \
+	    echo "Browser, database and JupyterHub tests need these Debian packages:$$missing"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql npm >/dev/null; \
+	  echo "Installing from Debian's packages:$$missing"; \
+	  apt-get update -qq; \
+	  for pkg in $$missing; do \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg >/dev/null || exit 1; \
+	  done; \
 	fi
 	@chromium --version
 
