@@ -11,16 +11,25 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from html import escape
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import ipywidgets as widgets
 from IPython.display import HTML, display
 
 from . import identity, lessons
 from .lessons import DONE, PROGRESS_ACTIVITY, STARTED
-from .store import Store, StoreError, get_store, now
+from .store import SaveConflict, Saved, Store, StoreError, get_store, now, values_and_times
 from .widget_common import SaveStatus, guarded
 from .widget_identity import IdentityBar, forget_script, url_script
+
+if TYPE_CHECKING:
+    from .record import Record
+
+DRAFT_PREFIX = "unsaved:"  # what a page could not save (a conflict) is kept under this prefix + activity
+
+
+def draft_activity(activity: str) -> str:
+    return DRAFT_PREFIX + activity
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,8 @@ class Lesson:
         self.learner: Learner | None = None
         self.views: list[Any] = []
         self.progress: dict[str, dict] = {}
+        self._saved: dict[str, dict[str, Saved]] | None = None  # what this page loaded: values and revisions
+        self._draft_shown_on: list[SaveStatus] = []
         self.status = SaveStatus()
         self.identity = IdentityBar(on_start=self._start, on_resume=guarded(self.status)(self._resume))
         self.progress_line = widgets.HTML()
@@ -179,6 +190,7 @@ class Lesson:
         self.progress = self.store.load(learner.id, PROGRESS_ACTIVITY)
         if self.info.id not in self.progress:
             self.mark(STARTED)
+        self._forget_loaded()  # every view loads from one reading of the store, taken by the first
         for view in self.views:
             view.load(learner)
         self._render_nav()
@@ -187,6 +199,7 @@ class Lesson:
         """After the learner deleted their data: nothing of theirs stays on the page or in its address."""
         self.learner = None
         self.progress = {}
+        self._forget_loaded()
         self.script.clear_output()
         with self.script:
             display(HTML(forget_script()))
@@ -209,16 +222,80 @@ class Lesson:
         self.progress[self.info.id] = value
         self._render_nav()
 
+    # -- saved work -------------------------------------------------------------
+    def load(self, activity: str, status: SaveStatus | None = None,
+             labels: dict[str, str] | None = None) -> dict[str, Any]:
+        """The learner's current answers of one activity, by key, as this page saw them.
+
+        The page remembers each answer's revision, so :meth:`save` never overwrites a newer
+        one saved from another tab or computer. What such a page could not save is shown on
+        ``status`` so the learner can take it up again; ``labels`` (by key) name the answers
+        and, when given, limit that to the answers this view shows.
+        """
+        saved = self._loaded()
+        self._show_drafts(activity, status or self.status, labels)
+        return {key: answer.value for key, answer in saved.get(activity, {}).items()}
+
+    def load_record(self, activity: str, status: SaveStatus | None = None) -> "Record":
+        """All the learner's work as a :class:`~widgets_lib.record.Record`, for a view that builds on
+        earlier lessons and saves ``activity`` (like :meth:`load`)."""
+        from .record import Record
+
+        self._show_drafts(activity, status or self.status, None)
+        return Record(*values_and_times(self._loaded()))
+
     def save(self, activity: str, key: str, value: Any, status: SaveStatus | None = None) -> None:
-        """Save one answer for the signed-in learner and show that it is saved."""
+        """Save one answer for the signed-in learner and show that it is saved.
+
+        Only if the stored answer is still the one this page loaded (or last saved): otherwise
+        it was changed in another tab or on another computer, so the value is kept as a draft
+        (shown when the page is reloaded) and ``status`` says so, with a link to reload.
+        """
         shown = status or self.status
         if self.learner is None:
             shown.failed("please start or resume above first.")
             return
+        seen = self._loaded().setdefault(activity, {})
         shown.saving()
-        with shown.watching():
-            stamp = self.store.save(self.learner.id, activity, key, value)
-        shown.saved(stamp)
+        try:
+            with shown.watching():
+                saved = self.store.save(self.learner.id, activity, key, value,
+                                        expected_rev=seen[key].rev if key in seen else 0)
+        except SaveConflict:
+            with shown.watching():
+                self.store.save(self.learner.id, draft_activity(activity), key, value)
+            shown.conflict()
+            return
+        seen[key] = saved
+        draft = self._loaded().get(draft_activity(activity), {}).pop(key, None)
+        if draft is not None:  # the learner saw it on this page and went on: it has served
+            self.store.discard(self.learner.id, draft_activity(activity), key, draft.rev)
+        shown.saved(saved.saved_at)
+
+    def _loaded(self) -> dict[str, dict[str, Saved]]:
+        if self.learner is None:
+            raise StoreError("please start or resume above first.")
+        if self._saved is None:
+            self._saved = self.store.load_saved(self.learner.id)
+        return self._saved
+
+    def _forget_loaded(self) -> None:
+        self._saved = None
+        for status in self._draft_shown_on:
+            status.clear_drafts()
+        self._draft_shown_on.clear()
+
+    def _show_drafts(self, activity: str, status: SaveStatus, labels: dict[str, str] | None) -> None:
+        saved = self._loaded()
+        current = saved.get(activity, {})
+        drafts = {key: draft.value for key, draft in saved.get(draft_activity(activity), {}).items()
+                  if (labels is None or key in labels) and (key not in current or current[key].value != draft.value)}
+        if drafts:
+            from .record import describe
+
+            status.add_drafts([((labels or {}).get(key, ""), describe(activity, value))
+                               for key, value in sorted(drafts.items())])
+            self._draft_shown_on.append(status)
 
     # -- navigation -----------------------------------------------------------
     def _render_nav(self) -> None:
@@ -237,12 +314,12 @@ class Lesson:
         self.nav_top.value = bar
         self.nav_bottom.value = bar.replace('aria-label="Lessons"', 'aria-label="Lessons (bottom)"')
         done, total = lessons.summary(self.progress)
-        here = "" if self.info.id == "00" else f"Lesson {int(self.info.id)} of {len(lessons.LESSONS) - 1}. "
+        here = f"{lessons.position(self.info.id)}. " if lessons.position(self.info.id) else ""
         if not self.learner:
             self.progress_line.value = f'<p class="course-progress">{escape(here)}</p>'
             return
         left = lessons.still_to_do(self.progress)
-        todo = ("Still to do: " + ", ".join(f"{info.id} {info.title}" for info in left) + "."
+        todo = ("Still to do: " + "; ".join(f"{info.id} {info.title}" for info in left) + "."
                 if left else "You have finished every lesson.")
         self.progress_line.value = (
             f'<p class="course-progress">{escape(here)}You have completed {done} of {total} lessons so far. '

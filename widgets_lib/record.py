@@ -69,7 +69,39 @@ def load_record(store: Store, learner_id: str) -> Record:
     return Record(values, updated)
 
 
+def saved_network(saved: dict[str, Any]) -> Network:
+    """The network among the network activity's saved answers (empty if none)."""
+    value = saved.get(NETWORK_KEY)
+    return network_from_value(value) if value else Network()
+
+
 def load_network(store: Store, learner_id: str) -> Network:
-    """The learner's network as last saved (empty if none), for lesson 04 and the lessons after it."""
-    saved = store.load(learner_id, NETWORK_ACTIVITY).get(NETWORK_KEY)
-    return network_from_value(saved) if saved else Network()
+    """The learner's network as last saved (empty if none), for the lessons after lesson 04."""
+    return saved_network(store.load(learner_id, NETWORK_ACTIVITY))
+
+
+def describe(activity: str, value: Any) -> str:
+    """One saved answer in words, as a learner reads it back (e.g. a draft that could not be saved)."""
+    if activity == NETWORK_ACTIVITY and isinstance(value, dict):
+        network = network_from_value(value)
+        schools = _some([school.name for school in network.schools]) or "none"
+        links = _some([f"{link.source} {'→' if link.directed else '—'} {link.target}" for link in network.links])
+        return (f"a network of {len(network.schools)} school{'s' if len(network.schools) != 1 else ''} "
+                f"({schools}) and {len(network.links)} link{'s' if len(network.links) != 1 else ''}"
+                + (f" ({links})" if links else ""))
+    return _plain(value)
+
+
+def _some(names: list[str], shown: int = 30) -> str:
+    more = f"; and {len(names) - shown:,} more" if len(names) > shown else ""
+    return "; ".join(names[:shown]) + more
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {_plain(item)}" for key, item in value.items() if item not in (None, "", [], {}))
+    if isinstance(value, list):
+        return "; ".join(_plain(item) for item in value)
+    return "" if value is None else str(value)

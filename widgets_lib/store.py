@@ -44,6 +44,8 @@ answers = sa.Table(
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.Column("rev", sa.Integer, nullable=False, server_default="1",
+              comment="1 when first saved, one more at every save: what a page saw, to compare on save"),
 )
 
 revisions = sa.Table(
@@ -98,6 +100,23 @@ class StoreError(RuntimeError):
     """The database could not be reached or written; the message is for the learner."""
 
 
+class SaveConflict(StoreError):
+    """The answer was saved elsewhere (another tab or computer) since this page loaded it: not overwritten."""
+
+    def __init__(self, stored_rev: int) -> None:
+        super().__init__("this work was changed in another tab or on another computer, so this was not saved.")
+        self.stored_rev = stored_rev
+
+
+@dataclass(frozen=True)
+class Saved:
+    """One current answer: its value, its revision number (0: never saved) and when it was saved."""
+
+    value: Any
+    rev: int
+    saved_at: str
+
+
 @dataclass(frozen=True)
 class Revision:
     value: Any
@@ -125,6 +144,13 @@ class Membership:
     display_name: str
     share_reflections: bool
     joined_at: str
+
+
+def values_and_times(saved: dict[str, dict[str, Saved]]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Answers by activity and key, and when each activity last changed."""
+    values = {activity: {key: answer.value for key, answer in keys.items()} for activity, keys in saved.items()}
+    updated = {activity: max(answer.saved_at for answer in keys.values()) for activity, keys in saved.items()}
+    return values, updated
 
 
 def now() -> str:
@@ -198,6 +224,25 @@ class Store:
                 raise StoreError(_friendly(exc)) from exc
             with _guard(contextlib.nullcontext()):
                 metadata.create_all(self.engine, checkfirst=True)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Bring a database made by an older version up to date (people keep their SQLite files).
+
+        Looked at with a read first, so a read-only database still opens and an up-to-date one
+        is never locked; the write checks again, as another process may have just done it.
+        """
+        def has_rev(conn: sa.Connection) -> bool:
+            return "rev" in {column["name"] for column in sa.inspect(conn).get_columns("answers")}
+
+        with self._read() as conn:
+            if has_rev(conn):
+                return
+        with self._write() as conn:  # SQLite: BEGIN IMMEDIATE, so two first processes take turns
+            if self.engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("ALTER TABLE answers ADD COLUMN IF NOT EXISTS rev INTEGER NOT NULL DEFAULT 1")
+            elif not has_rev(conn):
+                conn.exec_driver_sql("ALTER TABLE answers ADD COLUMN rev INTEGER NOT NULL DEFAULT 1")
 
     # -- learners -------------------------------------------------------------
     def ensure_learner(self, learner_id: str, kind: str) -> None:
@@ -212,46 +257,74 @@ class Store:
             return row.first() is not None
 
     # -- answers --------------------------------------------------------------
-    def save(self, learner_id: str, activity: str, key: str, value: Any) -> str:
-        """Save one answer now and append it to the history; returns the time saved."""
+    def save(self, learner_id: str, activity: str, key: str, value: Any, expected_rev: int | None = None) -> Saved:
+        """Save one answer now and append it to the history.
+
+        With ``expected_rev`` (the revision the page loaded, 0 when there was none) the answer is
+        written only if the stored one is still that revision, checked in the same statement:
+        otherwise :class:`SaveConflict` is raised and nothing is written. ``None`` saves
+        unconditionally (progress marks, drafts).
+        """
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
         stamp = now()
-        stmt = self._insert(answers).values(
-            learner_id=learner_id, activity=activity, key=key, value=text, updated_at=stamp
+        where = (answers.c.learner_id == learner_id, answers.c.activity == activity, answers.c.key == key)
+        insert = self._insert(answers).values(
+            learner_id=learner_id, activity=activity, key=key, value=text, updated_at=stamp, rev=1
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["learner_id", "activity", "key"],
-            set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
-        )
-        with self._write() as conn:
-            conn.execute(stmt)
-            conn.execute(
-                revisions.insert().values(
-                    learner_id=learner_id, activity=activity, key=key, value=text, saved_at=stamp
-                )
+        if expected_rev is None:
+            stmt = insert.on_conflict_do_update(
+                index_elements=["learner_id", "activity", "key"],
+                set_={"value": insert.excluded.value, "updated_at": insert.excluded.updated_at,
+                      "rev": answers.c.rev + 1},
             )
-        return stamp
+        elif expected_rev == 0:
+            stmt = insert.on_conflict_do_nothing(index_elements=["learner_id", "activity", "key"])
+        else:
+            stmt = (answers.update().where(*where, answers.c.rev == expected_rev)
+                    .values(value=text, updated_at=stamp, rev=answers.c.rev + 1))
+        with self._write() as conn:
+            rev = conn.execute(stmt.returning(answers.c.rev)).scalar()
+            if rev is None:  # the row is not at the expected revision: leave it as it is
+                stored = conn.execute(sa.select(answers.c.rev).where(*where)).scalar()
+                conflict = SaveConflict(stored or 0)
+            else:
+                conflict = None
+                conn.execute(
+                    revisions.insert().values(
+                        learner_id=learner_id, activity=activity, key=key, value=text, saved_at=stamp
+                    )
+                )
+        if conflict is not None:
+            raise conflict
+        return Saved(value, rev, stamp)
+
+    def discard(self, learner_id: str, activity: str, key: str, rev: int) -> bool:
+        """Remove a current answer if it is still at ``rev`` (its history stays); True if removed."""
+        with self._write() as conn:
+            done = conn.execute(answers.delete().where(
+                answers.c.learner_id == learner_id, answers.c.activity == activity, answers.c.key == key,
+                answers.c.rev == rev))
+            return done.rowcount == 1
+
+    def load_saved(self, learner_id: str, activities: list[str] | None = None) -> dict[str, dict[str, Saved]]:
+        """Current answers with their revisions, by activity and key: of ``activities``, or all."""
+        query = sa.select(answers.c.activity, answers.c.key, answers.c.value, answers.c.rev,
+                          answers.c.updated_at).where(answers.c.learner_id == learner_id)
+        if activities is not None:
+            query = query.where(answers.c.activity.in_(activities))
+        found: dict[str, dict[str, Saved]] = {}
+        with self._read() as conn:
+            for activity, key, value, rev, stamp in conn.execute(query):
+                found.setdefault(activity, {})[key] = Saved(json.loads(value), rev, stamp)
+        return found
 
     def load(self, learner_id: str, activity: str) -> dict[str, Any]:
         """Every current answer of one activity, by key."""
-        query = sa.select(answers.c.key, answers.c.value).where(
-            answers.c.learner_id == learner_id, answers.c.activity == activity
-        )
-        with self._read() as conn:
-            return {key: json.loads(value) for key, value in conn.execute(query)}
+        return {key: saved.value for key, saved in self.load_saved(learner_id, [activity]).get(activity, {}).items()}
 
     def load_everything(self, learner_id: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         """Every current answer of a learner by activity and key, and when each activity last changed."""
-        query = sa.select(answers.c.activity, answers.c.key, answers.c.value, answers.c.updated_at).where(
-            answers.c.learner_id == learner_id
-        )
-        values: dict[str, dict[str, Any]] = {}
-        updated: dict[str, str] = {}
-        with self._read() as conn:
-            for activity, key, value, stamp in conn.execute(query):
-                values.setdefault(activity, {})[key] = json.loads(value)
-                updated[activity] = max(updated.get(activity, ""), stamp)
-        return values, updated
+        return values_and_times(self.load_saved(learner_id))
 
     def history(self, learner_id: str, activity: str, key: str) -> list[Revision]:
         """Every saved value of one answer, oldest first."""

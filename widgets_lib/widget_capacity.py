@@ -55,7 +55,7 @@ class CapacityView(RadioQuestions):
 
     # -- state ------------------------------------------------------------------
     def load(self, learner: "Learner") -> None:
-        saved = self.lesson.store.load(learner.id, capacity.ACTIVITY)
+        saved = self.lesson.load(capacity.ACTIVITY, self.status)
         self.meta = list(saved.get("attempts") or [])
         self.attempts = capacity.split_attempts(saved)
         if not self.meta:

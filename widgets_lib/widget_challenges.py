@@ -9,7 +9,6 @@ import ipywidgets as widgets
 
 from . import challenges, leadership
 from .lessons import DONE
-from .record import load_record
 from .widget_common import RadioQuestions, SaveStatus, heading, save_as_typed
 
 if TYPE_CHECKING:
@@ -57,7 +56,7 @@ class ChallengesView(RadioQuestions):
             note.disabled = True
 
     def load(self, learner: "Learner") -> None:
-        record = load_record(self.lesson.store, learner.id)
+        record = self.lesson.load_record(challenges.ACTIVITY, self.status)
         network = record.network
         leads, _dropped = leadership.leads_from_value(record.activity(leadership.ACTIVITY).get(leadership.KEY), network)
         found = challenges.evidence(network, record.constructs, leadership.spread(network, leads) if leads else None)

@@ -32,6 +32,13 @@ FRIENDLY_ERROR = (
 SLOW_SAVE_S = 1.0
 NOT_SAVED_YET = ("✗ Not saved yet: the course's database is busy. Your text is still here and "
                  "will be saved as soon as the database is free; please keep this page open.")
+CONFLICT = ("✗ Not saved: this work was changed in another tab or on another computer since this page "
+            "was opened, so your change here did not replace it. What you did here stays on this page "
+            "and is kept as a draft, shown when you reload.")
+RELOAD = "Reload the page to see the latest version"
+DRAFT = "Not saved from another tab or computer"
+DRAFT_HINT = "Copy back what you still want: this note goes once you change that answer here."
+DRAFT_STYLE = "white-space:pre-wrap; border-left:5px solid #8c5a00; background:#fff7e0; padding:.3rem .6rem"
 
 
 class SaveStatus(widgets.HTML):
@@ -41,6 +48,9 @@ class SaveStatus(widgets.HTML):
         super().__init__(value="", **kwargs)
         self.add_class("course-save-status")
         self.state = "idle"
+        self._main = ""
+        self._drafts = ""
+        self._conflicted = False
         self._watch_lock = threading.Lock()
         self._watching: object | None = None
 
@@ -83,12 +93,41 @@ class SaveStatus(widgets.HTML):
     def waiting(self, message: str) -> None:
         self._show("idle", message)
 
+    def conflict(self) -> None:
+        """A save was refused: the stored work is newer than this page's. Stays until the page is
+        reloaded or loads its learner again (no later "saved" hides it), with a link to reload."""
+        self.state, self._conflicted = "conflict", True
+        self._main = (f'<span class="course-status course-status-conflict course-status-failed" role="alert">'
+                      f'{escape(CONFLICT)} <a href="">{escape(RELOAD)}</a></span>')
+        self._render()
+
+    def add_drafts(self, drafts: list[tuple[str, str]]) -> None:
+        """Show, as text, what another page could not save: (label of the answer or "", its text)."""
+        self._drafts += "".join(f'<p class="course-draft" role="status" style="{DRAFT_STYLE}">{escape(DRAFT)}'
+                                f'{" (" + escape(label) + ")" if label else ""}: {escape(text)}</p>'
+                                for label, text in drafts)
+        self._render()
+
+    def clear_drafts(self) -> None:
+        self._drafts = ""
+        self._render()
+
     def _show(self, state: str, text: str, alert: bool = False) -> None:
+        if self._conflicted and state in ("saving", "saved"):
+            if self.state != "conflict":
+                self.conflict()
+            return  # other answers may still save, but this page's conflict must stay in view
+        self._conflicted = self._conflicted and state != "idle"  # idle: the learner's work was (re)loaded
         self.state = state
         role = ' role="alert"' if alert or state == "failed" else ' role="status"'
         slow = " course-status-slow" if alert and state == "saving" else ""
         css = f"course-status course-status-{state}{slow}"
-        self.value = f'<span class="{css}"{role}>{escape(text)}</span>'
+        self._main = f'<span class="{css}"{role}>{escape(text)}</span>'
+        self._render()
+
+    def _render(self) -> None:
+        hint = f'<p class="course-hint">{escape(DRAFT_HINT)}</p>' if self._drafts else ""
+        self.value = self._main + self._drafts + hint
 
 
 def _clock(stamp: str | None) -> str:

@@ -43,7 +43,7 @@ class HealthView(RadioQuestions):
         self._listeners.append(listener)
 
     def load(self, learner: "Learner") -> None:
-        saved = self.lesson.store.load(learner.id, ACTIVITY)
+        saved = self.lesson.load(ACTIVITY, self.status, {k: r.description for k, r in self.radios.items()})
         self.answers = {k: v for k, v in saved.items() if k in self.radios and isinstance(v, int)}
         self.show_answers(self.answers)
         self._count()

@@ -34,7 +34,7 @@ def spread_html(network: Network, leads: list[Lead]) -> str:
     rows = "".join(f'<tr><th scope="row">{escape(a)}</th><td>{escape(s)}</td><td>{escape(r)}</td></tr>'
                    for a, s, r in leadership.table_rows(leads))
     return (html + "<h4>Who leads, on your network</h4>"
-            + network_svg(network, marks=leadership.marks(result), title="Members of your network that lead",
+            + network_svg(network, marks=leadership.marks(result), title="Members of your network that lead", framed=True,
                           mark_meaning="leads shared activities (number: how many leads)")
             + "<h4>Leads by role</h4>" + roles
             + '<table class="course-table"><caption>Every lead you marked</caption><tr><th scope="col">Shared '
@@ -83,7 +83,7 @@ class WhoLeadsView(widgets.VBox):
 
     def load(self, learner: "Learner") -> None:
         self.network = load_network(self.lesson.store, learner.id)
-        saved = self.lesson.store.load(learner.id, leadership.ACTIVITY).get(leadership.KEY)
+        saved = self.lesson.load(leadership.ACTIVITY, self.status).get(leadership.KEY)
         self.leads, dropped = leadership.leads_from_value(saved, self.network)
         self.member.options = [(name, name) for name in self.network.names]
         self.member.value = self.network.names[0] if self.network.schools else None  # options alone leave it empty

@@ -16,7 +16,7 @@ from .drawing import iframe, legend_html, network_page
 from .examples import list_examples, load_example
 from .metrics import measure, summary_sentence
 from .lessons import DONE
-from .record import NETWORK_ACTIVITY, NETWORK_KEY, load_network, network_to_value
+from .record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value, saved_network
 from .network import (FLOW_LABELS, FLOWS, KIND_LABELS, KINDS, LEVEL_MEANINGS, LEVELS, ORIGIN_LABELS, ORIGINS,
                       TRUST_LABELS, EditError, Link, Network, School, check_link, check_school_name)
 from .widget_common import WIDE, SaveStatus, download_link, guarded, heading
@@ -35,6 +35,16 @@ def _none_option(label: str, options: list[tuple[str, Any]]) -> list[tuple[str, 
 
 def level_options() -> list[tuple[str, Any]]:
     return _none_option("Not given", [(f"{n} {LEVELS[n]} – {LEVEL_MEANINGS[n]}", n) for n in LEVELS])
+
+
+def _choose(box: widgets.Dropdown, value: Any) -> None:
+    """Select ``value``; None selects the first option, "Not given". ipywidgets takes a value of None
+    for "nothing chosen" (a blank list), and so does a move from another option straight to index 0."""
+    if value is None:
+        box.index = None
+        box.index = 0
+    else:
+        box.value = value
 
 
 class LinkForm(widgets.VBox):
@@ -57,8 +67,15 @@ class LinkForm(widgets.VBox):
         flows = widgets.HBox([widgets.HTML(f"<span>{escape(label('What flows along it'))}:</span>"),
                               *self.flows.values()])
         flows.add_class("course-flows")
-        super().__init__([widgets.HBox([self.source, self.target]), self.level, self.origin, self.trust,
-                          flows, self.directed])
+        ends = widgets.HBox([self.source, self.target])
+        ends.add_class("course-wrap")
+        super().__init__([ends, self.level, self.origin, self.trust, flows, self.directed])
+        self.clear()
+
+    @property
+    def details(self) -> list[widgets.ValueWidget]:
+        """Every field but the two ends."""
+        return [self.level, self.origin, self.trust, *self.flows.values(), self.directed]
 
     def set_schools(self, names: list[str]) -> None:
         for box in (self.source, self.target):
@@ -75,10 +92,67 @@ class LinkForm(widgets.VBox):
 
     def show(self, link: Link) -> None:
         self.source.value, self.target.value = link.source, link.target
-        self.level.value, self.origin.value, self.trust.value = link.level, link.origin, link.trust
+        for box, value in ((self.level, link.level), (self.origin, link.origin), (self.trust, link.trust)):
+            _choose(box, value)
         for f, box in self.flows.items():
             box.value = f in link.flows
         self.directed.value = link.directed
+
+    def clear(self, keep_source: bool = False) -> None:
+        """Back to a blank link ("Not given", nothing ticked), so nothing of the last one is carried over."""
+        if not keep_source:
+            self.source.value = None
+        self.target.value = None
+        for box in (self.level, self.origin, self.trust):
+            _choose(box, None)
+        for box in self.flows.values():
+            box.value = False
+        self.directed.value = False
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def size_words(network: Network) -> str:
+    """"7 schools and 9 links": how much a network holds, as a learner would say it."""
+    return f"{_count(len(network.schools), 'school')} and {_count(len(network.links), 'link')}"
+
+
+def _joined(link: Link) -> str:
+    return f"{link.source} {'→' if link.directed else '—'} {link.target}"
+
+
+class FormFeedback(widgets.VBox):
+    """Where one form answers, directly under its buttons: the result of its last action (an error,
+    role="alert", or what was done, role="status"), a question with its two answers when an action
+    would replace the learner's work, and the page's save state once the form has been used."""
+
+    def __init__(self, asks: bool = False) -> None:
+        self.message = widgets.HTML()
+        self.message.add_class("course-form-message")
+        self.replace = widgets.Button(description="Replace it", button_style="danger", layout={"width": "auto"})
+        self.keep = widgets.Button(description="Keep mine", layout={"width": "auto"})
+        self.answers = widgets.HBox([self.replace, self.keep], layout={"display": "none"})
+        self.answers.add_class("course-wrap")
+        super().__init__([self.message, self.answers] if asks else [self.message])
+        self.add_class("course-form-feedback")
+
+    def said(self, text: str) -> None:
+        self._show(f'<p class="course-done" role="status">{escape(text)}</p>')
+
+    def warned(self, text: str) -> None:
+        self._show(f'<p class="course-warning" role="alert">{escape(text)}</p>')
+
+    def asked(self, text: str) -> None:
+        self._show(f'<p class="course-question" role="alert">{escape(text)}</p>', answers=True)
+
+    def clear(self) -> None:
+        self._show("")
+
+    def _show(self, html: str, answers: bool = False) -> None:
+        self.answers.layout.display = None if answers else "none"
+        self.message.value = html
 
 
 class NetworkView(widgets.VBox):
@@ -87,13 +161,17 @@ class NetworkView(widgets.VBox):
         self.network = Network()
         self.undo_stack: list[Network] = []
         self.status = SaveStatus()
-        self.message = widgets.HTML()
+        self.top = widgets.VBox([self.status])  # where the save state is until a form is used
+        # An action that would replace a network with work in it waits here for "Replace it":
+        # (the form that asked, the network that would replace it, what to say once it has).
+        self._asked: tuple[FormFeedback, Network, str] | None = None
 
         # Examples ---------------------------------------------------------------
         self.example = widgets.Dropdown(description="Example network (invented)", style=WIDE,
                                         options=[(title, key) for key, title in list_examples()])
         self.load_example = widgets.Button(description="Start from this example", layout={"width": "auto"})
-        self.load_example.on_click(self._act(self._load_example))
+        self.example_feedback = FormFeedback(asks=True)
+        self.load_example.on_click(self._act(self.example_feedback, self._load_example))
 
         # Schools ----------------------------------------------------------------
         self.name = widgets.Text(description="School name", style=WIDE, layout={"width": "420px"})
@@ -101,41 +179,55 @@ class NetworkView(widgets.VBox):
         self.phase = widgets.Text(description="Phase (optional)", placeholder="e.g. primary", style=WIDE)
         self.locality = widgets.Text(description="Locality (optional)", style=WIDE)
         self.add_school = widgets.Button(description="Add school", button_style="primary", layout={"width": "auto"})
-        self.add_school.on_click(self._act(self._add_school))
+        self.school_feedback = FormFeedback()
+        self.add_school.on_click(self._act(self.school_feedback, self._add_school))
 
         self.pick_school = widgets.Dropdown(description="School to change", options=[], style=WIDE)
         self.new_name = widgets.Text(description="New name", style=WIDE)
         self.new_kind = widgets.Dropdown(description="Kind (this school)", options=[(KIND_LABELS[k], k) for k in KINDS], style=WIDE)
         self.save_school = widgets.Button(description="Save changes to this school", layout={"width": "auto"})
         self.remove_school = widgets.Button(description="Remove this school and its links", layout={"width": "auto"})
+        self.change_school_feedback = FormFeedback()
         self.pick_school.observe(lambda _c: self._show_school(), names="value")
-        self.save_school.on_click(self._act(self._change_school))
-        self.remove_school.on_click(self._act(self._remove_school))
+        self.save_school.on_click(self._act(self.change_school_feedback, self._change_school))
+        self.remove_school.on_click(self._act(self.change_school_feedback, self._remove_school))
 
         # Links ------------------------------------------------------------------
         self.add_form = LinkForm()
         self.add_link = widgets.Button(description="Add link", button_style="primary", layout={"width": "auto"})
-        self.add_link.on_click(self._act(self._add_link))
+        self.link_feedback = FormFeedback()
+        self.add_link.on_click(self._act(self.link_feedback, self._add_link))
         self.pick_link = widgets.Dropdown(description="Link to change", options=[], style=WIDE)
         self.edit_form = LinkForm(" (this link)")
-        self.edit_form.source.disabled = self.edit_form.target.disabled = True
         self.save_link = widgets.Button(description="Save changes to this link", layout={"width": "auto"})
         self.remove_link = widgets.Button(description="Remove this link", layout={"width": "auto"})
+        self.change_link_feedback = FormFeedback()
         self.pick_link.observe(lambda _c: self._show_link(), names="value")
-        self.save_link.on_click(self._act(self._change_link))
-        self.remove_link.on_click(self._act(self._remove_link))
+        self.save_link.on_click(self._act(self.change_link_feedback, self._change_link))
+        self.remove_link.on_click(self._act(self.change_link_feedback, self._remove_link))
 
         # Files ------------------------------------------------------------------
         self.upload = widgets.FileUpload(description="Choose files", accept=".csv,.xlsx,.json", multiple=True,
                                          tooltip="Choose two CSV files, one workbook or one JSON file to import")
         self.import_button = widgets.Button(description="Import the chosen files", layout={"width": "auto"})
         self.upload_check = widgets.HTML(upload_check_html())
-        self.import_button.on_click(self._act(self._import))
+        self.import_feedback = FormFeedback(asks=True)
+        self.import_button.on_click(self._act(self.import_feedback, self._import))
         self.prepare = widgets.Button(description="Prepare files to download", layout={"width": "auto"})
-        self.prepare.on_click(self._act(self._prepare_downloads))
+        self.download_feedback = FormFeedback()
+        self.prepare.on_click(self._act(self.download_feedback, self._prepare_downloads))
         self.downloads = widgets.HTML()
         self.undo = widgets.Button(description="Undo last change", disabled=True, layout={"width": "auto"})
-        self.undo.on_click(self._act(self._undo))
+        self.undo_feedback = FormFeedback()
+        self.undo.on_click(self._act(self.undo_feedback, self._undo))
+
+        self.feedbacks = [self.example_feedback, self.school_feedback, self.link_feedback,
+                          self.change_school_feedback, self.change_link_feedback, self.undo_feedback,
+                          self.import_feedback, self.download_feedback]
+        for feedback in (self.example_feedback, self.import_feedback):
+            feedback.replace.on_click(lambda button: self._answer(button, confirmed=True))
+            feedback.keep.on_click(lambda button: self._answer(button, confirmed=False))
+        self._last = self.example_feedback
 
         # Picture and its text alternative ----------------------------------------
         self.drawing = widgets.HTML()
@@ -150,38 +242,46 @@ class NetworkView(widgets.VBox):
         self.controls = [self.load_example, self.add_school, self.save_school, self.remove_school, self.add_link,
                          self.save_link, self.remove_link, self.import_button, self.upload]
         super().__init__([
-            self.status, self.message,
+            self.top,
             heading("Start from an example, or from nothing", 3),
-            widgets.HBox([self.example, self.load_example]),
+            _wrap(self.example, self.load_example), self.example_feedback,
             heading("Add a school or partner", 3),
-            self.name, self.kind, widgets.HBox([self.phase, self.locality]), self.add_school,
+            self.name, self.kind, _wrap(self.phase, self.locality), self.add_school, self.school_feedback,
             heading("Add a link between two of them", 3),
-            self.add_form, self.add_link,
+            self.add_form, self.add_link, self.link_feedback,
             heading("Change or remove a school", 3),
-            self.pick_school, widgets.HBox([self.new_name, self.new_kind]),
-            widgets.HBox([self.save_school, self.remove_school]),
+            self.pick_school, _wrap(self.new_name, self.new_kind),
+            _wrap(self.save_school, self.remove_school), self.change_school_feedback,
             heading("Change or remove a link", 3),
-            self.pick_link, self.edit_form, widgets.HBox([self.save_link, self.remove_link]),
-            heading("Your network", 3), self.undo, self.drawing, self.summary, self.tables,
+            self.pick_link, self.edit_form, _wrap(self.save_link, self.remove_link), self.change_link_feedback,
+            heading("Your network", 3), self.undo, self.undo_feedback, self.drawing, self.summary, self.tables,
             heading("Import and export", 3),
             widgets.HTML("<p>Import two CSV files (<code>schools.csv</code> and <code>links.csv</code>), one "
                          "workbook with sheets <em>schools</em> and <em>links</em>, or a JSON file exported here. "
                          "Importing replaces the network on this page; Undo brings the old one back.</p>"),
-            widgets.HBox([self.upload, self.import_button]), self.upload_check,
-            self.prepare, self.downloads,
+            _wrap(self.upload, self.import_button), self.import_feedback, self.upload_check,
+            self.prepare, self.download_feedback, self.downloads,
         ])
         self.add_class("course-activity")
+        self.add_class("course-network")
         self._render()
         self.wait()
+
+    @property
+    def message(self) -> widgets.HTML:
+        """The message of the form used last (each form answers under its own buttons)."""
+        return self._last.message
 
     # -- learner ----------------------------------------------------------------
     def wait(self) -> None:
         for control in self.controls:
             control.disabled = True
+        self._show_school()  # the forms that change a school or a link close too
+        self._show_link()
         self.status.waiting("Start or resume at the top of the page to draw your network.")
 
     def load(self, learner: "Learner") -> None:
-        self.network = load_network(self.lesson.store, learner.id)
+        self.network = saved_network(self.lesson.load(ACTIVITY, self.status))
         self.undo_stack.clear()
         for control in self.controls:
             control.disabled = False
@@ -189,24 +289,59 @@ class NetworkView(widgets.VBox):
         self._render()
 
     # -- actions ------------------------------------------------------------------
-    def _act(self, action: Callable[[], Network | None]) -> Callable[[Any], None]:
-        """Run an edit: show its error in words, or save the new network and redraw."""
+    def _act(self, feedback: FormFeedback,
+             action: Callable[[], tuple[Network | None, str]]) -> Callable[[Any], None]:
+        """Run an edit and answer under the form's buttons: its error in words, or what it did,
+        with the save state beside it; a new network is saved and drawn at once."""
 
         def run(_button: Any = None) -> None:
             @guarded(self.status)
             def inner() -> None:
-                self.message.value = ""
+                self._asked = None  # any action answers a question left on the page: "not now"
+                self._answer_here(feedback)
                 try:
-                    result = action()
+                    network, said = action()
                 except (EditError, network_io.NetworkError) as exc:
-                    self.message.value = f'<p class="course-warning" role="alert">{escape(str(exc))}</p>'
+                    feedback.warned(str(exc))
                     return
-                if result is not None:
-                    self._commit(result)
+                if network is not None:
+                    self._commit(network)
+                if said:
+                    feedback.said(said)
 
             inner()
 
         return run
+
+    def _answer_here(self, feedback: FormFeedback) -> None:
+        """Clear every form's message and bring the save state next to ``feedback``."""
+        for each in self.feedbacks:
+            each.clear()
+            if each is not feedback and self.status in each.children:
+                each.children = tuple(c for c in each.children if c is not self.status)
+        self.top.children = ()
+        if self.status not in feedback.children:
+            feedback.children = (*feedback.children, self.status)
+        self._last = feedback
+
+    def _answer(self, button: widgets.Button, confirmed: bool) -> None:
+        """ "Replace it" or "Keep mine", pressed under the question an action asked."""
+        asked = self._asked
+        if asked is None or button not in (asked[0].replace, asked[0].keep):
+            return  # nothing is waiting there (an old button, or a message sent by hand)
+        feedback, network, said = asked
+        if confirmed:
+            self._act(feedback, lambda: (network, f"{said} Undo brings back the network you had."))()
+        else:
+            self._act(feedback, lambda: (None, "Kept your network: nothing was replaced."))()
+
+    def _replacing(self, feedback: FormFeedback, network: Network, said: str) -> tuple[Network | None, str]:
+        """Replace the learner's network at once if it is empty; otherwise ask first."""
+        if not self.network.schools:
+            return network, said
+        self._asked = (feedback, network, said)
+        feedback.asked(f"This replaces your network of {size_words(self.network)}. Undo brings it back.")
+        return None, ""
 
     def _commit(self, network: Network, undoable: bool = True) -> None:
         if undoable:
@@ -217,25 +352,31 @@ class NetworkView(widgets.VBox):
             self.lesson.mark(DONE)
         self._render()
 
-    def _load_example(self) -> Network | None:
+    def _load_example(self) -> tuple[Network | None, str]:
         if self.example.value is None:
             raise EditError("Choose an example first.")
         network, _answers = load_example(self.example.value)
-        return network
+        title = dict(list_examples())[self.example.value]
+        return self._replacing(self.example_feedback, network,
+                               f"Started from the example “{title}”: {size_words(network)}.")
 
-    def _add_school(self) -> Network:
+    def _add_school(self) -> tuple[Network, str]:
         name = check_school_name(self.network, self.name.value)
         school = School(name, self.kind.value, self.phase.value.strip(), self.locality.value.strip())
         self.name.value = self.phase.value = self.locality.value = ""
-        return self.network.with_school(school)
+        self.kind.value = KINDS[0]
+        return self.network.with_school(school), f"Added {name}."
 
     def _show_school(self) -> None:
+        """Fill the school form with the chosen school; empty and closed while none is chosen."""
         school = self.network.school(self.pick_school.value) if self.pick_school.value else None
         self.new_name.value = school.name if school else ""
-        if school:
-            self.new_kind.value = school.kind
+        self.new_kind.value = school.kind if school else KINDS[0]
+        closed = school is None or self.lesson.learner is None
+        for control in (self.new_name, self.new_kind, self.save_school, self.remove_school):
+            control.disabled = closed
 
-    def _change_school(self) -> Network:
+    def _change_school(self) -> tuple[Network, str]:
         old = self.pick_school.value
         if not old:
             raise EditError("Choose the school to change.")
@@ -243,63 +384,87 @@ class NetworkView(widgets.VBox):
         network = self.network.renamed(old, name) if name != old else self.network
         school = network.school(name)
         assert school is not None
-        return network.with_school(replace(school, kind=self.new_kind.value))
+        kind = KIND_LABELS.get(self.new_kind.value, self.new_kind.value)
+        said = f"Renamed {old} to {name} ({kind})." if name != old else f"Changed {name}: {kind}."
+        return network.with_school(replace(school, kind=self.new_kind.value)), said
 
-    def _remove_school(self) -> Network:
-        if not self.pick_school.value:
+    def _remove_school(self) -> tuple[Network, str]:
+        name = self.pick_school.value
+        if not name:
             raise EditError("Choose the school to remove.")
-        return self.network.without_school(self.pick_school.value)
+        links = sum(name in (link.source, link.target) for link in self.network.links)
+        return self.network.without_school(name), f"Removed {name} and its {_count(links, 'link')}."
 
-    def _add_link(self) -> Network:
+    def _add_link(self) -> tuple[Network, str]:
         link = check_link(self.network, self.add_form.link())
-        return self.network.with_link(link)
+        self.add_form.clear(keep_source=True)
+        return self.network.with_link(link), (
+            f"Added the link {_joined(link)}. The form is blank again for the next link; "
+            f"From still says {link.source}.")
 
     def _show_link(self) -> None:
-        if self.pick_link.value is not None and self.pick_link.value < len(self.network.links):
-            self.edit_form.show(self.network.links[self.pick_link.value])
+        """Fill the link form with the chosen link; empty and closed while none is chosen."""
+        index = self.pick_link.value
+        chosen = index is not None and index < len(self.network.links)
+        if chosen:
+            self.edit_form.show(self.network.links[index])
+        else:
+            self.edit_form.clear()
+        closed = not chosen or self.lesson.learner is None
+        for control in (*self.edit_form.details, self.save_link, self.remove_link):
+            control.disabled = closed
+        self.edit_form.source.disabled = self.edit_form.target.disabled = True  # a link keeps its two ends
 
-    def _change_link(self) -> Network:
+    def _change_link(self) -> tuple[Network, str]:
         index = self.pick_link.value
         if index is None:
             raise EditError("Choose the link to change.")
         link = check_link(self.network, self.edit_form.link(), replacing=index)
-        return self.network.with_link(link, index)
+        return self.network.with_link(link, index), f"Link changed: {_joined(link)}."
 
-    def _remove_link(self) -> Network:
-        if self.pick_link.value is None:
+    def _remove_link(self) -> tuple[Network, str]:
+        index = self.pick_link.value
+        if index is None:
             raise EditError("Choose the link to remove.")
-        return self.network.without_link(self.pick_link.value)
+        link = self.network.links[index]
+        return self.network.without_link(index), f"Removed the link {_joined(link)}."
 
-    def _undo(self) -> Network | None:
+    def _undo(self) -> tuple[None, str]:
         if not self.undo_stack:
-            return None
+            raise EditError("There is nothing to undo.")
         previous = self.undo_stack.pop()
         self._commit(previous, undoable=False)
-        return None
+        return None, f"Undone: your network is back to {size_words(previous)}."
 
-    def _prepare_downloads(self) -> None:
+    def _prepare_downloads(self) -> tuple[None, str]:
+        if not self.network.schools:
+            raise EditError("Your network is empty: add a school first.")
         self.downloads.value = downloads_html(self.network)
-        return None
+        return None, "Your files are ready: choose one below to download it."
 
-    def _import(self) -> Network:
+    def _import(self) -> tuple[Network | None, str]:
         files = {item["name"]: bytes(item["content"]) for item in self.upload.value}
         if not files:
             raise EditError("Choose one workbook, one JSON file, or the two CSV files first.")
         network = network_io.read_any(files)
         self.upload.value = ()
-        return network
+        return self._replacing(self.import_feedback, network, f"Imported {size_words(network)}.")
 
     # -- rendering ----------------------------------------------------------------
     def _render(self) -> None:
         network = self.network
         names = network.names
+        if self._asked is not None:  # the network it would replace has changed (loaded again)
+            self._asked[0].clear()
+            self._asked = None
         self.add_form.set_schools(names)
         self.edit_form.set_schools(names)
         self.pick_school.options = names
         self.pick_school.value = None
-        self.pick_link.options = [(f"{i + 1}. {l.source} {'→' if l.directed else '—'} {l.target}", i)
-                                  for i, l in enumerate(network.links)]
+        self.pick_link.options = [(f"{i + 1}. {_joined(l)}", i) for i, l in enumerate(network.links)]
         self.pick_link.value = None
+        self._show_school()
+        self._show_link()
         self.undo.disabled = not self.undo_stack
         count = len(network.schools)
         if count == 0:
@@ -317,6 +482,13 @@ class NetworkView(widgets.VBox):
         self.prepare.disabled = not count or self.lesson.learner is None
 
 
+def _wrap(*children: widgets.Widget) -> widgets.HBox:
+    """A row that wraps onto more lines on a narrow screen instead of running off its edge."""
+    row = widgets.HBox(list(children))
+    row.add_class("course-wrap")
+    return row
+
+
 def summary_html(network: Network) -> str:
     if not network.schools:
         return ""
@@ -332,9 +504,11 @@ def tables_html(network: Network) -> str:
         f"<td>{escape(s.phase)}</td><td>{escape(s.locality)}</td></tr>" for s in network.schools[:TABLE_ROWS])
     more = (f"<p>Showing the first {TABLE_ROWS} of {len(network.schools):,} schools.</p>"
             if len(network.schools) > TABLE_ROWS else "")
-    schools = ('<table class="course-table"><caption>Schools and partners</caption><tr><th scope="col">Name</th>'
-               '<th scope="col">Kind</th><th scope="col">Phase</th><th scope="col">Locality</th></tr>'
-               f"{rows}</table>{more}")
+    schools = _scrolls_sideways(
+        "Schools and partners",
+        '<table class="course-table"><caption>Schools and partners</caption><tr><th scope="col">Name</th>'
+        '<th scope="col">Kind</th><th scope="col">Phase</th><th scope="col">Locality</th></tr>'
+        f"{rows}</table>") + more
     link_rows = "".join(
         f"<tr><td>{escape(l.source)}</td><td>{'→' if l.directed else '—'}</td><td>{escape(l.target)}</td>"
         f"<td>{'' if l.level is None else escape(f'{l.level} {LEVELS[l.level]}')}</td>"
@@ -344,11 +518,20 @@ def tables_html(network: Network) -> str:
         for l in network.links[:TABLE_ROWS])
     more = (f"<p>Showing the first {TABLE_ROWS} of {len(network.links):,} links.</p>"
             if len(network.links) > TABLE_ROWS else "")
-    links = ('<table class="course-table"><caption>Links</caption><tr><th scope="col">From</th>'
-             '<th scope="col">Direction</th><th scope="col">To</th>'
-             '<th scope="col">Level</th><th scope="col">Began with</th><th scope="col">What flows</th>'
-             f'<th scope="col">Trust</th></tr>{link_rows}</table>{more}') if network.links else "<p>No links yet.</p>"
+    links = _scrolls_sideways(
+        "Links",
+        '<table class="course-table"><caption>Links</caption><tr><th scope="col">From</th>'
+        '<th scope="col">Direction</th><th scope="col">To</th>'
+        '<th scope="col">Level</th><th scope="col">Began with</th><th scope="col">What flows</th>'
+        f'<th scope="col">Trust</th></tr>{link_rows}</table>') + more if network.links else "<p>No links yet.</p>"
     return schools + links
+
+
+def _scrolls_sideways(name: str, table: str) -> str:
+    """A table wider than a phone scrolls sideways in its own box (reachable with the keyboard)
+    instead of running off the page."""
+    return (f'<div class="course-scroll" tabindex="0" role="region" aria-label="{escape(name)}" '
+            f'style="width: 0; min-width: 100%">{table}</div>')
 
 
 def upload_check_html() -> str:

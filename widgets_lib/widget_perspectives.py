@@ -24,7 +24,7 @@ class SorterView(RadioQuestions):
         self.choices: dict[str, str] = {}
         self._setup_radios()
         self.feedback: dict[str, widgets.HTML] = {}
-        options = [(f"{p.name} ({p.who})", p.id) for p in self.sorter.perspectives]
+        options = [(f"{p.name}: {p.who}", p.id) for p in self.sorter.perspectives]  # "who" may hold brackets itself
         rows: list[widgets.Widget] = [widgets.HTML(
             "<ul>" + "".join(f"<li><strong>{escape(p.name)}</strong> ({escape(p.who)}): {escape(p.summary)}</li>"
                              for p in self.sorter.perspectives) + "</ul>")]
@@ -39,7 +39,7 @@ class SorterView(RadioQuestions):
         self.wait()
 
     def load(self, learner: "Learner") -> None:
-        saved = self.lesson.store.load(learner.id, self.source)
+        saved = self.lesson.load(self.source, self.status, {k: r.description for k, r in self.radios.items()})
         known = {p.id for p in self.sorter.perspectives}
         self.choices = {k: v for k, v in saved.items() if k in self.radios and v in known}
         self.show_answers(self.choices)
@@ -72,6 +72,6 @@ class SorterView(RadioQuestions):
     def _show_score(self) -> None:
         right, answered = perspectives.score(self.sorter, self.choices)
         total = len(self.sorter.statements)
-        self.score.value = f"<p><strong>{right} of {answered}</strong> placed as the paper would ({total - answered} left).</p>"
+        self.score.value = f"<p>{escape(perspectives.score_sentence(right, answered, total))}</p>"
         if answered == total:
             self.lesson.mark(DONE)

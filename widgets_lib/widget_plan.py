@@ -75,8 +75,8 @@ class PlanView(widgets.VBox):
         self.status.waiting("Start or resume at the top of the page to write your plan.")
 
     def load(self, learner: "Learner") -> None:
-        self.actions = plan.from_value(self.lesson.store.load(learner.id, plan.ACTIVITY).get(plan.KEY))
-        saved_form = self.lesson.store.load(learner.id, plan.DRAFT_ACTIVITY).get(plan.DRAFT_KEY)
+        self.actions = plan.from_value(self.lesson.load(plan.ACTIVITY, self.status).get(plan.KEY))
+        saved_form = self.lesson.load(plan.DRAFT_ACTIVITY, self.status).get(plan.DRAFT_KEY)
         draft = plan.draft_from_value(saved_form)
         for control in self.controls:
             control.disabled = False

@@ -44,8 +44,8 @@ class ReflectionView(widgets.VBox):
             self.boxes[question.id] = box
             rows.append(box)
         rows.append(widgets.HTML('<p class="course-hint">Your answers are private to you (and to your tutor only '
-                                 "if you choose to share them, once cohorts are available). They are gathered in "
-                                 "your journal.</p>"))
+                                 "if you join a cohort in lesson 00 and choose to share them). They are gathered "
+                                 "in your journal.</p>"))
         super().__init__(rows)
         save_as_typed(self, self.boxes, self._save)
         self.add_class("course-activity")
@@ -57,7 +57,7 @@ class ReflectionView(widgets.VBox):
         self.status.waiting("Start or resume at the top of the page to write.")
 
     def load(self, learner: "Learner") -> None:
-        saved = self.lesson.store.load(learner.id, reflections.ACTIVITY)
+        saved = self.lesson.load(reflections.ACTIVITY, self.status, {k: box.description for k, box in self.boxes.items()})
         self._loading = True
         try:
             for question_id, box in self.boxes.items():
@@ -94,14 +94,20 @@ class JournalView(ReflectionView):
         return True  # the journal is open-ended: a lesson is never held back by an unanswered old question
 
 
-def journal_html(saved: dict) -> str:
-    """The journal as HTML: every lesson's questions and the learner's answers, as text."""
+def journal_html(saved: dict, answered_only: bool = False) -> str:
+    """The journal as HTML: every lesson's questions and the learner's answers, as text.
+
+    ``answered_only`` (what a tutor sees of a shared journal): only the questions answered."""
     parts, current = [], None
     for question, answer in reflections.journal(saved):
+        if answered_only and not answer.strip():
+            continue
         if question.lesson != current:
             current = question.lesson
             parts.append(f"<h4>Lesson {escape(current)}</h4>")
         shown = escape(answer) if answer.strip() else "<em>Not answered yet.</em>"
         parts.append(f'<p class="course-journal-q"><strong>{escape(question.prompt)}</strong></p>'
                      f'<p class="course-journal-a" style="white-space:pre-wrap">{shown}</p>')
+    if answered_only and not parts:
+        return "<p><em>No reflections written yet.</em></p>"
     return "".join(parts)

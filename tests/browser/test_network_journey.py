@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers import settled_text
 
@@ -39,6 +40,7 @@ def expect_selected(box, option_text: str) -> None:
 
 def press(page, name: str) -> None:
     button = page.get_by_role("button", name=name, exact=True)
+    expect(button).to_be_enabled()  # a change form opens once the kernel has the chosen school or link
     button.focus()
     page.keyboard.press("Enter")
 
@@ -111,6 +113,7 @@ def test_build_export_reimport_diagnose_and_return(new_context, course_server, t
     page.get_by_text("2 members and 1 link").wait_for(timeout=30_000)
     upload(page, schools, links)
     press(page, "Import the chosen files")
+    press(page, "Replace it")  # the import asks before it replaces a network with work in it
     page.get_by_text("3 members and 2 links").wait_for(timeout=30_000)
 
     # Lesson 05: answer the questionnaire with the keyboard and read the verdict.

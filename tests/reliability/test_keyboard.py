@@ -212,6 +212,7 @@ def test_network_lesson_by_keyboard_alone(new_context, course_server, tmp_path):
         page.keyboard.press("Enter")
     chooser.value.set_files(str(exported))
     press(page, "Import the chosen files")
+    press(page, "Replace it")  # the import asks before it replaces a network with work in it
     page.get_by_text("3 members and 2 links").wait_for(timeout=TIMEOUT_MS)
     all_saved(page)
     assert page.locator(".course-warning").count() == 0

@@ -279,7 +279,7 @@ def import_files(page, *paths: Path) -> tuple[float, float]:
 
 
 def import_refusal(page, expected: str) -> None:
-    page.locator(".course-activity > .widget-html .course-warning", has_text=expected).wait_for(
+    page.locator(".course-activity .course-form-message .course-warning", has_text=expected).wait_for(
         timeout=120_000)
 
 
@@ -367,7 +367,7 @@ def test_big_files_the_server_takes_are_refused_by_the_import_with_one_message(
         done = time.perf_counter()
         print(f"\n100,000-school {kind} in Chromium: the message {done - chosen:.2f} s after "
               f"choosing it, {done - pressed:.2f} s after pressing Import")
-        messages = page.locator(".course-activity > .widget-html .course-warning")
+        messages = page.locator(".course-activity .course-form-message .course-warning")
         assert messages.all_inner_texts() == [expected]
 
     import_small_network(page, tmp_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from tests.helpers import read_only_file
 
 from widgets_lib import store as store_module
-from widgets_lib.store import Revision, Store, StoreError, default_url
+from widgets_lib.store import Revision, SaveConflict, Store, StoreError, default_url
 
 REPO = Path(__file__).resolve().parents[2]
 MARKUP = "<img src=x onerror=alert(1)>"
@@ -56,18 +57,18 @@ def test_tables_survive_a_second_store_on_the_same_database(store_url: str) -> N
 
 def test_save_then_load(store: Store) -> None:
     store.ensure_learner("alice", "code")
-    stamp = store.save("alice", "lesson-02", "q1", "a school is its people")
-    assert isinstance(stamp, str) and stamp
+    saved = store.save("alice", "lesson-02", "q1", "a school is its people")
+    assert isinstance(saved.saved_at, str) and saved.saved_at and saved.rev == 1
     assert store.load("alice", "lesson-02") == {"q1": "a school is its people"}
     assert store.history("alice", "lesson-02", "q1") == [
-        Revision("a school is its people", stamp)
+        Revision("a school is its people", saved.saved_at)
     ]
 
 
 def test_overwrite_keeps_latest_and_history_keeps_every_revision(store: Store) -> None:
     store.ensure_learner("alice", "code")
     values = ["first", "second", {"third": 3}, "fourth", "second"]
-    stamps = [store.save("alice", "lesson-02", "q1", v) for v in values]
+    stamps = [store.save("alice", "lesson-02", "q1", v).saved_at for v in values]
     assert store.load("alice", "lesson-02") == {"q1": "second"}
     history = store.history("alice", "lesson-02", "q1")
     assert [r.value for r in history] == values
@@ -310,5 +311,116 @@ def test_reads_of_an_unreachable_database_raise_store_error(tmp_path: Path) -> N
             s.history("alice", "lesson-02", "q1")
         with pytest.raises(StoreError, match="could not be reached"):
             s.save("alice", "lesson-02", "q1", "lost")
+    finally:
+        s.dispose()
+
+
+# -- revisions: a page that has not seen the latest save never overwrites it (issue 13.5) --
+def test_every_save_gives_the_answer_its_next_revision(store: Store) -> None:
+    store.ensure_learner("alice", "code")
+    assert [store.save("alice", "a", "k", v).rev for v in ("one", "two", "three")] == [1, 2, 3]
+    assert store.save("alice", "a", "other", "x").rev == 1
+    saved = store.load_saved("alice", ["a"])["a"]
+    assert {key: (s.value, s.rev) for key, s in saved.items()} == {"k": ("three", 3), "other": ("x", 1)}
+    assert store.load_saved("alice") == {"a": saved}
+    assert store.load_saved("alice", ["b"]) == {}
+
+
+def test_save_at_the_revision_seen_writes_and_a_stale_one_is_refused(store: Store) -> None:
+    store.ensure_learner("alice", "code")
+    assert store.save("alice", "a", "k", "first", expected_rev=0).rev == 1  # none saved yet
+    with pytest.raises(SaveConflict) as info:
+        store.save("alice", "a", "k", "a page that saw nothing", expected_rev=0)
+    assert info.value.stored_rev == 1 and isinstance(info.value, StoreError)
+    assert store.save("alice", "a", "k", "second", expected_rev=1).rev == 2
+    for stale in (1, 3):
+        with pytest.raises(SaveConflict):
+            store.save("alice", "a", "k", "stale", expected_rev=stale)
+    # Nothing refused was written: not the answer, not the history.
+    assert store.load("alice", "a") == {"k": "second"}
+    assert [r.value for r in store.history("alice", "a", "k")] == ["first", "second"]
+    with pytest.raises(SaveConflict) as info:  # removed since the page loaded it
+        store.save("alice", "a", "gone", "x", expected_rev=4)
+    assert info.value.stored_rev == 0
+
+
+def test_two_pages_saving_at_once_from_the_same_revision_one_wins(store_url: str) -> None:
+    """The comparison and the write are one statement: of pages that saw revision 1, exactly one saves."""
+    first = Store(store_url)
+    first.ensure_learner("alice", "code")
+    first.save("alice", "a", "k", "seen by every page")
+    pages = [Store(store_url) for _ in range(6)]
+    barrier = threading.Barrier(len(pages))
+    outcomes: list[str] = []
+
+    def page(number: int, s: Store) -> None:
+        barrier.wait()
+        try:
+            s.save("alice", "a", "k", f"page {number}", expected_rev=1)
+            outcomes.append(f"page {number}")
+        except SaveConflict:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=page, args=(n, s)) for n, s in enumerate(pages)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        winners = [o for o in outcomes if o != "refused"]
+        assert len(outcomes) == len(pages) and len(winners) == 1
+        assert first.load("alice", "a") == {"k": winners[0]}
+        assert [r.value for r in first.history("alice", "a", "k")] == ["seen by every page", winners[0]]
+    finally:
+        for s in (first, *pages):
+            s.dispose()
+
+
+def test_discard_removes_only_the_revision_seen_and_keeps_the_history(store: Store) -> None:
+    store.ensure_learner("alice", "code")
+    store.save("alice", "draft", "k", "one")
+    store.save("alice", "draft", "k", "two")
+    assert not store.discard("alice", "draft", "k", 1)  # a newer one was saved since
+    assert store.load("alice", "draft") == {"k": "two"}
+    assert store.discard("alice", "draft", "k", 2)
+    assert store.load("alice", "draft") == {}
+    assert [r.value for r in store.history("alice", "draft", "k")] == ["one", "two"]
+
+
+def test_a_database_from_before_revisions_gets_them_on_start(store_url: str) -> None:
+    """People have SQLite files (and servers) from older versions: the column is added, answers kept."""
+    old = Store(store_url)
+    old.ensure_learner("alice", "code")
+    old.save("alice", "a", "k", "written by an older version")
+    with old.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE answers DROP COLUMN rev")
+    old.dispose()
+    new, again = Store(store_url), Store(store_url)  # a second start finds it done
+    try:
+        assert new.load_saved("alice")["a"]["k"].rev == 1
+        with pytest.raises(SaveConflict):
+            new.save("alice", "a", "k", "a page that saw nothing", expected_rev=0)
+        assert again.save("alice", "a", "k", "seen", expected_rev=1).rev == 2
+    finally:
+        new.dispose()
+        again.dispose()
+
+
+def test_an_old_sqlite_file_made_without_revisions_opens(sqlite_url: str) -> None:
+    path = sqlite_url.removeprefix("sqlite:///")
+    raw = sqlite3.connect(path)
+    raw.executescript("""
+        CREATE TABLE learners (id VARCHAR(64) PRIMARY KEY, kind VARCHAR(8) NOT NULL, created_at VARCHAR(32) NOT NULL);
+        CREATE TABLE answers (learner_id VARCHAR(64) REFERENCES learners(id), activity VARCHAR(64),
+            key VARCHAR(200), value TEXT NOT NULL, updated_at VARCHAR(32) NOT NULL,
+            PRIMARY KEY (learner_id, activity, key));
+        INSERT INTO learners VALUES ('alice', 'code', '2025-01-01');
+        INSERT INTO answers VALUES ('alice', 'journal', 'r01a', '"kept"', '2025-01-01');
+    """)
+    raw.close()
+    s = Store(sqlite_url)
+    try:
+        assert s.load("alice", "journal") == {"r01a": "kept"}
+        assert s.save("alice", "journal", "r01a", "edited", expected_rev=1).rev == 2
     finally:
         s.dispose()

@@ -40,6 +40,10 @@ def add_link(view, a, b, level=3):
     view.add_link.click()
 
 
+def alerts(view):
+    return [f.message.value for f in view.feedbacks if 'role="alert"' in f.message.value]
+
+
 def build_three(view):
     for name in ("Ash Primary", XSS, "Elm High"):
         add_school(view, name)
@@ -51,7 +55,7 @@ def test_build_save_restore_and_draw(store):
     lesson, (view,) = open_page(store, "04", ["network"])
     lesson.identity.start_button.click()
     build_three(view)
-    assert view.message.value == ""
+    assert not alerts(view)
     saved = network_from_value(store.load(lesson.learner.id, ACTIVITY)[KEY])
     assert saved.names == ["Ash Primary", XSS, "Elm High"] and len(saved.links) == 2
     assert len(store.history(lesson.learner.id, ACTIVITY, KEY)) == 5
@@ -116,7 +120,8 @@ def test_import_csv_pair_and_bad_file_keeps_the_network(store):
     schools, links = network_io.to_csv(before)
     view.upload.value = [upload("schools.csv", schools), upload("links.csv", links)]
     view.import_button.click()
-    assert view.message.value == ""
+    view.import_feedback.replace.click()
+    assert not alerts(view)
     assert view.network == before
 
 
@@ -163,3 +168,206 @@ def test_lesson_05_without_a_network_says_where_to_draw_one(store):
     lesson, (health_view, diagnosis) = open_page(store, "05", ["health", "diagnosis"])
     lesson.identity.start_button.click()
     assert "lesson 04" in diagnosis.result.value
+
+
+# -- lesson 04's forms: each answers under its own buttons, starts clean, asks before replacing --------
+def shown(feedback):
+    """The words a form's message shows, and its role ("status", "alert" or None)."""
+    value = feedback.message.value
+    role = "alert" if 'role="alert"' in value else "status" if 'role="status"' in value else None
+    return value, role
+
+
+def speaking(view):
+    """The forms whose message is not empty."""
+    return [f for f in view.feedbacks if f.message.value]
+
+
+def asks(feedback):
+    return feedback.answers.layout.display != "none"
+
+
+def test_each_action_answers_under_its_own_form_with_the_save_state_beside_it(store):
+    lesson, (view,) = open_page(store, "04", ["network"])
+    lesson.identity.start_button.click()
+
+    def check(feedback, words, role):
+        value, got = shown(feedback)
+        assert words in value and got == role, (value, role)
+        assert speaking(view) == [feedback], "the old message is cleared when a new action starts"
+        assert view.status in feedback.children and view.message is feedback.message
+        assert view.status not in view.top.children
+        assert sum(view.status in f.children for f in view.feedbacks) == 1, "one save state, shown once"
+
+    add_school(view, "")
+    check(view.school_feedback, "type the school", "alert")
+    add_school(view, "Oakfield Primary")
+    check(view.school_feedback, "Added Oakfield Primary.", "status")
+    assert "All changes saved" in view.status.value
+    add_school(view, "oakfield primary")
+    check(view.school_feedback, "already a school called", "alert")
+    add_school(view, "Ash Primary")
+    add_link(view, "Oakfield Primary", "Ash Primary")
+    check(view.link_feedback, "Added the link Oakfield Primary — Ash Primary.", "status")
+    assert "From still says Oakfield Primary" in view.link_feedback.message.value
+    add_link(view, "Ash Primary", "Oakfield Primary")
+    check(view.link_feedback, "already linked", "alert")
+    view.pick_school.value = "Ash Primary"
+    view.new_name.value = "Ash Academy"
+    view.save_school.click()
+    check(view.change_school_feedback, "Renamed Ash Primary to Ash Academy", "status")
+    view.pick_link.value = 0
+    view.edit_form.level.value = 5
+    view.save_link.click()
+    check(view.change_link_feedback, "Link changed: Oakfield Primary — Ash Academy.", "status")
+    view.pick_link.value = 0
+    view.remove_link.click()
+    check(view.change_link_feedback, "Removed the link Oakfield Primary — Ash Academy.", "status")
+    view.undo.click()
+    check(view.undo_feedback, "Undone: your network is back to 2 schools and 1 link.", "status")
+    view.pick_school.value = "Ash Academy"
+    view.remove_school.click()
+    check(view.change_school_feedback, "Removed Ash Academy and its 1 link.", "status")
+    view.prepare.click()
+    check(view.download_feedback, "Your files are ready", "status")
+    assert "schools.csv" in view.downloads.value
+    view.upload.value = [upload("links.csv", b"from,to,level\nAsh,Nowhere,7\n"), upload("schools.csv", b"name\nAsh\n")]
+    view.import_button.click()
+    check(view.import_feedback, "links.csv", "alert")
+    assert not asks(view.import_feedback)
+
+
+def test_add_link_form_starts_clean_keeping_from(store):
+    lesson, (view,) = open_page(store, "04", ["network"])
+    lesson.identity.start_button.click()
+    for name in ("Ash Primary", "Beech Academy", "Cedar High"):
+        add_school(view, name)
+    form = view.add_form
+    form.source.value, form.target.value = "Ash Primary", "Beech Academy"
+    form.level.value, form.origin.value, form.trust.value = 0, "funding", 2
+    for box in form.flows.values():
+        box.value = True
+    form.directed.value = True
+    view.add_link.click()
+    assert view.network.links[0].directed and len(view.network.links[0].flows) == 5
+    assert form.source.value == "Ash Primary", "From is kept, as the message says"
+    assert form.target.value is None
+    assert (form.level.value, form.origin.value, form.trust.value) == (None, None, None)
+    assert {form.level.label, form.origin.label, form.trust.label} == {"Not given"}, "shown, not a blank list"
+    assert not any(box.value for box in form.flows.values()) and not form.directed.value
+    form.target.value = "Cedar High"
+    view.add_link.click()
+    second = view.network.links[1]
+    assert (second.source, second.target) == ("Ash Primary", "Cedar High")
+    assert not second.directed and second.flows == () and second.level is None and second.trust is None
+
+
+def test_add_school_form_starts_clean(store):
+    lesson, (view,) = open_page(store, "04", ["network"])
+    lesson.identity.start_button.click()
+    view.name.value, view.kind.value, view.phase.value, view.locality.value = "Uni", "university", "HE", "Leeds"
+    view.add_school.click()
+    assert (view.name.value, view.kind.value, view.phase.value, view.locality.value) == ("", "school", "", "")
+    assert view.network.schools[0].kind == "university"
+
+
+def test_change_forms_are_empty_and_closed_while_nothing_is_chosen(store):
+    lesson, (view,) = open_page(store, "04", ["network"])
+    school_controls = (view.new_name, view.new_kind, view.save_school, view.remove_school)
+    link_controls = (*view.edit_form.details, view.edit_form.source, view.edit_form.target,
+                     view.save_link, view.remove_link)
+    assert all(c.disabled for c in (*school_controls, *link_controls)), "closed before the learner starts"
+    lesson.identity.start_button.click()
+    build_three(view)
+    view.add_form.flows["staff"].value = True
+
+    def closed_and_empty():
+        assert all(c.disabled for c in (*school_controls, *link_controls))
+        assert view.new_name.value == "" and view.new_kind.value == "school"
+        form = view.edit_form
+        assert (form.source.value, form.target.value, form.level.value, form.origin.value, form.trust.value) == (
+            None, None, None, None, None)
+        assert {form.level.label, form.origin.label, form.trust.label} == {"Not given"}
+        assert not any(box.value for box in form.flows.values()) and not form.directed.value
+
+    closed_and_empty()
+    view.pick_school.value = "Elm High"
+    assert view.new_name.value == "Elm High"
+    assert not any(c.disabled for c in school_controls)
+    view.pick_link.value = 0
+    assert view.edit_form.level.value == 4 and view.edit_form.source.value == "Ash Primary"
+    assert not any(c.disabled for c in (*view.edit_form.details, view.save_link, view.remove_link))
+    assert view.edit_form.source.disabled and view.edit_form.target.disabled, "a link keeps its two ends"
+    view.save_link.click()
+    closed_and_empty()
+    view.pick_link.value = 1
+    view.pick_link.value = None
+    closed_and_empty()
+
+
+def test_example_asks_before_replacing_a_network_then_keeps_or_replaces_and_undo_brings_it_back(store):
+    lesson, (view,) = open_page(store, "04", ["network"])
+    lesson.identity.start_button.click()
+    view.example.value = view.example.options[0][1]
+    view.load_example.click()  # the page is empty: nothing to lose, so no question
+    example = view.network
+    assert len(example.schools) >= 3 and not asks(view.example_feedback)
+    assert shown(view.example_feedback)[1] == "status" and "Started from the example" in view.message.value
+    view.undo.click()
+    build_three(view)
+    mine = view.network
+
+    view.load_example.click()
+    value, role = shown(view.example_feedback)
+    assert "This replaces your network of 3 schools and 2 links. Undo brings it back." in value and role == "alert"
+    assert asks(view.example_feedback) and view.network == mine
+    view.example_feedback.keep.click()
+    assert view.network == mine and not asks(view.example_feedback)
+    assert shown(view.example_feedback) == ('<p class="course-done" role="status">Kept your network: nothing was '
+                                            'replaced.</p>', "status")
+    view.example_feedback.replace.click()  # a stale press (or one sent by hand): nothing is waiting
+    assert view.network == mine
+
+    view.load_example.click()
+    view.example_feedback.replace.click()
+    assert view.network == example and not asks(view.example_feedback)
+    value, role = shown(view.example_feedback)
+    assert "Started from the example" in value and "Undo brings back" in value and role == "status"
+    assert network_from_value(store.load(lesson.learner.id, ACTIVITY)[KEY]) == example
+    view.undo.click()
+    assert view.network == mine
+    assert network_from_value(store.load(lesson.learner.id, ACTIVITY)[KEY]) == mine
+
+
+def test_import_asks_before_replacing_and_another_action_withdraws_the_question(store):
+    lesson, (view,) = open_page(store, "04", ["network"])
+    lesson.identity.start_button.click()
+    build_three(view)
+    mine = view.network
+    other = Network(schools=(School("Yew Primary"), School("Zinc School")), links=(Link("Yew Primary", "Zinc School"),))
+    schools, links = network_io.to_csv(other)
+
+    def choose_and_import():
+        view.upload.value = [upload("schools.csv", schools), upload("links.csv", links)]
+        view.import_button.click()
+
+    choose_and_import()
+    value, role = shown(view.import_feedback)
+    assert "This replaces your network of 3 schools and 2 links." in value and role == "alert"
+    assert asks(view.import_feedback) and view.network == mine
+    view.import_feedback.keep.click()
+    assert view.network == mine and "Kept your network" in view.import_feedback.message.value
+
+    choose_and_import()
+    add_school(view, "Oak Primary")  # doing something else answers "not now"
+    assert not asks(view.import_feedback) and view.import_feedback.message.value == ""
+    view.import_feedback.replace.click()
+    assert "Oak Primary" in view.network.names and len(view.network.schools) == 4
+
+    choose_and_import()
+    assert "4 schools and 2 links" in view.import_feedback.message.value
+    view.import_feedback.replace.click()
+    assert view.network == other
+    assert "Imported 2 schools and 1 link." in view.import_feedback.message.value
+    view.undo.click()
+    assert len(view.network.schools) == 4 and "Oak Primary" in view.network.names

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import escape
 from html.parser import HTMLParser
 
 from widgets_lib import challenges, leadership, plan, reflections
@@ -159,6 +160,21 @@ def test_report_gathers_everything_as_text_and_needs_nothing_outside(store):
     assert not any(name.startswith("on") for _tag, attrs in parser.tags for name in attrs)
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
     assert tags.count("svg") >= 3  # network, diagnosis profile, leads by role
+
+
+def test_report_journal_gives_the_answers_and_counts_the_questions_left(store):
+    """A printed report stays short: the questions answered, in full; the others only counted."""
+    learner, _network = learner_with_network(store)
+    _lesson, (journal,) = open_page(store, "08", ["journal"], f"learner={learner.code}")
+    journal.boxes["r03a"].value = "Start with trust " + XSS
+    html = build_report(load_record(store, learner.id))
+    section = html[html.index("My reflection journal"):]
+    asked = {q.id: q for q in reflections.questions()}
+    assert "Start with trust &lt;img" in section and escape(asked["r03a"].prompt) in section
+    assert not any(escape(q.prompt) in section for q in asked.values() if q.id != "r03a")
+    assert "Not answered yet." not in html
+    left = sorted({q.lesson for q in asked.values() if q.id != "r03a"})
+    assert f"Not answered yet: {len(asked) - 1} questions, in lessons {', '.join(left)}." in section
 
 
 def test_plan_form_is_kept_as_typed_until_added(store):

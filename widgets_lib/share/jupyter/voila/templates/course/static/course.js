@@ -189,3 +189,26 @@
     if (document.body) { notice(); } else { document.addEventListener("DOMContentLoaded", notice); }
   }, window.courseSlowPageMs || COURSE_SLOW_PAGE_MS);
 })();
+
+/* A form's answer is seen where the button was pressed.
+ *
+ * Lesson 04's forms answer directly under their buttons (a ".course-form-feedback"). A button
+ * pressed at the bottom edge of the screen (where Tab leaves it) would leave its answer just below
+ * the edge, so when a message appears it is scrolled into view, by as little as needed.
+ */
+(function () {
+  "use strict";
+  function shown(node) {
+    var element = node.nodeType === 1 ? node : node.parentElement;
+    var message = element && element.closest && element.closest(".course-form-message");
+    var feedback = message && message.closest(".course-form-feedback");
+    if (!feedback || !message.textContent.trim()) { return; }
+    var box = feedback.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) {
+      feedback.scrollIntoView({ block: "nearest" });
+    }
+  }
+  new MutationObserver(function (records) {
+    records.forEach(function (record) { record.addedNodes.forEach(shown); });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();
