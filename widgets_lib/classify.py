@@ -219,8 +219,8 @@ def _flows_little(ctx: Context) -> Reading | None:
         return None  # no flow recorded anywhere: not drawn, rather than "nothing flows"
     empty = m.links - m.links_with_flows
     return Reading(1 - _ramp(m.mean_flows, 0.5, 1.5),
-                   f"links carry {m.mean_flows:.1f} kinds of flow on average and {empty} of "
-                   f"{m.links} carry nothing")
+                   f"on average {m.mean_flows:.1f} kinds of flow per link, and {empty} of "
+                   f"{m.links} links carry nothing")
 
 
 def _knowledge_flows(ctx: Context) -> Reading | None:

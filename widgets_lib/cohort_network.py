@@ -4,9 +4,9 @@ Each participant draws their own school network (lesson 04). The tutor sees them
 network, in which a school named by several participants is one school.
 
 **Same name.** Two names are the same school when their :func:`name_key` is equal: the
-key of ``network_io`` (Unicode NFKC, casefold, runs of spaces as one space) with every
-apostrophe-like mark written ``'`` and every dash written ``-``. So "St Mary's  Primary",
-"st mary's primary", "St Mary’s Primary" and "ＳＴ ＭＡＲＹ'Ｓ ＰＲＩＭＡＲＹ" are one school.
+key of ``network_io`` (Unicode NFKC, casefold, runs of spaces as one space) without
+apostrophes (of any kind) and with every dash written ``-``. So "St Mary's  Primary",
+"st marys primary", "St Mary’s Primary" and "ＳＴ ＭＡＲＹ'Ｓ ＰＲＩＭＡＲＹ" are one school.
 A tutor adds the rest by hand: ``manual`` maps a spelling to the spelling it is the same
 as ("Ash Prim." → "Ash Primary School"), compared by key too; chains resolve
 (a → b, b → c puts a, b and c together) and a circle is a :class:`MergeError`.
@@ -57,10 +57,11 @@ __all__ = [
     "merge", "name_key", "suggestions",
 ]
 
-# Marks people type for an apostrophe, and dashes; NFKC leaves these as they are.
-_APOSTROPHES = "\u2018\u2019\u201b\u2032\u02bc\u0060\u00b4"
+# Marks people type for an apostrophe (dropped: "St Mary's" is "St Marys"), and dashes (unified);
+# NFKC leaves these as they are.
+_APOSTROPHES = "'\u2018\u2019\u201b\u2032\u02bc\u0060\u00b4"
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_UNIFY = str.maketrans({**dict.fromkeys(_APOSTROPHES, "'"), **dict.fromkeys(_DASHES, "-")})
+_UNIFY = str.maketrans({**dict.fromkeys(_APOSTROPHES, ""), **dict.fromkeys(_DASHES, "-")})
 _PUNCTUATION = re.compile(r"[^\w\s]")
 _NO_MERGES: Mapping[str, str] = MappingProxyType({})
 
@@ -78,7 +79,7 @@ class MergeError(ValueError):
 
 def name_key(name: str) -> str:
     """What two school names must differ in to be two schools: not capitals, spacing, Unicode
-    width forms, the kind of apostrophe or the kind of dash."""
+    width forms, apostrophes or the kind of dash."""
     # Before NFKC too: NFKC turns an acute accent used as an apostrophe into space + accent.
     return _key(name.translate(_UNIFY)).translate(_UNIFY)
 

@@ -25,13 +25,17 @@ MAX_COHORT_NAME = 120
 MAX_DISPLAY_NAME = 80
 
 SHARED = (
-    "the name you give below",
+    "the name you choose for your tutor to see",
     "which lessons you have started and finished, and when",
     "your capacity self-assessment: scores, growth state and where to start (lesson 03)",
     "your network drawing and its diagnosis with the reasons (lessons 04 and 05)",
 )
 SHARED_WITH_CONSENT = "your reflection journal, only if you tick the box to share it"
 NEVER_SHARED = "your learner code, your action plan and your notes on the three challenges"
+
+
+WRONG_KEY = ("That tutor key was not recognised. Check it letter by letter (it is the key you wrote down "
+             "when you created the cohort), or create a new cohort below.")
 
 
 class CohortError(ValueError):
@@ -86,7 +90,7 @@ def open_for_tutor(store: Store, key: str) -> Cohort:
     except identity.CodeError:
         cohort = None
     if cohort is None:
-        raise CohortError("This tutor key does not open any cohort. Check it, or create a cohort below.")
+        raise CohortError(WRONG_KEY)
     return cohort
 
 

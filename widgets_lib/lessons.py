@@ -64,13 +64,24 @@ def url(info: LessonInfo, code: str | None, base: str = "") -> str:
     return f"{link}?learner={quote(code)}" if code else link
 
 
+# The welcome page (00) is where everyone starts, not one of the lessons counted: the course has
+# len(COUNTED) lessons, 01 to 08, and every "Lesson 3 of 8" or "2 of 8 lessons" on a page counts these.
+WELCOME = "00"
+COUNTED: tuple[LessonInfo, ...] = tuple(info for info in LESSONS if info.id != WELCOME)
+
+
+def position(lesson_id: str) -> str:
+    """Where a lesson is in the course, e.g. "Lesson 3 of 8" ("" for the welcome page)."""
+    ids = [info.id for info in COUNTED]
+    return f"Lesson {ids.index(lesson_id) + 1} of {len(ids)}" if lesson_id in ids else ""
+
+
 def summary(progress: dict[str, dict]) -> tuple[int, int]:
-    """(lessons done, lessons with an activity) over the lessons that exist."""
-    present = [info for info in available() if info.id != "00"]
-    done = sum(1 for info in present if progress.get(info.id, {}).get("status") == DONE)
-    return done, len(present)
+    """(lessons done, lessons in the course), the welcome page not counted."""
+    done = sum(1 for info in COUNTED if info.available and progress.get(info.id, {}).get("status") == DONE)
+    return done, len(COUNTED)
 
 
 def still_to_do(progress: dict[str, dict]) -> list[LessonInfo]:
     """The lessons (after the welcome) not yet done, in course order."""
-    return [info for info in available() if info.id != "00" and progress.get(info.id, {}).get("status") != DONE]
+    return [info for info in COUNTED if info.available and progress.get(info.id, {}).get("status") != DONE]

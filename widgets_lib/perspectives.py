@@ -77,3 +77,12 @@ def score(sorter: Sorter, choices: Mapping[str, str]) -> tuple[int, int]:
     known = {s.id: s.answer for s in sorter.statements}
     answered = {k: v for k, v in choices.items() if k in known}
     return sum(1 for k, v in answered.items() if known[k] == v), len(answered)
+
+
+def score_sentence(right: int, answered: int, total: int) -> str:
+    """The score in words: nothing to score before the first answer, and what is left after it."""
+    if answered == 0:
+        return f"None placed yet ({total} statement{'' if total == 1 else 's'} to place)."
+    if answered < total:
+        return f"{right} of {answered} placed as the paper would; {total - answered} still to place."
+    return f"{right} of {total} placed as the paper would; every statement is placed."

@@ -48,7 +48,7 @@ def participant_card_html(view: ParticipantView, level: int = 4) -> str:
         parts.append("<p><strong>Capacity</strong>: the self-assessment of lesson 03 is not complete.</p>")
     if view.network.schools:
         parts.append(f"<p><strong>Network</strong>: {escape(summary_sentence(view.network))}</p>"
-                     + network_svg(view.network, title=f"Network drawn by {view.name}", width=560, height=360))
+                     + network_svg(view.network, title=f"Network drawn by {view.name}", width=560, height=360, framed=True))
         if view.diagnosis:
             parts.append(diagnosis_html(view.diagnosis, "Diagnosis"))
     else:
@@ -56,7 +56,7 @@ def participant_card_html(view: ParticipantView, level: int = 4) -> str:
     if view.journal is None:
         parts.append("<p><strong>Reflections</strong>: not shared.</p>")
     else:
-        parts.append("<p><strong>Reflections</strong> (shared)</p>" + journal_html(view.journal))
+        parts.append("<p><strong>Reflections</strong> (shared)</p>" + journal_html(view.journal, answered_only=True))
     return '<div class="course-card">' + "".join(parts) + "</div>"
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from html import escape
 
 import ipywidgets as widgets
-from IPython.display import display
+from IPython.display import HTML, display
 
 from . import capacity, cohort_network, cohorts, dashboard, identity
 from .charts import bars_svg
@@ -27,6 +27,16 @@ from .widget_cohort import participant_card_html
 from .widget_reflection import journal_html
 
 HUB_TUTOR_ENV = "COURSE_HUB_TUTOR"
+WRITTEN_DOWN = "I have written the key down"
+
+# Select the new tutor key in its box as soon as the box is drawn (the widget may arrive after this script),
+# and again whenever it is focused (no handler in the HTML: the page's HTML never holds on… attributes).
+_SELECT_KEY = ("<script>(function(){var n=0;(function pick(){var box=document.querySelector('input.course-key');"
+               "if(box){box.addEventListener('focus',function(){box.select();});box.focus();box.select();}"
+               "else if(n++<100){setTimeout(pick,100);}})();})();</script>")
+# Take the tutor key out of the address bar: a projected or printed page (Chrome prints the address) keeps it.
+_FORGET_KEY = ("<script>(function(){var u=new URL(window.location.href);if(u.searchParams.has('key')){"
+               "u.searchParams.delete('key');window.history.replaceState(null,'',u.toString());}})();</script>")
 
 
 def hub_tutor() -> str | None:
@@ -35,15 +45,39 @@ def hub_tutor() -> str | None:
     return user if user and os.environ.get(HUB_TUTOR_ENV) == "1" else None
 
 
-def _table(caption: str, head: list[str], rows: list[list[str]]) -> str:
-    """A table of text (every cell escaped here)."""
+def _count(n: int, noun: str) -> str:
+    """"1 school", "2 schools": a number with its noun in the right number."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _table(caption: str, head: list[str], rows: list[list[str]], sideways: bool = False) -> str:
+    """A table of text (every cell escaped here) in a box that scrolls sideways when the table is wider
+    than the page. Its head repeats on every printed page; ``sideways``: printed, its column headings
+    run upwards, so a table of many long headings fits the width of the paper."""
     top = "".join(f'<th scope="col">{escape(h)}</th>' for h in head)
     body = "".join("<tr>" + "".join(f'<th scope="row">{escape(str(cell))}</th>' if i == 0 else
                                     f"<td>{escape(str(cell))}</td>" for i, cell in enumerate(row)) + "</tr>"
                    for row in rows)
+    kind = "course-table course-sideways" if sideways else "course-table"
     return (f'<div class="course-scroll" tabindex="0" role="region" aria-label="{escape(caption)}">'
-            f'<table class="course-table"><caption>{escape(caption)}</caption>'
-            f"<tr>{top}</tr>{body}</table></div>")
+            f'<table class="{kind}"><caption>{escape(caption)}</caption>'
+            f"<thead><tr>{top}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def created_html(cohort: Cohort, tutor_key: str | None = None) -> str:
+    """The new cohort's join code (large, to show the room) and, once only, its tutor key: in a read-only
+    box, in ordinary type, to select and copy or write down."""
+    key = "" if tutor_key is None else (
+        '<div class="course-key-box"><p><label><strong>Your tutor key</strong> (secret, like a password: it opens '
+        'this dashboard on any computer) <input type="text" readonly class="course-key" size="30" '
+        f'spellcheck="false" autocomplete="off" value="{escape(tutor_key)}" '
+        'style="font-family: ui-monospace, monospace; font-size: 1rem"></label></p>'
+        "<p>Select it and copy it into a safe place, or write it down now. It is stored only in scrambled form "
+        f"and cannot be shown again. Then press “{WRITTEN_DOWN}”: the key leaves this page and the "
+        "dashboard opens.</p></div>")
+    return (f'<div class="course-code-box" role="status"><p>Cohort <strong>{escape(cohort.name)}</strong> '
+            f'created.</p><p>Join code for participants: <strong class="course-code">{escape(cohort.join_code)}'
+            f"</strong></p>{key}</div>")
 
 
 def progress_html(views: list[ParticipantView]) -> str:
@@ -64,7 +98,7 @@ def capacity_html(views: list[ParticipantView]) -> str:
         return "<p>No participant has completed the capacity self-assessment (lesson 03) yet.</p>"
     chart = bars_svg([(s.name, s.mean or 0, f"mean {s.mean:.1f}" if s.mean is not None else "none") for s in spread],
                      title="Mean score of the cohort's schools on each element, 1 to 4", maximum=4)
-    table = _table(f"Scores of the {assessed} schools assessed, 1 (not like us yet) to 4 (very like us)",
+    table = _table(f"Scores of {_count(assessed, 'school')} assessed, 1 (not like us yet) to 4 (very like us)",
                    ["Element", "Schools", "Lowest", "Median", "Highest"],
                    [[s.name, s.count, *("—" if v is None else f"{v:.1f}" for v in (s.lowest, s.middle, s.highest))]
                     for s in spread])
@@ -74,7 +108,7 @@ def capacity_html(views: list[ParticipantView]) -> str:
     placements = _table("Each school's placement", ["Participant", "Growth state", *[s.name for s in spread]],
                         [[v.name, bank.growth_states[v.capacity[1].growth_state or ""]["name"],
                           *["—" if score is None else f"{score:.1f}" for score in v.capacity[1].scores.values()]]
-                         for v in views if v.capacity])
+                         for v in views if v.capacity], sideways=True)
     return chart + table + growth + placements
 
 
@@ -91,7 +125,7 @@ def merged_html(merged: Merged) -> str:
     if not merged.schools:
         return "<p>No participant has drawn a network yet.</p>"
     one_sided = [(link.source, link.target) for link in merged.links if link.one_sided]
-    picture = network_svg(merged.network, title="The cohort's networks merged", unconfirmed=one_sided,
+    picture = network_svg(merged.network, title="The cohort's networks merged", unconfirmed=one_sided, framed=True,
                           width=900, height=640)
     schools = _table("Schools in the merged network", ["School", "Other spellings", "Named by"],
                      [[s.name, ", ".join(s.spellings[1:]), ", ".join(s.reported_by)] for s in merged.schools])
@@ -104,11 +138,12 @@ def merged_html(merged: Merged) -> str:
 
 
 def reflections_html(views: list[ParticipantView]) -> str:
+    """The shared journals: only the questions each participant has answered."""
     sharing = [v for v in views if v.journal is not None]
     if not sharing:
         return "<p>No participant has chosen to share their reflections.</p>"
-    return "".join(f'<div class="course-card"><h4>{escape(v.name)}</h4>{journal_html(v.journal or {})}</div>'
-                   for v in sharing)
+    return "".join(f'<div class="course-card"><h4>{escape(v.name)}</h4>'
+                   f"{journal_html(v.journal or {}, answered_only=True)}</div>" for v in sharing)
 
 
 def cohort_report(cohort: Cohort, views: list[ParticipantView], merged: Merged, made: datetime) -> str:
@@ -123,7 +158,7 @@ def cohort_report(cohort: Cohort, views: list[ParticipantView], merged: Merged, 
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
             f"<title>Cohort report: {escape(cohort.name)}</title><style>{STYLE}</style></head><body>"
-            f"<header><h1>Cohort report: {escape(cohort.name)}</h1><p>{len(views)} participants; prepared on "
+            f"<header><h1>Cohort report: {escape(cohort.name)}</h1><p>{_count(len(views), 'participant')}; prepared on "
             f"{escape(made.strftime('%-d %B %Y at %H:%M'))} (UTC).</p></header><main>{body}</main></body></html>")
 
 
@@ -139,6 +174,7 @@ class Dashboard(widgets.VBox):
         self.status = SaveStatus()
         self.key = widgets.Password(description="Tutor key", style=WIDE, layout=FIELD,
                                     placeholder="e.g. K7PM-3XQA-9TRE-MW4C-HJ8N")
+        self.key_message = widgets.HTML()
         self.open_button = widgets.Button(description="Open the cohort", layout={"width": "auto"})
         self.open_button.on_click(lambda _b: self._open_with_key())
         self.owned = widgets.Dropdown(description="Your cohorts", style=WIDE, layout=FIELD, options=[])
@@ -148,6 +184,12 @@ class Dashboard(widgets.VBox):
         self.create_button = widgets.Button(description="Create a cohort", layout={"width": "auto"})
         self.create_button.on_click(lambda _b: self._create())
         self.created = widgets.HTML()
+        self._new_cohort: Cohort | None = None  # created, its key on the page until the tutor has written it down
+        self.written_button = widgets.Button(description=WRITTEN_DOWN, button_style="primary",
+                                             layout={"width": "auto"})
+        self.written_button.on_click(lambda _b: self._key_written())
+        self.written = widgets.VBox()
+        self.script = widgets.Output(layout=widgets.Layout(display="none"))
         self.access = widgets.VBox()
         self.header_html = widgets.HTML()
         self.refresh_button = widgets.Button(description="Refresh", layout={"width": "auto"},
@@ -186,7 +228,7 @@ class Dashboard(widgets.VBox):
                          "file that opens offline.</p>"), widgets.HBox([self.export_button]), self.exports,
         ])
         self.content.layout.display = "none"
-        super().__init__([self.status, self.access, self.created, self.content])
+        super().__init__([self.status, self.access, self.created, self.written, self.content, self.script])
         self.add_class("course-activity")
         self.status.waiting("Loading…")
         if show:
@@ -223,10 +265,11 @@ class Dashboard(widgets.VBox):
             else:
                 self.access.children = [heading("Open a cohort", 2), widgets.HTML(
                     "<p>Type the tutor key you were given when you created the cohort.</p>"), self.key,
-                    widgets.HBox([self.open_button]), *create]
+                    self.key_message, widgets.HBox([self.open_button]), *create]
             self.status.waiting("")
             key = identity.code_from_query(query_string, "key")
             if key and not self.hub_user:
+                self._run_script(_FORGET_KEY)
                 self.key.value = key
                 self._open_with_key()
 
@@ -248,8 +291,14 @@ class Dashboard(widgets.VBox):
         def run() -> None:
             if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
                 raise CohortError("This page is for tutors.")
-            self._show_cohort(cohorts.open_for_tutor(self.store, self.key.value))
+            try:
+                cohort = cohorts.open_for_tutor(self.store, self.key.value)
+            except CohortError as exc:  # not a save: said next to the key field
+                self.key_message.value = f'<p class="course-warning" role="alert">{escape(str(exc))}</p>'
+                return
+            self.key_message.value = ""
             self.key.value = ""
+            self._show_cohort(cohort)
 
         run()
 
@@ -271,20 +320,39 @@ class Dashboard(widgets.VBox):
             if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
                 raise CohortError("This page is for tutors.")
             owner = identity.hub_key(self.hub_user) if self.hub_user else None
-            cohort, join_code, tutor_key = cohorts.create(self.store, self.new_name.value, owner)
+            cohort, _join_code, tutor_key = cohorts.create(self.store, self.new_name.value, owner)
             self.new_name.value = ""
-            key_note = ("" if self.hub_user else
-                        f'<p>Your tutor key (secret: it opens this dashboard): <strong class="course-code">'
-                        f"{escape(tutor_key)}</strong><br><strong>Write it down now.</strong> It is stored only "
-                        "in scrambled form and cannot be shown again.</p>")
-            self.created.value = (f'<div class="course-code-box" role="status"><p>Cohort <strong>{escape(cohort.name)}'
-                                  f"</strong> created.</p><p>Join code for participants: <strong class=\"course-code\">"
-                                  f"{escape(join_code)}</strong></p>{key_note}</div>")
-            if self.hub_user:
+            if self.hub_user:  # no key: the login opens the tutor's cohorts
+                self.created.value = created_html(cohort)
                 self._list_owned()
+                self._show_cohort(cohort)
+                return
+            # The key is on the page once, until the tutor says it is written down; the dashboard waits.
+            self._new_cohort = cohort
+            self.access.layout.display = "none"
+            self.created.value = created_html(cohort, tutor_key)
+            self.written.children = [widgets.HBox([self.written_button])]
+            self._run_script(_SELECT_KEY)
+
+        run()
+
+    def _key_written(self) -> None:
+        @guarded(self.status)
+        def run() -> None:
+            cohort = self._new_cohort
+            if cohort is None:  # no new key on this page (a forged click)
+                return
+            self._new_cohort = None
+            self.written.children = []
+            self.created.value = created_html(cohort)  # the key is gone from the page and its widgets
             self._show_cohort(cohort)
 
         run()
+
+    def _run_script(self, script: str) -> None:
+        self.script.clear_output()
+        with self.script:
+            display(HTML(script))
 
     def _show_cohort(self, cohort: Cohort) -> None:
         self.cohort = cohort

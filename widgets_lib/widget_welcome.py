@@ -37,6 +37,8 @@ class WelcomeView(widgets.VBox):
             if info.available:
                 title = f'<a href="{escape(lessons.url(info, code))}">{escape(info.title)}</a>'
                 status = _STATUS.get(progress.get(info.id, {}).get("status", ""), "Not started") if learner else "—"
+                if info.id == lessons.WELCOME:  # where everyone starts: not a lesson to finish
+                    status = "This page"
             else:
                 title, status = escape(info.title), "In preparation"
             rows.append(f"<tr><td>{escape(info.id)}</td><td>{title}</td><td>{escape(info.activity)}</td>"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +45,21 @@ def no_tutor_functions(page) -> None:
     assert page.get_by_label("Tutor key").count() == 0
 
 
+def created_codes(tutor) -> tuple[str, str]:
+    """The join code and the tutor key of a cohort just created; the key is selected in its read-only box
+    until the tutor says it is written down, then it leaves the page."""
+    key_box = tutor.locator("input.course-key")
+    expect(key_box).to_be_focused(timeout=120_000)
+    tutor_key = key_box.input_value()
+    assert key_box.evaluate("box => box.readOnly && box.selectionStart === 0 && box.selectionEnd === box.value.length")
+    assert tutor.get_by_text("Progress of each participant").count() == 0  # the dashboard waits
+    join_code = tutor.locator(".course-code-box .course-code").inner_text().strip()
+    tutor.get_by_role("button", name="I have written the key down").click()
+    tutor.get_by_text("Progress of each participant").wait_for()
+    assert tutor_key not in tutor.locator("body").inner_text() and key_box.count() == 0
+    return join_code, tutor_key
+
+
 def other_code(code: str) -> str:
     """The same code with its last character changed: a near miss at someone else's code."""
     alphabet = "346789ABCDEFGHJKMNPQRTUVWXY"
@@ -55,9 +71,7 @@ def test_tutor_and_two_participants(new_context, course_server):
     tutor.goto(course_server.url + DASHBOARD)
     tutor.get_by_label("Name of the new cohort").fill("Thursday group <b>2027</b>")
     tutor.get_by_role("button", name="Create a cohort").click()
-    codes = tutor.locator(".course-code-box .course-code")
-    codes.nth(1).wait_for()
-    join_code, tutor_key = codes.nth(0).inner_text().strip(), codes.nth(1).inner_text().strip()
+    join_code, tutor_key = created_codes(tutor)
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", join_code)
     assert re.fullmatch(r"([A-Z0-9]{4}-){4}[A-Z0-9]{4}", tutor_key)
 
@@ -74,6 +88,8 @@ def test_tutor_and_two_participants(new_context, course_server):
 
     tutor.goto(f"{course_server.url}{DASHBOARD}?key={tutor_key}")
     tutor.get_by_text("Progress of each participant").wait_for()
+    expect(tutor).not_to_have_url(re.compile("key="))  # out of the address bar: not projected nor printed
+    assert tutor_key not in tutor.locator("body").inner_text()
     header = tutor.locator("h2", has_text="Thursday group").inner_text()
     assert header == "Thursday group <b>2027</b>"
     assert tutor.get_by_text("2 participants").count() == 1
@@ -102,6 +118,8 @@ def test_tutor_and_two_participants(new_context, course_server):
     for query in ("", f"?key={other_code(tutor_key)}", f"?key={join_code}", f"?learner={b_code}"):
         b_page.goto(f"{course_server.url}{DASHBOARD}{query}")
         b_page.get_by_role("button", name="Open the cohort").wait_for()
+        if "key=" in query:
+            b_page.get_by_text("That tutor key was not recognised").wait_for()
         b_page.wait_for_timeout(500)
         text = b_page.locator("body").inner_text()
         assert "Asha" not in text and "Ben" not in text and "Progress of each participant" not in text

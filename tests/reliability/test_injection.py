@@ -378,11 +378,13 @@ def create_cohort(tutor, server, sweep: Sweep) -> tuple[object, str]:
     tutor.get_by_label("Name of the new cohort").fill(cohort_name(PAYLOADS, UI_COHORT))
     sweep.enter("cohort name", "ui", cohort_name(PAYLOADS, UI_COHORT))
     tutor.get_by_role("button", name="Create a cohort").click()
-    codes = tutor.locator(".course-code-box .course-code")
-    codes.nth(1).wait_for(timeout=120_000)
+    tutor.locator("input.course-key").wait_for(timeout=120_000)
     check_page(tutor, sweep, "dashboard: cohort created", html=set(UI_COHORT))
     assert cohort_name(PAYLOADS, UI_COHORT) in tutor.locator(".course-code-box").inner_text()
-    return tutor, codes.nth(0).inner_text().strip()
+    join_code = tutor.locator(".course-code-box .course-code").inner_text().strip()
+    tutor.get_by_role("button", name="I have written the key down").click()
+    tutor.get_by_text("Progress of each participant").wait_for(timeout=120_000)
+    return tutor, join_code
 
 
 def seed(

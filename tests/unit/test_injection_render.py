@@ -560,6 +560,9 @@ def test_a_new_cohort_named_with_markup_is_announced_as_text(tmp_path, key):
         page.finish("")
         page.new_name.value = PAYLOADS[key]
         page.create_button.click()
+        page_of(page).check(f"cohort {key} created, its tutor key on the page")
+        assert f"Cohort {PAYLOADS[key]} created." in Parsed(page.created.value).text
+        page.written_button.click()  # "I have written the key down": the dashboard opens
         assert page.cohort is not None and page.cohort.name == PAYLOADS[key]
         content = page_of(page)
         content.check(f"cohort {key} created")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from widgets_lib import cohorts, identity
 from widgets_lib.lesson import Lesson
@@ -77,3 +78,33 @@ def test_download_everything_then_delete_for_good(store):
     assert "deleted" in lesson.identity.message.value and cohorts.cohort_views(store, cohort.id) == []
     again, _view, _privacy = welcome(store, f"learner={learner_code}")
     assert again.learner is None and "No work is saved under the code" in again.identity.message.value
+
+
+def test_the_welcome_is_not_a_lesson_left_started_and_every_count_agrees(store):
+    lesson = Lesson("00", store=store, show=False)
+    lesson.finish(query_string="", show=False)
+    lesson.identity.start_button.click()
+    code = lesson.learner.code
+    store.save(lesson.learner.id, "progress", "03", {"status": "done", "at": "2027-01-01T10:00:00+00:00"})
+    lesson = Lesson("00", store=store, show=False)  # the learner comes back to the welcome page
+    welcome_view = lesson.activity("welcome", show=False)
+    lesson.finish(query_string=f"learner={code}", show=False)
+    rows = re.findall(r"<tr><td>(\d\d)</td><td>.*?</td><td>.*?</td><td>(.*?)</td></tr>", welcome_view.table.value)
+    assert rows[0] == ("00", "This page") and ("03", "Done") in rows  # never "Started" for ever
+    assert "You have completed 1 of 8 lessons so far." in lesson.progress_line.value
+    third = Lesson("03", store=store, show=False)
+    third.finish(query_string=f"learner={code}", show=False)
+    assert "Lesson 3 of 8. You have completed 1 of 8 lessons so far." in third.progress_line.value
+    assert "Still to do: 01 Why networks?; 02 What is capacity?; 04" in third.progress_line.value
+
+
+def test_reflections_say_how_to_share_them_now_that_cohorts_exist(store):
+    lesson = Lesson("01", store=store, show=False)
+    view = lesson.activity("reflection", show=False)
+    hint = view.children[-1].value
+    assert "once cohorts are available" not in hint
+    assert "if you join a cohort in lesson 00 and choose to share them" in hint
+
+
+def test_what_the_tutor_sees_is_listed_in_words_true_after_joining(store):
+    assert cohorts.SHARED[0] == "the name you choose for your tutor to see"  # not "below": no field once joined

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html import escape
 import subprocess
 import sys
 
@@ -50,7 +52,28 @@ def test_nothing_shows_without_the_key_and_a_wrong_key_reveals_nothing(store, co
     assert page.exports.value == "" and page.sections["progress"].value == ""
     page.key.value = identity.new_tutor_key()
     page.open_button.click()
-    assert page.cohort is None and "does not open any cohort" in page.status.value
+    assert page.cohort is None and "That tutor key was not recognised" in page.key_message.value
+
+
+@pytest.mark.parametrize("query", ["", "key=K7PM-3XQA-9TRE-MW4C-HJ8N", "key=nonsense"])
+def test_a_wrong_key_is_said_next_to_the_key_field_and_is_not_a_failed_save(store, cohort, monkeypatch, query):
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    page = Dashboard(store=store, show=False)
+    page.finish(query)
+    if not query:
+        page.key.value = "K7PM-3XQA-9TRE-MW4C-HJ8N"
+        page.open_button.click()
+    assert page.cohort is None
+    assert page.key_message.value == ('<p class="course-warning" role="alert">That tutor key was not recognised. '
+                                      "Check it letter by letter (it is the key you wrote down when you created the "
+                                      "cohort), or create a new cohort below.</p>")
+    assert "Not saved" not in page.status.value and page.status.state != "failed"
+    children = page.access.children
+    assert children.index(page.key_message) == children.index(page.key) + 1  # right under the key field
+    _made, _code, key = cohort
+    page.key.value = key
+    page.open_button.click()
+    assert page.cohort is not None and page.key_message.value == ""
 
 
 def test_the_key_opens_progress_capacity_diagnoses_reflections_and_exports(store, cohort, monkeypatch):
@@ -93,14 +116,32 @@ def test_merging_two_spellings_is_saved_and_can_be_undone(store, cohort, monkeyp
     assert store.merges(page.cohort.id) == {} and len(page.merged.schools) == before
 
 
-def test_create_shows_the_codes_once_and_opens_the_new_cohort(store, monkeypatch):
+def test_create_shows_the_key_once_until_it_is_written_down_then_opens_the_new_cohort(store, monkeypatch):
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     page = Dashboard(store=store, show=False)
     page.finish("")
+    page.written_button.click()  # a forged click before any cohort: nothing happens
+    assert page.cohort is None and page.content.layout.display == "none"
     page.new_name.value = "Autumn <b>cohort</b>"
     page.create_button.click()
+    shown = page.created.value
+    assert "Autumn &lt;b&gt;cohort&lt;/b&gt;" in shown
+    key = re.search(r'<input type="text" readonly class="course-key"[^>]* value="([A-Z0-9-]+)"', shown).group(1)
+    assert cohorts.open_for_tutor(store, key).name == "Autumn <b>cohort</b>"
+    assert "Select it and copy it" in shown and "I have written the key down" in shown
+    assert not re.search(r'class="course-code">[^<]*' + key, shown), "the key is never in large type"
+    # Until the tutor says the key is written down, the dashboard does not go on.
+    assert page.cohort is None and page.content.layout.display == "none" and page.access.layout.display == "none"
+    assert page.written.children and page.written.children[0].children == (page.written_button,)
+    page.refresh_button.click()  # as a forged widget message would
+    assert page.sections["progress"].value == ""
+    page.written_button.click()
     assert page.cohort is not None and page.cohort.name == "Autumn <b>cohort</b>"
-    assert "Autumn &lt;b&gt;cohort&lt;/b&gt;" in page.created.value and "tutor key" in page.created.value
+    assert page.content.layout.display is None and "Progress of each participant" in page.sections["progress"].value
+    assert key not in page.created.value and key.replace("-", "") not in page.created.value
+    assert page.written.children == () and "course-key" not in page.created.value
+    assert page.cohort.join_code in page.created.value  # the join code stays, for the room
+    page.written_button.click()  # again: nothing more
     page.close_button.click()
     assert store.cohort(page.cohort.id).closed_at is not None and page.close_button.disabled
 
@@ -139,3 +180,38 @@ def test_a_participant_page_never_loads_tutor_functions():
               "print(sorted(m for m in sys.modules if 'dashboard' in m))\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_shared_reflections_list_only_the_questions_answered(store, cohort, monkeypatch):
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    from widgets_lib import reflections
+
+    _made, code, key = cohort
+    participant(store, code, "Cleo", "cosy_honeysuckle", True)  # shares, has written nothing
+    page = Dashboard(store=store, show=False)
+    page.finish(f"key={key}")
+    shown = page.sections["reflections"].value
+    answered = next(q for q in reflections.questions() if q.id == "r01a")
+    assert escape(answered.prompt) in shown and "We avoid conflict" in shown
+    for question in reflections.questions():
+        if question.id != "r01a":
+            assert escape(question.prompt) not in shown, question.id
+    assert "Not answered yet" not in shown
+    assert shown.count("<h4>Lesson") == 1  # only the lesson with an answer has a heading
+    assert "<h4>Cleo</h4><p><em>No reflections written yet.</em></p>" in shown
+    page.participant.value = 0
+    assert "Not answered yet" not in page.card.value and "We avoid conflict" in page.card.value
+
+
+def test_counts_agree_in_number(store, cohort, monkeypatch):
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    from datetime import datetime, timezone
+
+    from widgets_lib.widget_dashboard import cohort_report
+
+    made, _code, key = cohort
+    page = Dashboard(store=store, show=False)
+    page.finish(f"key={key}")
+    assert "Scores of 1 school assessed" in page.sections["capacity"].value  # only Asha completed lesson 03
+    report = cohort_report(made, page.views[:1], page.merged, datetime.now(timezone.utc))
+    assert "<p>1 participant; prepared on" in report
