@@ -12,6 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import Mapping, Sequence
 
+from .charts import figure
 from .capacity import SCALE_MAX, SCALE_MIN, Bank, Result
 
 _LIGHT = (238, 244, 251)
@@ -83,10 +84,11 @@ def model_svg(bank: Bank, scores: Mapping[str, float | None], start_with: Sequen
     desc = "; ".join(f"{name[k]}: {_fmt(scores.get(k))}" for k in name)
     if start_with:
         desc += ". Where to start: " + ", ".join(name[k] for k in start_with)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 500" width="100%" '
-            f'style="max-width:640px" role="img" aria-labelledby="cm-title cm-desc">'
-            f'<title id="cm-title">{escape(title)}</title><desc id="cm-desc">{escape(desc)}</desc>'
-            + "".join(parts) + "</svg>")
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 500" width="100%" '
+           f'style="max-width:640px" role="img" aria-labelledby="cm-title cm-desc">'
+           f'<title id="cm-title">{escape(title)}</title><desc id="cm-desc">{escape(desc)}</desc>'
+           + "".join(parts) + "</svg>")
+    return figure(svg, "The capacity model with your school's scores", 640, 12)
 
 
 def profile_svg(bank: Bank, scores: Mapping[str, float | None],
@@ -118,10 +120,11 @@ def profile_svg(bank: Bank, scores: Mapping[str, float | None],
     parts.append(_text(10, height - 2, legend, 12, anchor="start"))
     desc = "; ".join(f"{e.name}: {_fmt(scores.get(e.id))}" + (
         f" (earlier {_fmt(earlier.get(e.id))})" if earlier else "") for e in bank.elements)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 660 {height}" width="100%" '
-            f'style="max-width:660px" role="img" aria-labelledby="pc-title pc-desc">'
-            f'<title id="pc-title">Capacity profile</title><desc id="pc-desc">{escape(desc)}</desc>'
-            + "".join(parts) + "</svg>")
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 660 {height}" width="100%" '
+           f'style="max-width:660px" role="img" aria-labelledby="pc-title pc-desc">'
+           f'<title id="pc-title">Capacity profile</title><desc id="pc-desc">{escape(desc)}</desc>'
+           + "".join(parts) + "</svg>")
+    return figure(svg, "Capacity profile", 660, 12)
 
 
 def reading_html(bank: Bank, result: Result) -> str:

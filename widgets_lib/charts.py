@@ -8,10 +8,21 @@ charts sit on one page.
 from __future__ import annotations
 
 import hashlib
+import math
 from html import escape
 from typing import Sequence
 
 FONT = 'font-family="system-ui, sans-serif"'
+READABLE_PX = 12  # the smallest words of a picture are never drawn smaller than this
+
+
+def figure(svg: str, label: str, width: float, smallest_font: float) -> str:
+    """A picture whose words stay readable on a narrow screen: it shrinks with the page only down
+    to the width at which its smallest words are ``READABLE_PX`` high, and below that (a phone)
+    it scrolls sideways in its own box, which the keyboard can reach and scroll too."""
+    least = math.ceil(width * READABLE_PX / max(smallest_font, 1))
+    return (f'<div class="course-scroll course-figure" tabindex="0" role="region" aria-label="{escape(label)}" '
+            f'style="--figure-min-width:{least}px">{svg}</div>')
 
 
 def bars_svg(rows: Sequence[tuple[str, float, str]], *, title: str, maximum: float,
@@ -35,7 +46,8 @@ def bars_svg(rows: Sequence[tuple[str, float, str]], *, title: str, maximum: flo
     desc = "; ".join(f"{label}: {text}" for label, _value, text in rows)
     ident = "ch" + hashlib.sha1((title + desc).encode("utf-8")).hexdigest()[:10]
     width = label_width + bar_width + 16 + 8 * max((len(text) for _l, _v, text in rows), default=4)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-            f'style="max-width:{width}px" role="img" aria-labelledby="{ident}-t {ident}-d">'
-            f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
-            + "".join(parts) + "</svg>")
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+           f'style="max-width:{width}px" role="img" aria-labelledby="{ident}-t {ident}-d">'
+           f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
+           + "".join(parts) + "</svg>")
+    return figure(svg, title, width, 13)

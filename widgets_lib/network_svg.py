@@ -25,6 +25,7 @@ from html import escape
 
 import numpy as np
 
+from .charts import figure
 from .drawing import KIND_STYLE, LEVEL_COLOURS, UNKNOWN_LEVEL
 from .network import KIND_LABELS, KINDS, Link, Network
 from .network_io import MAX_DRAWN
@@ -260,8 +261,11 @@ def _message(ident: str, title: str, words: str, width: int) -> str:
 def network_svg(network: Network, *, marks: Mapping[str, str] | None = None, title: str = "Your network",
                 width: int = 720, height: int = 480, mark_meaning: str = "marked",
                 unconfirmed: Collection[tuple[str, str]] = (),
-                unconfirmed_meaning: str = "reported by one side only") -> str:
+                unconfirmed_meaning: str = "reported by one side only", framed: bool = False) -> str:
     """The network as one self-contained SVG: shape and colour by kind, line width by level.
+
+    ``framed`` puts it in a :func:`charts.figure` box, as pages show it: on a phone it keeps its
+    names readable and scrolls sideways.
 
     ``marks`` maps school names to a short text (say "leads 3"): those schools get a dark ring
     and the text under their name, so a mark reads without colour; unknown names are ignored.
@@ -342,4 +346,5 @@ def network_svg(network: Network, *, marks: Mapping[str, str] | None = None, tit
             f"{_plural(len(network.links), 'link', 'links')}")
     if marked:
         desc += f"; {marked:,} {'is' if marked == 1 else 'are'} marked ({mark_meaning})"
-    return _svg(ident, title, desc + ".", width, height, "".join(parts))
+    svg = _svg(ident, title, desc + ".", width, height, "".join(parts))
+    return figure(svg, title, width, font) if framed else svg
