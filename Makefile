@@ -11,7 +11,7 @@ NODE_DIR := .cache/node
 CHP      := $(NODE_DIR)/node_modules/.bin/configurable-http-proxy
 AXE      := $(NODE_DIR)/node_modules/axe-core/axe.min.js
 
-.PHONY: serve test setup test-setup system-test-deps hub-proxy bench audit clean
+.PHONY: serve test setup test-setup system-test-deps hub-proxy bench audit screens clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ test-setup: $(VENV)/.installed-test system-test-deps $(CHP) $(AXE)
 ## Every test layer: unit, widgets, notebooks (nbval), voila, browser, reliability, hub (deploy/).
 test: test-setup
 	$(PY) -m pytest
+
+## Full-length screenshots of every page at 1280×900 and 390×844 into screens/ (git-ignored), to look at.
+screens: test-setup
+	$(PY) -m tests.screens $(SCREENS_ARGS)
 
 ## Benchmarks (not tests): print figures.
 bench: $(VENV)/.installed-test

@@ -138,6 +138,8 @@ class Server:
         cmd = [sys.executable, "-m", "widgets_lib.serve", "--port", str(port), "--ip", HOST]
         if self.config == "plain":
             cmd.append("--plain")
+        elif self.config == "default":
+            pass  # `make serve` as it is: the course's default pools and refill
         else:
             # As a tutor would before saying "open lesson 3": lesson 03 gets the pool, the
             # other lessons keep one pre-heated kernel each.
@@ -208,7 +210,7 @@ class Server:
                                  self.log_tail())
             time.sleep(0.2)
         info["http_ready_s"] = round(time.monotonic() - t0, 2)
-        if self.config == "course":
+        if self.config != "plain":
             def filled(name: str) -> bool:
                 return f"Kernel pool of {name} is filled with" in self._log_text
 
@@ -233,7 +235,7 @@ class Server:
         # to the cell that waits for its visitor: 69 kernels starting at once on 2 cores took
         # 140 s more. Visiting sooner measures a pool still warming up, not one a tutor started
         # before the session; the course server says when every kernel is warm (serve.py).
-        if self.config == "course":
+        if self.config != "plain":
             while WARM not in self._log_text and time.monotonic() < deadline:
                 self._check_alive("warming its kernels")
                 self.read_log()

@@ -4,9 +4,11 @@ One place holds the serving configuration, used by ``make serve``, the tests, th
 benchmarks and the JupyterHub deployment:
 
 * home page = lesson 00 (the course template's tree page redirects there, keeping ``?learner=``);
-* pre-heated kernels, ``COURSE_POOL_SIZE`` per lesson (default 1), ``COURSE_COHORT_SIZE`` for
-  the lessons a cohort opens together (``COURSE_TEACHING``, default 00), or per lesson in
-  ``COURSE_POOLS``, refilled after use; a warning when they would not fit in memory;
+* pre-heated kernels, ``COURSE_POOL_SIZE`` per lesson (default 2: a reload or Back finds a warm
+  one), ``COURSE_COHORT_SIZE`` for the lessons a cohort opens together (``COURSE_TEACHING``,
+  default 00), or per lesson in ``COURSE_POOLS``; a kernel taken by a lone visitor is replaced at
+  once, those taken in a burst only after it (:class:`RefillPolicy`); a warning when the pools
+  would not fit in memory;
 * idle kernels culled after ``COURSE_CULL_IDLE_S`` seconds (default 540, checked every 30) once
   their tab is gone, so an abandoned kernel is gone within 10 minutes;
 * each cell may run at most ``COURSE_CELL_TIMEOUT_S`` seconds (default 60), except the
@@ -66,6 +68,7 @@ def _int_env(name: str, default: int) -> int:
 # the tutor dashboard's. Under the cell timeout, a kernel that waited longer than it for a visitor
 # showed "Cell execution timed out" instead of the page.
 WAITING_CELLS = ("lesson.finish()", "dashboard.finish()")
+DEFAULT_POOL_SIZE = 2  # one for the visitor, one for their reload or a second visitor
 KERNEL_MB = 110  # a pre-heated lesson kernel's resident memory, measured (README, Sizing)
 
 
@@ -190,7 +193,7 @@ def memory_warning(sizes: dict[str, int], default: int, lessons: int) -> str | N
 
 def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     """The course's Voila configuration as a traitlets Config."""
-    pool = _int_env("COURSE_POOL_SIZE", 1) if pool_size is None else pool_size
+    pool = _int_env("COURSE_POOL_SIZE", DEFAULT_POOL_SIZE) if pool_size is None else pool_size
     c = Config()
     c.VoilaConfiguration.template = "course"
     c.VoilaConfiguration.theme = "light"
@@ -216,8 +219,9 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     # Kernels talk to the server over Unix sockets: no TCP port to race for when many start
     # at once (with TCP, simultaneous starts sometimes died with "Address already in use").
     c.KernelManager.transport = "ipc"
-    # Refill a pool only after the burst: 30 kernels started at once while 30 visitors wait took
-    # the CPU from them (p95 12.7 s with no delay, 1.8 s with 20 s, bench/first_visits.py N=30).
+    # How long a burst of visitors lasts for RefillPolicy: kernels taken by a burst are replaced
+    # only after it (30 kernels started at once while 30 visitors wait took the CPU from them:
+    # p95 12.7 s with no delay, 1.8 s with 20 s, bench/first_visits.py N=30).
     c.VoilaKernelManager.fill_delay = _int_env("COURSE_REFILL_DELAY_S", 20)
     # Voila's own shutdown when a tab closes is refused by the server (voila-dashboards/voila#1458:
     # its POST has no _xsrf), so the culler is what frees an abandoned kernel: 540 s idle, checked
@@ -290,6 +294,79 @@ def use_private_runtime_dir() -> str:
     return runtime
 
 
+class RefillPolicy:
+    """When to replace a pre-heated kernel that a visitor has just taken.
+
+    Voila replaces it after ``fill_delay`` seconds and puts a placeholder in the pool at once: a
+    visitor who reloads, goes Back or opens the lesson again within that time gets the
+    placeholder and waits for the delay and a kernel start (20–22 s, issue 13). A visitor alone
+    needs the replacement now, while a class arriving at once needs the CPU for its own pages
+    (30 kernels restarted during a burst of 30 visitors: p95 12.7 s instead of 1.8 s). So: the
+    first ``quiet_takes`` takes from a pool within ``window_s`` seconds are replaced at once; after
+    more, the pool is refilled once the burst is over, with no placeholder, so a visitor who
+    finds the pool empty meanwhile gets a fresh kernel (plain Voila's few seconds) instead of
+    waiting for the delay.
+    """
+
+    def __init__(self, window_s: float, quiet_takes: int = 2) -> None:
+        self.window_s = window_s
+        self.quiet_takes = quiet_takes
+        self._takes: dict[str, list[float]] = {}
+
+    def now_or_later(self, notebook: str, at: float | None = None) -> bool:
+        """Record a take from ``notebook``'s pool; True when its replacement should start now."""
+        at = time.monotonic() if at is None else at
+        recent = [t for t in self._takes.get(notebook, []) if at - t < self.window_s]
+        recent.append(at)
+        self._takes[notebook] = recent
+        return len(recent) <= self.quiet_takes
+
+
+def course_kernel_manager_factory(base_class, preheat_kernel: bool, default_pool_size: int, **kwargs):
+    """Voila's kernel manager with the course's :class:`RefillPolicy` (used by :func:`main`).
+
+    Voila builds its kernel manager class with ``voila.app.voila_kernel_manager_factory`` and
+    offers no setting for the refill; this wraps that factory and subclasses what it returns,
+    overriding only ``fill_if_needed`` (tests/unit/test_serve.py fails if Voila renames either)."""
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    voila_class = voila_kernel_manager_factory(base_class, preheat_kernel, default_pool_size, **kwargs)
+    if not preheat_kernel:
+        return voila_class
+
+    class CourseKernelManager(voila_class):
+        def __init__(self, **kw) -> None:
+            self.refill: RefillPolicy | None = None  # Voila's __init__ fills every pool first
+            self._deferred: set[str] = set()
+            super().__init__(**kw)
+            self.refill = RefillPolicy(window_s=max(float(self.fill_delay), 1.0))
+
+        def fill_if_needed(self, delay=None, notebook_name=None, **kw) -> None:
+            if delay is not None or self.refill is None or notebook_name is None:
+                return super().fill_if_needed(delay=delay, notebook_name=notebook_name, **kw)
+            if self.refill.now_or_later(notebook_name):
+                return super().fill_if_needed(delay=0, notebook_name=notebook_name, **kw)
+            if notebook_name not in self._deferred:  # one refill after the burst, not one per take
+                self._deferred.add(notebook_name)
+                import asyncio
+
+                def later() -> None:
+                    self._deferred.discard(notebook_name)
+                    super(CourseKernelManager, self).fill_if_needed(delay=0, notebook_name=notebook_name, **kw)
+
+                asyncio.get_event_loop().call_later(self.fill_delay, later)
+            return None
+
+    return CourseKernelManager
+
+
+def use_course_kernel_manager() -> None:
+    """Make the Voila application build its kernel manager with the course's refill policy."""
+    import voila.app
+
+    voila.app.voila_kernel_manager_factory = course_kernel_manager_factory
+
+
 READY_MESSAGE = "Course: all {count} pre-heated kernels are warm, ready for visitors"
 
 
@@ -341,6 +418,7 @@ def main(argv: list[str] | None = None) -> None:
         Voila.launch_instance(argv=voila_argv)
         return
     config = voila_config(args.pool_size)
+    use_course_kernel_manager()
     pools = config.VoilaKernelManager.kernel_pools_config
     from .lessons import available
 

@@ -16,22 +16,23 @@ def pools(monkeypatch, **env: str) -> dict[str, int]:
     return {notebook: spec["pool_size"] for notebook, spec in config.items()}
 
 
-def test_by_default_one_kernel_waits_for_each_lesson(monkeypatch):
-    assert pools(monkeypatch) == {"default": 1}
+def test_by_default_two_kernels_wait_for_each_lesson(monkeypatch):
+    """One for the visitor and one for their reload, Back or a second visitor (issue 13)."""
+    assert pools(monkeypatch) == {"default": 2}
 
 
 def test_a_cohort_size_fills_lesson_00_where_everyone_starts(monkeypatch):
-    assert pools(monkeypatch, COURSE_COHORT_SIZE="30") == {"default": 1, "00_welcome.ipynb": 30}
+    assert pools(monkeypatch, COURSE_COHORT_SIZE="30") == {"default": 2, "00_welcome.ipynb": 30}
 
 
 def test_a_cohort_size_fills_the_lessons_being_taught(monkeypatch):
     assert pools(monkeypatch, COURSE_COHORT_SIZE="25", COURSE_TEACHING="3, 04_draw_your_network.ipynb") == {
-        "default": 1, "03_capacity_model.ipynb": 25, "04_draw_your_network.ipynb": 25}
+        "default": 2, "03_capacity_model.ipynb": 25, "04_draw_your_network.ipynb": 25}
 
 
 def test_explicit_pools_override_the_cohort_size(monkeypatch):
     assert pools(monkeypatch, COURSE_COHORT_SIZE="25", COURSE_TEACHING="03",
-                 COURSE_POOLS="03_capacity_model.ipynb=5") == {"default": 1, "03_capacity_model.ipynb": 5}
+                 COURSE_POOLS="03_capacity_model.ipynb=5") == {"default": 2, "03_capacity_model.ipynb": 5}
 
 
 def test_an_unknown_lesson_is_named_in_the_error(monkeypatch):
@@ -76,3 +77,26 @@ def test_the_cells_that_wait_for_a_visitor_have_no_timeout(monkeypatch):
         cells = [c for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
         timeouts = [serve.cell_timeout({"source": "".join(c["source"])}) for c in cells]
         assert timeouts[-1] == 0 and set(timeouts[:-1]) == {60}, (notebook.name, timeouts)
+
+
+def test_a_lone_visitors_kernel_is_replaced_at_once_a_bursts_after_it():
+    policy = serve.RefillPolicy(window_s=20, quiet_takes=2)
+    assert policy.now_or_later("03.ipynb", at=100.0)  # a visitor
+    assert policy.now_or_later("03.ipynb", at=103.0)  # their reload
+    assert not policy.now_or_later("03.ipynb", at=104.0)  # a third in 20 s: a class is arriving
+    assert not policy.now_or_later("03.ipynb", at=110.0)
+    assert policy.now_or_later("04.ipynb", at=110.0)  # each lesson's pool on its own
+    assert policy.now_or_later("03.ipynb", at=200.0)  # the burst is over
+
+
+def test_voilas_kernel_manager_factory_is_where_the_course_expects_it():
+    """The refill policy wraps ``voila.app.voila_kernel_manager_factory`` and overrides
+    ``fill_if_needed``; a Voila release that moves either must fail here, not silently."""
+    import voila.app
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+
+    assert callable(voila.app.voila_kernel_manager_factory)
+    made = serve.course_kernel_manager_factory(AsyncMappingKernelManager, True, 1)
+    assert made.__name__ == "CourseKernelManager"
+    parent = made.__mro__[1]
+    assert "fill_if_needed" in vars(parent) and "get_rendered_notebook" in vars(parent)
