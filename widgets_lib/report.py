@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from html import escape
 
-from . import capacity, challenges, classify, leadership, lessons, plan
+from . import capacity, challenges, classify, leadership, lessons, plan, reflections
 from .capacity_figure import model_svg, profile_svg, reading_html, scores_table
 from .lessons import DONE, PROGRESS_ACTIVITY
 from .metrics import summary_sentence
@@ -32,15 +32,32 @@ h1 { font-size: 1.8rem; } h2 { border-bottom: 2px solid #1f5fa8; padding-bottom:
 table { border-collapse: collapse; margin: 1rem 0; width: 100%; }
 caption { text-align: left; font-weight: bold; padding: .3rem 0; }
 th, td { border: 1px solid #999; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+.course-scroll { overflow-x: auto; }
 .course-hint, .when { color: #444; font-size: .95rem; }
 .course-reading { background: #f3f6fa; border-left: 4px solid #1f5fa8; padding: .5rem 1rem; }
 blockquote { border-left: 3px solid #999; margin-left: 0; padding-left: 1rem; }
 svg { display: block; margin: 1rem 0; }
 .course-journal-a { white-space: pre-wrap; }
+/* On paper (A4 or Letter): sections follow each other, with no page break forced between them, so a
+   short section never leaves a page nearly empty; type and drawings are sized for a page; every table
+   fits the page's width, its cells wrapping, the column headings of a wide one turned upwards. */
+@page { margin: 15mm 14mm; }
 @media print {
-  body { margin: 0; max-width: none; }
-  h2 { break-before: page; } h2.first { break-before: auto; }
-  table, svg, .course-reading { break-inside: avoid; }
+  body { margin: 0; max-width: none; padding: 0; font-size: 10pt; line-height: 1.35; }
+  h1 { font-size: 16pt; margin: 0 0 4pt; } h2 { font-size: 13pt; margin: 16pt 0 4pt; }
+  h3 { font-size: 11pt; margin: 8pt 0 3pt; } h4 { font-size: 10pt; margin: 6pt 0 2pt; }
+  h1, h2, h3, h4, caption, .when, .course-journal-q { break-after: avoid; }
+  p, li { margin: 3pt 0; orphans: 2; widows: 2; }
+  table { font-size: 8.5pt; line-height: 1.25; margin: 4pt 0 8pt; }
+  th, td { padding: 2pt 4pt; overflow-wrap: break-word; }
+  .course-sideways thead th { vertical-align: bottom; }
+  .course-sideways thead th:not(:first-child) { writing-mode: vertical-rl; writing-mode: sideways-lr;
+    max-height: 12em; }
+  tr, li, svg, blockquote { break-inside: avoid; }
+  thead, tr:first-child { break-after: avoid; }
+  .course-scroll { overflow: visible; }
+  svg { max-height: 8.5cm; margin: 6pt auto; }
+  .course-reading { padding: 2pt 8pt; }
   a { color: inherit; text-decoration: none; }
 }
 """
@@ -93,7 +110,7 @@ def _network(record: Record) -> str:
     if not network.schools:
         return _missing("drawing your network", "04")
     return (_when(record, NETWORK_ACTIVITY) + f"<p>{escape(summary_sentence(network))}</p>"
-            + network_svg(network, title="My network") + tables_html(network))
+            + network_svg(network, title="My network", framed=True) + tables_html(network))
 
 
 def _diagnosis(record: Record) -> str:
@@ -138,6 +155,17 @@ def _plan(record: Record) -> str:
     return _when(record, plan.ACTIVITY) + plan_table(actions)
 
 
+def _journal(record: Record) -> str:
+    """The questions answered, in full; those not answered yet are only counted (a printed report
+    stays short, and each lesson shows its own questions)."""
+    saved = record.activity(JOURNAL_ACTIVITY)
+    left = [question for question, answer in reflections.journal(saved) if not answer.strip()]
+    where = sorted({question.lesson for question in left})
+    still = (f'<p class="course-hint">Not answered yet: {len(left)} question{"s" if len(left) != 1 else ""}, '
+             f'in lesson{"s" if len(where) != 1 else ""} {escape(", ".join(where))}.</p>') if left else ""
+    return _when(record, JOURNAL_ACTIVITY) + journal_html(saved, answered_only=True) + still
+
+
 def under_section(html: str) -> str:
     """The pieces shared with the pages head their parts with h4 (there under an h3); in a report
     they sit right under a section's h2, so they become h3 and no heading level is skipped."""
@@ -155,11 +183,9 @@ def build_report(record: Record, made: datetime | None = None, who: str = "") ->
         ("Who leads in my network", _who_leads(record)),
         ("Distance, culture and structure", _challenges(record)),
         ("My action plan", _plan(record)),
-        ("My reflection journal", _when(record, JOURNAL_ACTIVITY) + journal_html(record.activity(JOURNAL_ACTIVITY))),
+        ("My reflection journal", _journal(record)),
     ]
-    first = ' class="first"'
-    body = "".join(f"<section><h2{first if i == 0 else ''}>{escape(title)}</h2>"
-                   f"{under_section(html)}</section>" for i, (title, html) in enumerate(sections))
+    body = "".join(f"<section><h2>{escape(title)}</h2>{under_section(html)}</section>" for title, html in sections)
     by = f" for {escape(who)}" if who else ""
     return ("<!DOCTYPE html>\n"
             '<html lang="en"><head><meta charset="utf-8">'
