@@ -80,9 +80,11 @@ def network_page(network: Network, height: str = "460px") -> str:
             "dashes": level is None or level <= 1,
             "arrows": "to" if link.directed else "",
         })
+    # The wheel scrolls the page, never zooms the drawing: a reader scrolling past it was stuck.
     net.set_options("""{
       "physics": {"solver": "forceAtlas2Based", "stabilization": {"iterations": 300, "fit": true}},
-      "interaction": {"hover": true, "tooltipDelay": 150, "navigationButtons": false, "keyboard": false},
+      "interaction": {"hover": true, "tooltipDelay": 150, "navigationButtons": false, "keyboard": false,
+                      "zoomView": false},
       "edges": {"smooth": false}
     }""")
     html = net.generate_html()

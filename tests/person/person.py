@@ -165,6 +165,19 @@ def tab_to(page: Page, locator: Locator, max_presses: int = 400, backwards: bool
     expect(target).to_be_in_viewport(timeout=VIEW_TIMEOUT_MS)
 
 
+def press(page: Page, key: str) -> None:
+    """Press a key and let any scrolling it starts finish (``scrollend``, or a second without any):
+    a key pressed while the page still glides from the last one is dropped, and a person would
+    wait for the page to stop before pressing the next."""
+    page.evaluate("""() => { window.__courseSettled = new Promise((done) => {
+        const quiet = setTimeout(done, 1000);
+        window.addEventListener('scroll', () => clearTimeout(quiet), {once: true});
+        window.addEventListener('scrollend', () => done(), {once: true});
+        setTimeout(done, 5000); }); }""")
+    page.keyboard.press(key)
+    page.evaluate("() => window.__courseSettled")
+
+
 def page_bottom_reached(page: Page) -> bool:
     return page.evaluate(
         "() => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2"

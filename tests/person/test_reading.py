@@ -48,7 +48,7 @@ def the_end(page, spec: Spec):
     """What a reader reaches last: the bottom navigation of a lesson, the last part of the dashboard."""
     if spec.kind == "lesson":
         return page.locator('nav[aria-label="Lessons (bottom)"]')
-    return page.locator("main#rendered_cells .jp-OutputArea-output").last
+    return page.locator("main#rendered_cells .jp-OutputArea-output").filter(visible=True).last
 
 
 def scroll_height(page) -> int:
@@ -57,40 +57,35 @@ def scroll_height(page) -> int:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("spec", READ, ids=lambda s: s.id)
-def test_every_page_reads_to_its_end_by_finger_wheel_and_keyboard(new_context, course_server, seeded, spec):
-    context = new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2)
-    page = context.new_page()
-    open_page(page, course_server, spec, seeded)
-
-    # A phone: nothing past the right edge, and a finger reaches the end.
-    assert person.past_right_edge(page) == [], f"past the right edge at 390 px: {person.past_right_edge(page)}"
-    person.swipe_to(page, the_end(page, spec))
-
-    # A tablet held upright: nothing past the right edge either.
-    page.set_viewport_size(TABLET)
-    assert person.past_right_edge(page) == [], f"past the right edge at 768 px: {person.past_right_edge(page)}"
-
+def test_every_page_reads_to_its_end_by_wheel_keyboard_and_finger(new_context, course_server, seeded, spec):
     # A desktop: the wheel reaches the end, from the top.
-    page.set_viewport_size(DESKTOP)
-    page.evaluate("() => window.scrollTo(0, 0)")
+    page = new_context(viewport=DESKTOP).new_page()
+    open_page(page, course_server, spec, seeded)
     assert scroll_height(page) > DESKTOP["height"], "the page is no longer than one screen: nothing to test"
     person.wheel_to_end(page)
     expect(the_end(page, spec)).to_be_in_viewport()
 
     # The keyboard: Home, then PageDown, Space and the down arrow each move down; End reaches the end.
     page.evaluate("() => { if (document.activeElement) document.activeElement.blur(); }")
-    page.keyboard.press("Home")
-    page.wait_for_function("() => window.scrollY === 0")
+    person.press(page, "Home")
+    assert person.scroll_y(page) == 0, "Home did not bring the page back to its top"
     for key in ("PageDown", "Space", "ArrowDown"):
         before = person.scroll_y(page)
-        page.keyboard.press(key)
-        try:
-            page.wait_for_function("(y) => window.scrollY > y", arg=before, timeout=5_000)
-        except Exception:  # noqa: BLE001 - Playwright's TimeoutError, said in a person's words
-            focused = page.evaluate("() => document.activeElement && document.activeElement.outerHTML.slice(0, 120)")
-            raise AssertionError(f"{key} did not scroll the page down from {before:.0f} px "
-                                 f"(focus on {focused})") from None
-    page.keyboard.press("End")
+        person.press(page, key)
+        focused = page.evaluate("() => document.activeElement && document.activeElement.outerHTML.slice(0, 120)")
+        assert person.scroll_y(page) > before, f"{key} did not scroll the page down from {before:.0f} px (focus on {focused})"
+    person.press(page, "End")
     page.wait_for_function(
         "() => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2")
     expect(the_end(page, spec)).to_be_in_viewport()
+
+    # A tablet held upright (the same window made narrower): nothing past the right edge.
+    page.set_viewport_size(TABLET)
+    assert person.past_right_edge(page) == [], f"past the right edge at 768 px: {person.past_right_edge(page)}"
+    page.close()
+
+    # A phone: nothing past the right edge, and a finger reaches the end.
+    phone = new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2).new_page()
+    open_page(phone, course_server, spec, seeded)
+    assert person.past_right_edge(phone) == [], f"past the right edge at 390 px: {person.past_right_edge(phone)}"
+    person.swipe_to(phone, the_end(phone, spec))

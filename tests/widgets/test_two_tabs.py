@@ -187,14 +187,18 @@ def test_saving_again_from_the_same_page_never_conflicts(shared: Store) -> None:
     assert saved.names == ["Ash Primary", "Elm High"]
 
 
-def test_a_draft_is_shown_until_the_learner_goes_on_and_stays_in_the_history(shared: Store) -> None:
+def reflection_in_two_tabs(shared: Store):
+    """A learner with lesson 01 open in two tabs: the learner's code, id, both views, the first question."""
     code = new_learner(shared)
     tab1, (view1,) = open_page(shared, "01", ["reflection"], code)
     _tab2, (view2,) = open_page(shared, "01", ["reflection"], code)
-    first = next(iter(view1.boxes))
+    return code, tab1.learner.id, view1, view2, next(iter(view1.boxes))
+
+
+def test_a_draft_is_shown_until_the_learner_goes_on_and_stays_in_the_history(shared: Store) -> None:
+    code, learner, view1, view2, first = reflection_in_two_tabs(shared)
     view1.boxes[first].value = "Tab 1's answer"
     view2.boxes[first].value = "Tab 2's answer"
-    learner = tab1.learner.id
 
     again, (view3,) = open_page(shared, "01", ["reflection"], code)
     assert "Tab 2&#x27;s answer" in view3.status.value
@@ -211,10 +215,7 @@ def test_a_draft_is_shown_until_the_learner_goes_on_and_stays_in_the_history(sha
 
 
 def test_a_draft_equal_to_the_saved_answer_is_not_shown(shared: Store) -> None:
-    code = new_learner(shared)
-    _tab1, (view1,) = open_page(shared, "01", ["reflection"], code)
-    _tab2, (view2,) = open_page(shared, "01", ["reflection"], code)
-    first = next(iter(view1.boxes))
+    code, _learner, view1, view2, first = reflection_in_two_tabs(shared)
     view1.boxes[first].value = "Same words"
     view2.boxes[first].value = "Same words"
     assert view2.status.state == "conflict"  # it could not know
