@@ -6,9 +6,9 @@ benchmarks and the JupyterHub deployment:
 * home page = lesson 00 (the course template's tree page redirects there, keeping ``?learner=``);
 * pre-heated kernels, ``COURSE_POOL_SIZE`` per lesson (default 2: a reload or Back finds a warm
   one), ``COURSE_COHORT_SIZE`` for the lessons a cohort opens together (``COURSE_TEACHING``,
-  default 00), or per lesson in ``COURSE_POOLS``; a kernel taken by a lone visitor is replaced at
-  once, those taken in a burst only after it (:class:`RefillPolicy`); a warning when the pools
-  would not fit in memory;
+  default 00), or per lesson in ``COURSE_POOLS``; a taken kernel is replaced at once unless a
+  burst of visitors is already making kernels start, then after it (:class:`RefillPolicy`); a
+  warning when the pools would not fit in memory;
 * idle kernels culled after ``COURSE_CULL_IDLE_S`` seconds (default 540, checked every 30) once
   their tab is gone, so an abandoned kernel is gone within 10 minutes;
 * each cell may run at most ``COURSE_CELL_TIMEOUT_S`` seconds (default 60), except the
@@ -298,28 +298,22 @@ class RefillPolicy:
     """When to replace a pre-heated kernel that a visitor has just taken.
 
     Voila replaces it after ``fill_delay`` seconds and puts a placeholder in the pool at once: a
-    visitor who reloads, goes Back or opens the lesson again within that time gets the
-    placeholder and waits for the delay and a kernel start (20–22 s, issue 13). A visitor alone
+    visitor who reloads, goes Back or opens the lesson again within that time got the
+    placeholder and waited for the delay and a kernel start (20–22 s, issue 13). A person alone
     needs the replacement now, while a class arriving at once needs the CPU for its own pages
-    (30 kernels restarted during a burst of 30 visitors: p95 12.7 s instead of 1.8 s). So: the
-    first ``quiet_takes`` takes from a pool within ``window_s`` seconds are replaced at once; after
-    more, the pool is refilled once the burst is over, with no placeholder, so a visitor who
-    finds the pool empty meanwhile gets a fresh kernel (plain Voila's few seconds) instead of
-    waiting for the delay.
+    (30 kernels restarted during a burst of 30 visitors: p95 12.7 s instead of 1.8 s). So a
+    taken kernel is replaced at once while fewer than ``most_warming`` kernels are starting
+    (one person's reloads and visits never reach it); otherwise, in a burst, the pool is refilled
+    ``fill_delay`` seconds later, with no placeholder, so a visitor who finds the pool empty
+    meanwhile gets a fresh kernel (plain Voila's few seconds) instead of waiting for the delay.
     """
 
-    def __init__(self, window_s: float, quiet_takes: int = 2) -> None:
-        self.window_s = window_s
-        self.quiet_takes = quiet_takes
-        self._takes: dict[str, list[float]] = {}
+    def __init__(self, most_warming: int = 2) -> None:
+        self.most_warming = most_warming
 
-    def now_or_later(self, notebook: str, at: float | None = None) -> bool:
-        """Record a take from ``notebook``'s pool; True when its replacement should start now."""
-        at = time.monotonic() if at is None else at
-        recent = [t for t in self._takes.get(notebook, []) if at - t < self.window_s]
-        recent.append(at)
-        self._takes[notebook] = recent
-        return len(recent) <= self.quiet_takes
+    def now(self, warming: int) -> bool:
+        """True when the replacement should start now, ``warming`` kernels being on their way."""
+        return warming < self.most_warming
 
 
 def course_kernel_manager_factory(base_class, preheat_kernel: bool, default_pool_size: int, **kwargs):
@@ -339,12 +333,13 @@ def course_kernel_manager_factory(base_class, preheat_kernel: bool, default_pool
             self.refill: RefillPolicy | None = None  # Voila's __init__ fills every pool first
             self._deferred: set[str] = set()
             super().__init__(**kw)
-            self.refill = RefillPolicy(window_s=max(float(self.fill_delay), 1.0))
+            self.refill = RefillPolicy()
 
         def fill_if_needed(self, delay=None, notebook_name=None, **kw) -> None:
             if delay is not None or self.refill is None or notebook_name is None:
                 return super().fill_if_needed(delay=delay, notebook_name=notebook_name, **kw)
-            if self.refill.now_or_later(notebook_name):
+            warming = sum(not task.done() for pool in self._pools.values() for task in pool)
+            if self.refill.now(warming):
                 return super().fill_if_needed(delay=0, notebook_name=notebook_name, **kw)
             if notebook_name not in self._deferred:  # one refill after the burst, not one per take
                 self._deferred.add(notebook_name)

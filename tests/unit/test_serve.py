@@ -79,14 +79,12 @@ def test_the_cells_that_wait_for_a_visitor_have_no_timeout(monkeypatch):
         assert timeouts[-1] == 0 and set(timeouts[:-1]) == {60}, (notebook.name, timeouts)
 
 
-def test_a_lone_visitors_kernel_is_replaced_at_once_a_bursts_after_it():
-    policy = serve.RefillPolicy(window_s=20, quiet_takes=2)
-    assert policy.now_or_later("03.ipynb", at=100.0)  # a visitor
-    assert policy.now_or_later("03.ipynb", at=103.0)  # their reload
-    assert not policy.now_or_later("03.ipynb", at=104.0)  # a third in 20 s: a class is arriving
-    assert not policy.now_or_later("03.ipynb", at=110.0)
-    assert policy.now_or_later("04.ipynb", at=110.0)  # each lesson's pool on its own
-    assert policy.now_or_later("03.ipynb", at=200.0)  # the burst is over
+def test_a_taken_kernel_is_replaced_at_once_unless_a_burst_is_making_kernels_start():
+    policy = serve.RefillPolicy(most_warming=2)
+    assert policy.now(warming=0)  # a visitor
+    assert policy.now(warming=1)  # their reload while the first replacement starts
+    assert not policy.now(warming=2)  # a class arriving: the refill waits until after the burst
+    assert not policy.now(warming=9)
 
 
 def test_voilas_kernel_manager_factory_is_where_the_course_expects_it():
