@@ -61,6 +61,11 @@ def _distance(page: Page, locator: Locator) -> float | None:
     return box["y"] - height / 4
 
 
+def _at_an_end(page: Page, step: float) -> bool:
+    """The page cannot move further in the direction of ``step``."""
+    return (step > 0 and page_bottom_reached(page)) or (step < 0 and scroll_y(page) <= 0)
+
+
 def wheel_to(page: Page, locator: Locator) -> None:
     """Scroll with the mouse wheel until ``locator`` is in the viewport."""
     locator.first.wait_for(state="visible")
@@ -71,6 +76,8 @@ def wheel_to(page: Page, locator: Locator) -> None:
         if not distance:
             break
         step = max(-WHEEL_STEP, min(WHEEL_STEP, distance))
+        if _at_an_end(page, step):
+            break  # nothing further to scroll: the target is as far in view as it can be
         before = scroll_y(page)
         page.mouse.wheel(0, step)
         assert _moved(page, before), (
@@ -106,6 +113,8 @@ def swipe_to(page: Page, locator: Locator) -> None:
             if not distance:
                 break
             step = max(-height * 0.45, min(height * 0.45, distance))
+            if _at_an_end(page, step):
+                break  # nothing further to scroll: the target is as far in view as it can be
             before = scroll_y(page)
             swipe(page, cdp, step)
             assert _moved(page, before), f"a swipe did not scroll the page (at {before:.0f} px)"
