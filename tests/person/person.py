@@ -89,8 +89,8 @@ def wheel_to(page: Page, locator: Locator) -> None:
 def swipe(page: Page, cdp, distance: float) -> None:
     """Drag a finger up the screen by ``distance`` px (down for a negative one): touch events as
     a phone's screen sends them, which the browser turns into scrolling."""
-    width, height = _viewport(page)
-    x = width / 2
+    _width, height = _viewport(page)
+    x, _y = _plain_point(page)  # the page's margin: a finger on a text box would scroll the box
     start = height * 0.75 if distance > 0 else height * 0.25
     moves = 8
     cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": start}]})
