@@ -20,6 +20,7 @@ benchmarks and the JupyterHub deployment:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import atexit
 import logging
 import os
@@ -343,7 +344,6 @@ def course_kernel_manager_factory(base_class, preheat_kernel: bool, default_pool
                 return super().fill_if_needed(delay=0, notebook_name=notebook_name, **kw)
             if notebook_name not in self._deferred:  # one refill after the burst, not one per take
                 self._deferred.add(notebook_name)
-                import asyncio
 
                 def later() -> None:
                     self._deferred.discard(notebook_name)
