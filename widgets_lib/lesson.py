@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import ipywidgets as widgets
 from IPython.display import HTML, display
 
-from . import identity, lessons
+from . import identity, lessons, visit
 from .lessons import DONE, PROGRESS_ACTIVITY, STARTED
 from .store import SaveConflict, Saved, Store, StoreError, get_store, now, values_and_times
 from .widget_common import SaveStatus, guarded
@@ -67,15 +67,6 @@ def _activity_class(name: str) -> Callable[["Lesson"], Any]:
     return getattr(import_module(f"{__package__}.{module}"), cls)
 
 
-def _query_string() -> str:
-    """The visitor's query string; waits for the request under pre-heated kernels."""
-    try:
-        from voila.utils import get_query_string
-    except ImportError:  # pragma: no cover - voila is a dependency
-        return os.environ.get("QUERY_STRING", "")
-    return get_query_string() or ""
-
-
 class Lesson:
     """The page of one lesson."""
 
@@ -122,7 +113,7 @@ class Lesson:
         """Show the navigation, then find out who is visiting and load their work."""
         if show:
             display(self.nav_bottom)
-        qs = _query_string() if query_string is None else query_string
+        qs = visit.query_string() if query_string is None else query_string
         self.identify(qs, os.environ.get("JUPYTERHUB_USER"))
 
     # -- identity -------------------------------------------------------------

@@ -16,7 +16,7 @@ from html import escape
 import ipywidgets as widgets
 from IPython.display import HTML, display
 
-from . import capacity, cohort_network, cohorts, dashboard, identity
+from . import capacity, cohort_network, cohorts, dashboard, identity, visit
 from .charts import bars_svg
 from .cohort_network import Contribution, Merged, MergeError
 from .cohorts import CohortError, ParticipantView
@@ -244,9 +244,7 @@ class Dashboard(widgets.VBox):
     def finish(self, query_string: str | None = None) -> None:
         """Decide who may see what, once the visitor's request is known."""
         if query_string is None:
-            from .lesson import _query_string
-
-            query_string = _query_string()
+            query_string = visit.query_string()
 
         @guarded(self.status)
         def run() -> None:
