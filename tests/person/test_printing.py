@@ -214,6 +214,8 @@ def test_a_lesson_prints_in_full_with_its_tables_and_without_screen_chrome(new_c
     whole = squeezed("".join(printed))
     for chrome in [*navigation, "Skip to the lesson"]:
         assert squeezed(chrome) not in whole, f"printed, though only a screen needs it: {chrome!r}"
+    assert page.get_by_text(seeded.learner.code).first.is_visible(), "the code is on screen"
+    assert squeezed(seeded.learner.code) not in whole, "the learner code, a key to their work, is printed"
 
 
 def test_the_personal_report_prints_on_a_few_a4_pages(new_context, course_server, seeded):
