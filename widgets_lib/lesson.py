@@ -78,6 +78,7 @@ class Lesson:
         self.progress: dict[str, dict] = {}
         self._saved: dict[str, dict[str, Saved]] | None = None  # what this page loaded: values and revisions
         self._draft_shown_on: list[SaveStatus] = []
+        self._refused = False  # a save from this page was refused: what it shows is not what is saved
         self.status = SaveStatus()
         self.identity = IdentityBar(on_start=self._start, on_resume=guarded(self.status)(self._resume))
         self.progress_line = widgets.HTML()
@@ -205,6 +206,8 @@ class Lesson:
             return
         if status == DONE and not all(getattr(view, "complete", True) for view in self.views):
             return  # a lesson is done when every one of its activities is
+        if status == DONE and self._refused:
+            return  # complete on this page only: its refused answers are drafts, not saved work
         current = self.progress.get(self.info.id, {}).get("status")
         if current == status or current == DONE:
             return
@@ -255,6 +258,7 @@ class Lesson:
         except SaveConflict:
             with shown.watching():
                 self.store.save(self.learner.id, draft_activity(activity), key, value)
+            self._refused = True
             shown.conflict()
             return
         seen[key] = saved
@@ -272,6 +276,7 @@ class Lesson:
 
     def _forget_loaded(self) -> None:
         self._saved = None
+        self._refused = False
         for status in self._draft_shown_on:
             status.clear_drafts()
         self._draft_shown_on.clear()

@@ -16,6 +16,7 @@ import pytest
 from widgets_lib import capacity, challenges, leadership, plan, reflections
 from widgets_lib.examples import load_example
 from widgets_lib.lesson import Lesson, draft_activity
+from widgets_lib.lessons import DONE, PROGRESS_ACTIVITY
 from widgets_lib.record import HEALTH_ACTIVITY, NETWORK_ACTIVITY, NETWORK_KEY, network_from_value, network_to_value
 from widgets_lib.store import Store
 from widgets_lib.widget_common import RELOAD
@@ -172,6 +173,26 @@ def test_the_conflict_stays_in_view_while_other_answers_still_save(shared: Store
     view2.boxes[first].value = "From tab 2, typed on"  # still refused; the draft follows the typing
     assert shared.load(tab2.learner.id, reflections.ACTIVITY)[first] == "From tab 1"
     assert shared.load(tab2.learner.id, draft_activity(reflections.ACTIVITY))[first] == "From tab 2, typed on"
+
+
+def test_a_page_whose_save_was_refused_does_not_mark_the_lesson_done(shared: Store) -> None:
+    """A stale tab completes the activity on its own screen; the lesson is done only once the work
+    is saved, from a page that has seen the latest version."""
+    code = new_learner(shared)
+    tab1, (view1,) = open_page(shared, "02", ["perspectives"], code)
+    _tab2, (view2,) = open_page(shared, "02", ["perspectives"], code)
+    first = next(iter(view1.radios))
+    choose(view1, first, 0)
+    for n, key in enumerate(view2.radios):  # the first refused, every other saved
+        choose(view2, key, n + 1)
+    assert view2.status.state == "conflict" and view2.complete
+    progress = shared.load(tab1.learner.id, PROGRESS_ACTIVITY)
+    assert progress.get("02", {}).get("status") != DONE
+
+    _tab3, (view3,) = open_page(shared, "02", ["perspectives"], code)  # reloaded
+    choose(view3, first, 1)
+    assert view3.status.state == "saved" and view3.complete
+    assert shared.load(tab1.learner.id, PROGRESS_ACTIVITY)["02"]["status"] == DONE
 
 
 def test_saving_again_from_the_same_page_never_conflicts(shared: Store) -> None:
