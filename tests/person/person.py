@@ -41,6 +41,17 @@ def _plain_point(page: Page) -> tuple[float, float]:
     return width / 2, height / 2
 
 
+def _under(page: Page, x: float, y: float) -> str:
+    """The elements under a point, innermost first, for a failure message."""
+    return page.evaluate(
+        """([x, y]) => { const out = []; for (let e = document.elementFromPoint(x, y); e; e = e.parentElement)
+            out.push(e.tagName.toLowerCase() + (e.className && typeof e.className === 'string'
+              ? '.' + e.className.trim().split(/\\s+/).slice(0, 2).join('.') : ''));
+            return out.slice(0, 6).join(' < '); }""",
+        [x, y],
+    )
+
+
 def _moved(page: Page, before: float) -> bool:
     try:
         page.wait_for_function("(y) => window.scrollY !== y", arg=before, timeout=2_000)
@@ -117,7 +128,14 @@ def swipe_to(page: Page, locator: Locator) -> None:
                 break  # nothing further to scroll: the target is as far in view as it can be
             before = scroll_y(page)
             swipe(page, cdp, step)
-            assert _moved(page, before), f"a swipe did not scroll the page (at {before:.0f} px)"
+            if not _moved(page, before):
+                # A person whose swipe did not take swipes again; a page that cannot scroll fails
+                # this second swipe too (under a loaded CI machine a gesture is now and then lost).
+                swipe(page, cdp, step)
+                assert _moved(page, before), (
+                    f"two swipes in a row did not scroll the page (at {before:.0f} px); under the "
+                    f"finger: {_under(page, *_plain_point(page))}"
+                )
     finally:
         cdp.detach()
     expect(target).to_be_in_viewport(timeout=VIEW_TIMEOUT_MS)
