@@ -64,7 +64,7 @@ def _pct(share: float) -> str:
 def _low(constructs: Mapping[str, float], key: str, words: str) -> list[str]:
     score = constructs.get(key)
     if score is not None and score <= 2.5:
-        return [f"In the health check you scored {words} {score:.1f} out of 5."]
+        return [f"In the health check you scored {words} {score:g} out of 5."]
     return []
 
 
@@ -116,8 +116,8 @@ def evidence(network: Network, constructs: Mapping[str, float], spread: Spread |
         formal = spread.formal_share or 0.0
         if formal >= 0.6:
             found["culture"].append(f"Headteachers and senior leaders hold {_pct(formal)} of the leads you marked "
-                                    "in lesson 06: leadership still runs mostly from the top.")
+                                    "in Lesson 06: leadership still runs mostly from the top.")
         if not spread.cross_school:
-            found["structure"].append("In lesson 06, every shared activity is led from a single school: nothing is "
+            found["structure"].append("In Lesson 06, every shared activity is led from a single school: nothing is "
                                       "yet led across school boundaries.")
     return {key: sentences or [NOTHING_YET] for key, sentences in found.items()}

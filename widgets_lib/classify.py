@@ -70,7 +70,7 @@ JUDGEMENTS = (
      "never names a type. Which answers count as defining is the course's reading of Harris."),
     ("A signal that cannot be read (a question not answered, nothing recorded on the links) counts "
      "halfway (0.5), and a type is named only when at least 40% of its signals by weight can be read: "
-     "the course's own rule, so that missing answers lead to 'uncertain' rather than to a verdict."),
+     "the course's own rule, so that missing answers lead to 'Too early to say' rather than to a verdict."),
     ("At least 3 schools and one link are needed before the course names a type: its own judgement "
      "of what makes a network rather than a partnership."),
     ("Counting links begun by mandate as a sign of a contrived network is the course's own "
@@ -149,6 +149,16 @@ def _disagree(construct: str) -> Callable[[Context], Reading | None]:
     return read
 
 
+def _of(count: int, total: int, noun: str) -> str:
+    """"1 of 1 link", "2 of 5 links": the noun agrees with the total."""
+    return f"{count} of {total} {noun}{'' if total == 1 else 's'}"
+
+
+def _verb(count: int, one: str, many: str) -> str:
+    """The verb that agrees with ``count`` things: "1 of 5 links carries", "2 of 5 links carry"."""
+    return one if count == 1 else many
+
+
 def _construct_name(construct: str) -> str:
     return health.load_items().constructs[construct].name
 
@@ -160,7 +170,7 @@ def _origin_share(origins: tuple[str, ...], words: str) -> Callable[[Context], R
             return None
         count = sum(m.origin_counts.get(o, 0) for o in origins)
         return Reading(_ramp(count / m.origins_known, 0.25, 0.75),
-                       f"{count} of {m.origins_known} links with a recorded start began {words}")
+                       f"{_of(count, m.origins_known, 'link')} with a recorded start began {words}")
     return read
 
 
@@ -169,9 +179,10 @@ def _bridged(ctx: Context) -> Reading | None:
     if not m.links or m.outside_share is None:
         return None
     if not m.outside_links:
-        return Reading(0.0, f"none of the {m.links} links reaches a partner outside the schools")
+        none = "the only link does not reach" if m.links == 1 else f"none of the {m.links} links reaches"
+        return Reading(0.0, f"{none} a partner outside the schools")
     return Reading(_ramp(m.outside_share, 0.0, 0.2),
-                   f"{m.outside_links} of {m.links} links {'reaches' if m.outside_links == 1 else 'reach'} "
+                   f"{_of(m.outside_links, m.links, 'link')} {_verb(m.outside_links, 'reaches', 'reach')} "
                    "a partner outside the schools (local authority, university or community)")
 
 
@@ -185,7 +196,8 @@ def _clustered(ctx: Context) -> Reading | None:
     if c is None or not ctx.metrics.links:
         return None
     return Reading(_ramp(c, 0.4, 0.8),
-                   f"clustering is {c:.2f}: a school's partners mostly work with each other too")
+                   f"clustering is {c:.2f} (1 would mean that any two partners of a school also work with "
+                   "each other)")
 
 
 def _connected(ctx: Context) -> Reading | None:
@@ -201,7 +213,8 @@ def _level_high(ctx: Context) -> Reading | None:
     if m.mean_level is None:
         return None
     return Reading(_ramp(m.mean_level, 2.0, 4.0),
-                   f"the mean level of collaboration is {m.mean_level:.1f} of 5 ({m.levels_known} links rated)")
+                   f"the mean level of collaboration is {m.mean_level:.1f} of 5 "
+                   f"({m.levels_known} {'link' if m.levels_known == 1 else 'links'} rated)")
 
 
 def _level_low(ctx: Context) -> Reading | None:
@@ -210,7 +223,8 @@ def _level_low(ctx: Context) -> Reading | None:
         return None
     shallow = m.level_counts.get(0, 0) + m.level_counts.get(1, 0)
     return Reading(_ramp(shallow / m.levels_known, 0.3, 0.8),
-                   f"{shallow} of {m.levels_known} rated links are at level 0–1 (none or networking)")
+                   f"{shallow} of the {m.levels_known} rated {'link' if m.levels_known == 1 else 'links'} "
+                   f"{_verb(shallow, 'is', 'are')} at level 0–1 (none or networking)")
 
 
 def _flows_little(ctx: Context) -> Reading | None:
@@ -218,9 +232,12 @@ def _flows_little(ctx: Context) -> Reading | None:
     if not m.links_with_flows or m.mean_flows is None:
         return None  # no flow recorded anywhere: not drawn, rather than "nothing flows"
     empty = m.links - m.links_with_flows
+    flows = sum(m.flow_counts.values())
     return Reading(1 - _ramp(m.mean_flows, 0.5, 1.5),
-                   f"on average {m.mean_flows:.1f} kinds of flow per link, and {empty} of "
-                   f"{m.links} links carry nothing")
+                   f"{flows} {'flow is' if flows == 1 else 'flows are'} recorded across "
+                   f"{m.links} {'link' if m.links == 1 else 'links'}, and "
+                   + ("every link carries something" if not empty
+                      else f"{empty} of them {_verb(empty, 'carries', 'carry')} nothing"))
 
 
 def _knowledge_flows(ctx: Context) -> Reading | None:
@@ -228,7 +245,8 @@ def _knowledge_flows(ctx: Context) -> Reading | None:
     if not m.links_with_flows:
         return None
     return Reading(_ramp(m.practice_links / m.links, 0.1, 0.5),
-                   f"{m.practice_links} of {m.links} links carry joint practice or staff between schools")
+                   f"{_of(m.practice_links, m.links, 'link')} {_verb(m.practice_links, 'carries', 'carry')} "
+                   "joint practice or staff between schools")
 
 
 def _trust_links_high(ctx: Context) -> Reading | None:
@@ -251,8 +269,8 @@ def _concentrated(ctx: Context) -> Reading | None:
     if m.centralisation is None or not m.links:
         return None
     return Reading(_ramp(m.centralisation, 0.3, 0.8),
-                   f"degree centralisation is {m.centralisation:.0%}, with {m.hub} on {m.hub_links} "
-                   f"of {m.links} links")
+                   f"degree centralisation (how far the links run through one member) is "
+                   f"{m.centralisation:.0%}, with {m.hub} on {_of(m.hub_links, m.links, 'link')}")
 
 
 def _one_way(ctx: Context) -> Reading | None:
@@ -260,7 +278,8 @@ def _one_way(ctx: Context) -> Reading | None:
     if m.directed_links < 3 or m.reciprocity is None:
         return None
     return Reading(1 - m.reciprocity,
-                   f"{m.reciprocity:.0%} of the {m.directed_links} one-way links are returned")
+                   f"{m.reciprocity:.0%} of the {m.directed_links} one-way links are returned by a link "
+                   "the other way")
 
 
 _MEANING = "Harris: meaningful networks rest on"
@@ -469,7 +488,7 @@ def diagnose(network: Network, constructs: Mapping[str, object] | None = None, *
         evidence = "weak"
         reasons.append(
             f"Too little is known to judge: {answered} of the {len(health.CONSTRUCTS)} aspects of network "
-            f"health are answered, and every type depends mostly on them (the course names a type only "
+            f"health {_verb(answered, 'is', 'are')} answered, and every type depends mostly on them (the course names a type only "
             f"when {MIN_COVERAGE:.0%} of its signals can be read).")
     elif not nameable:
         if scores[top] >= NAME_FROM:
@@ -513,8 +532,8 @@ def diagnose(network: Network, constructs: Mapping[str, object] | None = None, *
 
     reasons += _structure_notes(metrics)
     if missing and answered:
-        reasons.append(f"{len(missing)} of the {len(health.CONSTRUCTS)} aspects of network health are not "
-                       f"answered ({', '.join(_construct_name(c) for c in missing)}); the signals they feed "
+        reasons.append(f"{len(missing)} of the {len(health.CONSTRUCTS)} aspects of network health "
+                       f"{_verb(len(missing), 'is', 'are')} not answered ({', '.join(_construct_name(c) for c in missing)}); the signals they feed "
                        "count halfway, which weakens the evidence.")
     elif not answered:
         reasons.append("The network health questions are not answered yet: answer them to see which kind of "
@@ -583,8 +602,9 @@ def _structure_notes(metrics: Metrics) -> list[str]:
             notes.append(f"Single points of failure (articulation points): {names}. If any one of them "
                          "left, the network would split into parts that no longer meet.")
     if metrics.isolated and metrics.links:
-        notes.append(f"{metrics.isolated} {'member has' if metrics.isolated == 1 else 'members have'} no link "
-                     "yet (signal: connectedness): members on paper only.")
+        one = metrics.isolated == 1
+        notes.append(f"{metrics.isolated} {'member has' if one else 'members have'} no link yet (signal: "
+                     f"connectedness): {'a member' if one else 'members'} on paper only.")
     return notes
 
 

@@ -57,7 +57,7 @@ def check_lead(network: Network, lead: Lead, leads: Sequence[Lead]) -> Lead:
     if lead.role not in roles():
         raise LeadError("Please choose the role of the person who leads it.")
     if lead.school not in network.names:
-        raise LeadError("Please choose a member of your network (draw or change it in lesson 04).")
+        raise LeadError("Please choose a member of your network (draw or change it in Lesson 04).")
     if lead in leads:
         raise LeadError(f"{roles()[lead.role].name} at {lead.school} is already marked as leading "
                         f"{activities()[lead.activity].name.lower()}.")
@@ -137,8 +137,9 @@ def sentences(result: Spread) -> list[str]:
     names = roles()
     said = [
         f"You marked {result.leads} lead{'s' if result.leads != 1 else ''} on {result.activities_led} shared "
-        f"activit{'ies' if result.activities_led != 1 else 'y'}. They sit in {result.members_leading} of the "
-        f"{result.members} members of your network ({_pct(result.member_share or 0)})."
+        f"activit{'ies' if result.activities_led != 1 else 'y'}. {'It sits' if result.leads == 1 else 'They sit'} "
+        f"in {result.members_leading} of the {result.members} members of your network "
+        f"({_pct(result.member_share or 0)})."
     ]
     if result.leads >= 3 and result.top_share is not None and result.top_share >= 0.5:
         said.append(f"{_pct(result.top_share)} of the leads sit in one member, {result.top_member}: much of the "
@@ -150,7 +151,8 @@ def sentences(result: Spread) -> list[str]:
         said.append("Every activity is led from a single member. Could any be led jointly by colleagues from two "
                     "schools?")
     role_list = ", ".join(f"{names[r].name.lower()} ({n})" for r, n in result.by_role.items())
-    said.append(f"{len(result.by_role)} kind{'s' if len(result.by_role) != 1 else ''} of role lead something: "
+    kinds = len(result.by_role)
+    said.append(f"{kinds} kind{'s' if kinds != 1 else ''} of role {'leads' if kinds == 1 else 'lead'} something: "
                 f"{role_list}.")
     formal = result.formal_share or 0.0
     if formal >= 0.7:

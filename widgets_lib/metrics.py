@@ -235,13 +235,16 @@ def explain(metrics: Metrics) -> list[tuple[str, str, str]]:
         ("Clustering", _num(m.clustering),
          ("How often two partners of a school also work with each other (0 to 1); very high means "
           "a tightly bonded circle, which can turn inward.")),
-        ("Ties outside the group", f"{m.outside_links} ({_pct(m.outside_share)} of links)",
+        ("Ties outside the group",
+         f"{m.outside_links} ({_pct(m.outside_share)} of links)" if m.outside_share is not None else "no links yet",
          ("Links to a local authority, university or community partner: a network bridged to the "
           "wider system, not only bonded within (Harris).")),
         ("Returned links", _pct(m.reciprocity) if m.directed_links else "no one-way links drawn",
          ("Of the one-way links, the share that are returned: unreturned links mean help or "
           "direction flows one way only.")),
-        ("Level of collaboration", f"mean {_num(m.mean_level, 1)} of 5 ({m.levels_known} links rated)",
+        ("Level of collaboration",
+         f"mean {_num(m.mean_level, 1)} of 5 ({m.levels_known} {'link' if m.levels_known == 1 else 'links'} rated)"
+         if m.levels_known else "not rated",
          ("0 none, 1 networking, 2 cooperation, 3 coordination, 4 coalition, 5 collaboration: "
           "links at 0–1 share little more than news.")),
         ("What flows", _counts(m.flow_counts, "nothing recorded"),

@@ -79,7 +79,7 @@ def _when(record: Record, activity: str) -> str:
 
 def _missing(what: str, lesson_id: str) -> str:
     info = lessons.by_id(lesson_id)
-    return f"<p>Not done yet: {escape(what)} is in lesson {escape(info.id)}, {escape(info.title)}.</p>"
+    return f"<p>Not done yet: {escape(what)} is in Lesson {escape(info.id)}, {escape(info.title)}.</p>"
 
 
 def _progress(record: Record) -> str:
@@ -118,7 +118,7 @@ def _diagnosis(record: Record) -> str:
     if not network.schools:
         return _missing("the diagnosis", "05")
     answers = record.health_answers
-    note = "" if answers else ("<p>The health check of lesson 05 is not answered, so this diagnosis reads the "
+    note = "" if answers else ("<p>The health check of Lesson 05 is not answered, so this diagnosis reads the "
                                "drawing alone and its evidence is weak.</p>")
     return _when(record, "health") + note + diagnosis_html(classify.diagnose(network, items=answers), "Diagnosis")
 
@@ -194,7 +194,7 @@ def build_report(record: Record, made: datetime | None = None, who: str = "") ->
             "img-src data:\">"
             f"<title>{escape(TITLE)}</title><style>{STYLE}</style></head><body>"
             f"<header><h1>{escape(TITLE)}</h1><p>Prepared{by} on {escape(made.strftime('%-d %B %Y at %H:%M'))} "
-            "(UTC) from the course Building capacity through networks of schools. The drawings are the course's "
+            "(UTC) from the course <em>Building capacity through networks of schools</em>. The drawings are the course's "
             "own; each has a table with the same figures.</p></header>"
             f"<main>{body}</main>"
             "<footer><p class=\"course-hint\">The course draws on Alma Harris, <em>Distributed leadership within "

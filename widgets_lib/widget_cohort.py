@@ -45,7 +45,7 @@ def participant_card_html(view: ParticipantView, level: int = 4) -> str:
         parts.append(f"<p><strong>Capacity (attempt {attempt})</strong>: growth state {escape(state)}.</p>"
                      + scores_table(bank, result, attempt))
     else:
-        parts.append("<p><strong>Capacity</strong>: the self-assessment of lesson 03 is not complete.</p>")
+        parts.append("<p><strong>Capacity</strong>: the self-assessment of Lesson 03 is not complete.</p>")
     if view.network.schools:
         parts.append(f"<p><strong>Network</strong>: {escape(summary_sentence(view.network))}</p>"
                      + network_svg(view.network, title=f"Network drawn by {view.name}", width=560, height=360, framed=True))
@@ -149,7 +149,7 @@ class CohortView(widgets.VBox):
                               + participant_card_html(view, level=3) + "</details>")
 
     def _join(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "Not joined")
         def run() -> None:
             if self.learner is None:
                 raise CohortError("please start or resume at the top of the page first.")
@@ -250,7 +250,7 @@ class PrivacyView(widgets.VBox):
         self.status.waiting("")
 
     def _prepare(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "Your data was not prepared")
         def run() -> None:
             if self.learner is None:
                 return
@@ -264,12 +264,12 @@ class PrivacyView(widgets.VBox):
         run()
 
     def _delete(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "Nothing was deleted")
         def run() -> None:
             if self.learner is None:
                 return
             if self.confirm.value.strip().upper() != CONFIRM_WORD:
-                raise CohortError(f"Nothing was deleted: type {CONFIRM_WORD} in the box first.")
+                raise CohortError(f"type {CONFIRM_WORD} in the box first.")
             self.lesson.store.delete_learner(self.learner.id)
             self.confirm.value = ""
             self.links.value = ""

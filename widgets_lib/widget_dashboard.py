@@ -84,7 +84,8 @@ def progress_html(views: list[ParticipantView]) -> str:
     ids = dashboard.lesson_ids()
     counts = dashboard.progress_counts(views)
     done = bars_svg([(f"Lesson {i}", counts[i]["Done"], f"{counts[i]['Done']} of {len(views)} done") for i in ids],
-                    title="Participants who have finished each lesson", maximum=max(len(views), 1))
+                    title="Participants who have finished each lesson", maximum=max(len(views), 1)) if views else (
+        "<p>No participant has joined yet: participants join in Lesson 00 with the cohort's join code.</p>")
     short = {"Done": "✓ Done", "Started": "Started", dashboard.NOT_STARTED: "—"}
     rows = [[v.name] + [short[dashboard.status(v, i)] for i in ids] for v in views]
     return done + _table("Progress of each participant (— not started)", ["Participant"] + [f"{i}" for i in ids],
@@ -95,7 +96,7 @@ def capacity_html(views: list[ParticipantView]) -> str:
     spread = dashboard.capacity_spread(views)
     assessed = sum(1 for v in views if v.capacity)
     if not assessed:
-        return "<p>No participant has completed the capacity self-assessment (lesson 03) yet.</p>"
+        return "<p>No participant has completed the capacity self-assessment (Lesson 03) yet.</p>"
     chart = bars_svg([(s.name, s.mean or 0, f"mean {s.mean:.1f}" if s.mean is not None else "none") for s in spread],
                      title="Mean score of the cohort's schools on each element, 1 to 4", maximum=4)
     table = _table(f"Scores of {_count(assessed, 'school')} assessed, 1 (not like us yet) to 4 (very like us)",
@@ -115,7 +116,7 @@ def capacity_html(views: list[ParticipantView]) -> str:
 def diagnoses_html(views: list[ParticipantView]) -> str:
     counts = dashboard.diagnosis_counts(views)
     if not counts:
-        return "<p>No participants yet.</p>"
+        return "<p>No participant has joined yet.</p>"
     return bars_svg([(name, n, str(n)) for name, n in counts.most_common()], title="Networks by diagnosis",
                     maximum=max(counts.values())) + _table("Networks by diagnosis", ["Diagnosis", "Participants"],
                                                            [[k, n] for k, n in counts.most_common()])
@@ -132,9 +133,15 @@ def merged_html(merged: Merged) -> str:
     links = _table("Links in the merged network", ["Link", "Reported by", "Reported by one side only?"],
                    [[f"{link.source} – {link.target}", ", ".join(link.reported_by),
                      "Yes" if link.one_sided else "No"] for link in merged.links])
-    return (picture + f"<p>{len(one_sided)} link{'s are' if len(one_sided) != 1 else ' is'} reported by one side "
-            "only (dotted): a participant drew it, and another whose network has both schools did not.</p>"
-            + schools + links)
+    if not one_sided:
+        sides = "<p>No link is reported by one side only.</p>"
+    elif len(one_sided) == 1:
+        sides = ("<p>1 link is reported by one side only (dotted): a participant drew it, and another whose "
+                 "network has both schools did not.</p>")
+    else:
+        sides = (f"<p>{len(one_sided)} links are reported by one side only (dotted): for each, a participant drew "
+                 "it, and another whose network has both schools did not.</p>")
+    return picture + sides + schools + links
 
 
 def reflections_html(views: list[ParticipantView]) -> str:
@@ -246,7 +253,7 @@ class Dashboard(widgets.VBox):
         if query_string is None:
             query_string = visit.query_string()
 
-        @guarded(self.status)
+        @guarded(self.status, "The dashboard did not open")
         def run() -> None:
             self.hub_user = hub_tutor()
             if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
@@ -285,7 +292,7 @@ class Dashboard(widgets.VBox):
 
     # -- opening and creating ----------------------------------------------------------
     def _open_with_key(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "The cohort did not open")
         def run() -> None:
             if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
                 raise CohortError("This page is for tutors.")
@@ -301,7 +308,7 @@ class Dashboard(widgets.VBox):
         run()
 
     def _open_owned(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "The cohort did not open")
         def run() -> None:
             if not self.hub_user:
                 raise CohortError("This page is for tutors.")
@@ -313,7 +320,7 @@ class Dashboard(widgets.VBox):
         run()
 
     def _create(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "No cohort was created")
         def run() -> None:
             if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
                 raise CohortError("This page is for tutors.")
@@ -335,7 +342,7 @@ class Dashboard(widgets.VBox):
         run()
 
     def _key_written(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "The cohort did not open")
         def run() -> None:
             cohort = self._new_cohort
             if cohort is None:  # no new key on this page (a forged click)
@@ -360,15 +367,15 @@ class Dashboard(widgets.VBox):
 
     # -- the cohort --------------------------------------------------------------------
     def _refresh(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "The cohort's work was not read")
         def run() -> None:
             cohort = self.store.cohort(self._require_cohort().id) or self._require_cohort()
             self.cohort = cohort
             self.status.waiting("Reading the cohort's work…")
             self.views = cohorts.cohort_views(self.store, cohort.id)
             state = "open to new members" if cohort.open else f"closed to new members since {cohort.closed_at[:10]}"
-            self.header_html.value = (f"<h2>{escape(cohort.name)}</h2><p>{len(self.views)} participant"
-                                      f"{'s' if len(self.views) != 1 else ''} · join code "
+            self.header_html.value = (f"<h2>{escape(cohort.name)}</h2><p>{_count(len(self.views), 'participant')}"
+                                      " · join code "
                                       f"<strong>{escape(cohort.join_code)}</strong> · {escape(state)}</p>")
             self.close_button.disabled = not cohort.open
             self.sections["progress"].value = progress_html(self.views)
@@ -390,8 +397,10 @@ class Dashboard(widgets.VBox):
         manual = self.store.merges(cohort.id)
         try:
             self.merged = cohort_network.merge(self._contributions(), manual)
-        except MergeError as exc:
-            self.status.failed(str(exc))
+        except MergeError as exc:  # not a save: the merges made earlier do not fit together
+            self.status.failed(f"{exc} Until you do, the merged network below leaves out every merge "
+                               "you made; use “Undo this merge” under “Merges you made”.",
+                               "Your merges could not be applied")
             self.merged = cohort_network.merge(self._contributions())
         self.sections["merged"].value = merged_html(self.merged)
         names = sorted((s.name for s in self.merged.schools), key=str.casefold)
@@ -417,7 +426,7 @@ class Dashboard(widgets.VBox):
         self.card.value = participant_card_html(self.views[index])
 
     def _merge(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "Not merged")
         def run() -> None:
             cohort = self._require_cohort()
             if self.merged is None:
@@ -431,7 +440,7 @@ class Dashboard(widgets.VBox):
         run()
 
     def _unmerge(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "The merge was not undone")
         def run() -> None:
             cohort = self._require_cohort()
             if self.unmerge.value is None:
@@ -443,7 +452,7 @@ class Dashboard(widgets.VBox):
         run()
 
     def _close(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "The cohort was not closed")
         def run() -> None:
             self.store.close_cohort(self._require_cohort().id)
             self._refresh()
@@ -451,7 +460,7 @@ class Dashboard(widgets.VBox):
         run()
 
     def _export(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "The exports were not prepared")
         def run() -> None:
             cohort = self._require_cohort()
             made = datetime.now(timezone.utc)

@@ -90,12 +90,14 @@ class WhoLeadsView(widgets.VBox):
         if not self.network.schools:
             link = lessons.url(lessons.by_id("04"), learner.code)
             self.note.value = (f'<p class="course-feedback">There is no network to work on yet. <a href="{escape(link)}">'
-                               "Draw your network in lesson 04</a> (or start there from an invented example), "
+                               "Draw your network in Lesson 04</a> (or start there from an invented example), "
                                "then come back.</p>")
             self.status.waiting("Nothing to mark until your network is drawn.")
             return
-        self.note.value = (f"<p>{dropped} lead{'s' if dropped != 1 else ''} saved earlier no longer match your "
-                           "network (a member was renamed or removed) and are left out.</p>" if dropped else "")
+        many = dropped != 1
+        self.note.value = (f"<p>{dropped} lead{'s' if many else ''} saved earlier "
+                           f"{'no longer match' if many else 'no longer matches'} your network (a member was "
+                           f"renamed or removed) and {'are' if many else 'is'} left out.</p>" if dropped else "")
         for control in self.controls:
             control.disabled = False
         self.status.waiting("Your leads are saved as you add or remove them.")

@@ -44,7 +44,7 @@ class ReflectionView(widgets.VBox):
             self.boxes[question.id] = box
             rows.append(box)
         rows.append(widgets.HTML('<p class="course-hint">Your answers are private to you (and to your tutor only '
-                                 "if you join a cohort in lesson 00 and choose to share them). They are gathered "
+                                 "if you join a cohort in Lesson 00 and choose to share them). They are gathered "
                                  "in your journal.</p>"))
         super().__init__(rows)
         save_as_typed(self, self.boxes, self._save)

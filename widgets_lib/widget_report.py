@@ -38,7 +38,7 @@ class ReportView(widgets.VBox):
         self.status.waiting("Your report gathers what you have saved so far; prepare it again after changes.")
 
     def _prepare(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "Report not prepared")
         def run() -> None:
             from . import report  # the report draws on every lesson: load it only when asked
 

@@ -99,7 +99,7 @@ def test_challenge_evidence_reads_the_network_the_health_check_and_the_leads():
     distance, culture, structure = (" ".join(found[k]) for k in ("distance", "culture", "structure"))
     assert "2 different localities (North, South)" in distance
     assert "1 member has no link" in distance and "clear communication 1.5" in distance
-    assert "mutual trust 2.0" in culture and "openness" not in culture
+    assert "mutual trust 2 out of 5" in culture and "openness" not in culture
     assert "Headteachers and senior leaders hold 100%" in culture and "trust you gave your links" in culture
     assert "funding or a mandate" in structure and "joint practice" in structure
     assert "led from a single school" in structure and "holds the network together" in structure

@@ -103,7 +103,7 @@ def test_reflections_say_how_to_share_them_now_that_cohorts_exist(store):
     view = lesson.activity("reflection", show=False)
     hint = view.children[-1].value
     assert "once cohorts are available" not in hint
-    assert "if you join a cohort in lesson 00 and choose to share them" in hint
+    assert "if you join a cohort in Lesson 00 and choose to share them" in hint
 
 
 def test_what_the_tutor_sees_is_listed_in_words_true_after_joining(store):

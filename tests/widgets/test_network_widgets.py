@@ -167,7 +167,7 @@ def test_lesson_05_diagnoses_the_saved_network_and_what_if(store):
 def test_lesson_05_without_a_network_says_where_to_draw_one(store):
     lesson, (health_view, diagnosis) = open_page(store, "05", ["health", "diagnosis"])
     lesson.identity.start_button.click()
-    assert "lesson 04" in diagnosis.result.value
+    assert "Lesson 04" in diagnosis.result.value
 
 
 # -- lesson 04's forms: each answers under its own buttons, starts clean, asks before replacing --------
