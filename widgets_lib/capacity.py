@@ -133,6 +133,11 @@ def answer_key(attempt: int, item_id: str) -> str:
     return f"a{attempt}/{item_id}"
 
 
+def item_of_key(key: str) -> str:
+    """The item a saved answer's key belongs to (``a2/c1`` → ``c1``); other keys as they are."""
+    return key.split("/", 1)[1] if key.startswith("a") and "/" in key else key
+
+
 def split_attempts(saved: Mapping[str, object]) -> dict[int, dict[str, int]]:
     """Saved rows of the activity → {attempt number: {item id: answer}}."""
     attempts: dict[int, dict[str, int]] = {}

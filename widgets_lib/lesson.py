@@ -218,16 +218,20 @@ class Lesson:
 
     # -- saved work -------------------------------------------------------------
     def load(self, activity: str, status: SaveStatus | None = None,
-             labels: dict[str, str] | None = None) -> dict[str, Any]:
+             labels: dict[str, str] | None = None,
+             choices: dict[str, dict[Any, str]] | None = None,
+             key_of: Callable[[str], str] | None = None) -> dict[str, Any]:
         """The learner's current answers of one activity, by key, as this page saw them.
 
         The page remembers each answer's revision, so :meth:`save` never overwrites a newer
         one saved from another tab or computer. What such a page could not save is shown on
         ``status`` so the learner can take it up again; ``labels`` (by key) name the answers
-        and, when given, limit that to the answers this view shows.
+        and, when given, limit that to the answers this view shows; ``choices`` (by key, then
+        by stored value) give the words of a chosen option, as the learner saw it; ``key_of`` turns
+        a stored key into the key of ``labels`` and ``choices`` when the two differ.
         """
         saved = self._loaded()
-        self._show_drafts(activity, status or self.status, labels)
+        self._show_drafts(activity, status or self.status, labels, choices, key_of)
         return {key: answer.value for key, answer in saved.get(activity, {}).items()}
 
     def load_record(self, activity: str, status: SaveStatus | None = None) -> "Record":
@@ -281,15 +285,24 @@ class Lesson:
             status.clear_drafts()
         self._draft_shown_on.clear()
 
-    def _show_drafts(self, activity: str, status: SaveStatus, labels: dict[str, str] | None) -> None:
+    def _show_drafts(self, activity: str, status: SaveStatus, labels: dict[str, str] | None,
+                     choices: dict[str, dict[Any, str]] | None = None,
+                     key_of: Callable[[str], str] | None = None) -> None:
         saved = self._loaded()
         current = saved.get(activity, {})
+        shown = key_of or (lambda key: key)
         drafts = {key: draft.value for key, draft in saved.get(draft_activity(activity), {}).items()
-                  if (labels is None or key in labels) and (key not in current or current[key].value != draft.value)}
+                  if (labels is None or shown(key) in labels)
+                  and (key not in current or current[key].value != draft.value)}
         if drafts:
             from .record import describe
 
-            status.add_drafts([((labels or {}).get(key, ""), describe(activity, value))
+            def words(key: str, value: Any) -> str:
+                options = (choices or {}).get(shown(key), {})
+                return options[value] if isinstance(value, (str, int, float)) and value in options \
+                    else describe(activity, value)
+
+            status.add_drafts([((labels or {}).get(shown(key), ""), words(key, value))
                                for key, value in sorted(drafts.items())])
             self._draft_shown_on.append(status)
 

@@ -55,7 +55,7 @@ class CapacityView(RadioQuestions):
 
     # -- state ------------------------------------------------------------------
     def load(self, learner: "Learner") -> None:
-        saved = self.lesson.load(capacity.ACTIVITY, self.status)
+        saved = self.saved_answers(capacity.ACTIVITY, key_of=capacity.item_of_key)
         self.meta = list(saved.get("attempts") or [])
         self.attempts = capacity.split_attempts(saved)
         if not self.meta:

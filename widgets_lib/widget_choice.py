@@ -34,7 +34,7 @@ class ChoiceView(RadioQuestions):
         self.wait()
 
     def load(self, learner: "Learner") -> None:
-        saved = self.lesson.load(self.activity_id, self.status, {k: r.description for k, r in self.radios.items()})
+        saved = self.saved_answers(self.activity_id)
         known = {o.id for o in self.choice.options}
         self.answers = {k: v for k, v in saved.items() if k in self.radios and v in known}
         self.show_answers(self.answers)

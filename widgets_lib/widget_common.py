@@ -9,11 +9,14 @@ import logging
 import threading
 from datetime import datetime
 from html import escape
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import ipywidgets as widgets
 
 from .store import StoreError
+
+if TYPE_CHECKING:
+    from .lesson import Lesson
 
 log = logging.getLogger("widgets_lib")
 
@@ -23,6 +26,12 @@ FIELD = {"width": "min(100%, 44rem)"}
 
 FRIENDLY_ERROR = (
     "Something went wrong on this page, so your last change may not be saved. "
+    "Please try again; if it happens again, reload the page (your saved work is safe)."
+)
+NOT_SAVED = "Not saved"  # what a failed save says first; other actions say what did not happen
+# The same for an action that saves nothing (opening, reading, preparing a download).
+FRIENDLY_ERROR_NO_SAVE = (
+    "Something went wrong on this page. "
     "Please try again; if it happens again, reload the page (your saved work is safe)."
 )
 
@@ -87,8 +96,9 @@ class SaveStatus(widgets.HTML):
         when = _clock(stamp)
         self._show("saved", f"✓ All changes saved{(' at ' + when) if when else ''}")
 
-    def failed(self, message: str) -> None:
-        self._show("failed", f"✗ Not saved: {message}")
+    def failed(self, message: str, what: str = NOT_SAVED) -> None:
+        """``what`` says what did not happen: "Not saved" unless the action was not a save."""
+        self._show("failed", f"✗ {what}: {message}")
 
     def waiting(self, message: str) -> None:
         self._show("idle", message)
@@ -139,8 +149,10 @@ def _clock(stamp: str | None) -> str:
         return ""
 
 
-def guarded(status: SaveStatus) -> Callable[[Callable[..., None]], Callable[..., None]]:
-    """Run a widget callback so that any failure is shown to the learner, never swallowed."""
+def guarded(status: SaveStatus, what: str = NOT_SAVED) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Run a widget callback so that any failure is shown to the learner, never swallowed.
+
+    ``what`` heads the message: "Not saved" for a save, words of its own for anything else."""
 
     def decorate(callback: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(callback)
@@ -148,12 +160,12 @@ def guarded(status: SaveStatus) -> Callable[[Callable[..., None]], Callable[...,
             try:
                 callback(*args, **kwargs)
             except StoreError as exc:
-                status.failed(str(exc))
+                status.failed(str(exc), what)
             except ValueError as exc:
-                status.failed(str(exc))
+                status.failed(str(exc), what)
             except Exception:  # noqa: BLE001 - shown to the learner, logged for the operator
                 log.exception("callback %s failed", callback.__name__)
-                status.failed(FRIENDLY_ERROR)
+                status.failed(FRIENDLY_ERROR if what == NOT_SAVED else FRIENDLY_ERROR_NO_SAVE, what)
 
         return run
 
@@ -201,6 +213,7 @@ class RadioQuestions(widgets.VBox):
     """
 
     status: SaveStatus
+    lesson: Lesson
 
     def _setup_radios(self) -> None:
         self.radios: dict[str, widgets.RadioButtons] = {}
@@ -214,6 +227,14 @@ class RadioQuestions(widgets.VBox):
         radio.observe(self._chosen, names="value")
         self.radios[key] = radio
         return radio
+
+    def saved_answers(self, activity: str, key_of: Callable[[str], str] | None = None) -> dict[str, Any]:
+        """The learner's saved answers (:meth:`Lesson.load`); an answer another tab kept as a draft is
+        shown in the words of its option, as the learner chose it. ``key_of`` turns a saved key into
+        its radio's key when the two differ."""
+        return self.lesson.load(activity, self.status, {k: r.description for k, r in self.radios.items()},
+                                {k: {value: label for label, value in r.options} for k, r in self.radios.items()},
+                                key_of)
 
     def wait(self) -> None:
         for radio in self.radios.values():

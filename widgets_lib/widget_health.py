@@ -43,7 +43,7 @@ class HealthView(RadioQuestions):
         self._listeners.append(listener)
 
     def load(self, learner: "Learner") -> None:
-        saved = self.lesson.load(ACTIVITY, self.status, {k: r.description for k, r in self.radios.items()})
+        saved = self.saved_answers(ACTIVITY)
         self.answers = {k: v for k, v in saved.items() if k in self.radios and isinstance(v, int)}
         self.show_answers(self.answers)
         self._count()
@@ -96,7 +96,7 @@ class DiagnosisView(widgets.VBox):
             "<details><summary>Which parts are the course's own judgement</summary><ul>"
             + "".join(f"<li>{escape(j)}</li>" for j in classify.JUDGEMENTS) + "</ul></details>")
         questionnaire = health.load_items()
-        self.remove = widgets.Dropdown(description="What if this school left?", options=[("(nobody)", None)],
+        self.remove = widgets.Dropdown(description="What if this school left?", options=[("(no school leaves)", None)],
                                        style=WIDE)
         self.construct = widgets.Dropdown(description="What if this answer changed?", style=WIDE,
                                           options=[("(no change)", None)] + [
@@ -121,7 +121,7 @@ class DiagnosisView(widgets.VBox):
 
     def load(self, learner: "Learner") -> None:
         self.network = load_network(self.lesson.store, learner.id)
-        self.remove.options = [("(nobody)", None)] + [(n, n) for n in self.network.names]
+        self.remove.options = [("(no school leaves)", None)] + [(n, n) for n in self.network.names]
         for control in (self.remove, self.construct, self.value, self.what_if_button):
             control.disabled = False
         self.refresh()
@@ -130,10 +130,10 @@ class DiagnosisView(widgets.VBox):
         return dict(self.health.answers) if self.health else {}
 
     def refresh(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "No diagnosis")
         def run() -> None:
             if not self.network.schools:
-                self.result.value = ("<p>There is no network to diagnose yet: draw yours in lesson 04 "
+                self.result.value = ("<p>There is no network to diagnose yet: draw yours in Lesson 04 "
                                      "(or start there from an invented example), then come back.</p>")
                 self.measures.value = ""
                 return
@@ -150,7 +150,7 @@ class DiagnosisView(widgets.VBox):
         run()
 
     def _what_if(self) -> None:
-        @guarded(self.status)
+        @guarded(self.status, "Could not try this change")
         def run() -> None:
             constructs = health.construct_scores(self._items())
             change = {self.construct.value: float(self.value.value)} if self.construct.value else None

@@ -24,7 +24,7 @@ class SorterView(RadioQuestions):
         self.choices: dict[str, str] = {}
         self._setup_radios()
         self.feedback: dict[str, widgets.HTML] = {}
-        options = [(f"{p.name}: {p.who}", p.id) for p in self.sorter.perspectives]  # "who" may hold brackets itself
+        options = [(f"{p.name} ({p.who})", p.id) for p in self.sorter.perspectives]  # no brackets inside "who"
         rows: list[widgets.Widget] = [widgets.HTML(
             "<ul>" + "".join(f"<li><strong>{escape(p.name)}</strong> ({escape(p.who)}): {escape(p.summary)}</li>"
                              for p in self.sorter.perspectives) + "</ul>")]
@@ -39,7 +39,7 @@ class SorterView(RadioQuestions):
         self.wait()
 
     def load(self, learner: "Learner") -> None:
-        saved = self.lesson.load(self.source, self.status, {k: r.description for k, r in self.radios.items()})
+        saved = self.saved_answers(self.source)
         known = {p.id for p in self.sorter.perspectives}
         self.choices = {k: v for k, v in saved.items() if k in self.radios and v in known}
         self.show_answers(self.choices)

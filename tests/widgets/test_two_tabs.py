@@ -8,6 +8,7 @@ Every activity that saves, headless, with two ``Lesson`` objects on one store (S
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from datetime import date
 from typing import Any, Callable
 
@@ -233,6 +234,22 @@ def test_a_draft_is_shown_until_the_learner_goes_on_and_stays_in_the_history(sha
     _later, (view4,) = open_page(shared, "01", ["reflection"], code)
     assert "Not saved from another tab" not in view4.status.value
     assert view4.boxes[first].value == "Tab 1's answer, and tab 2's"
+
+
+@pytest.mark.parametrize("name", ["perspectives", "capacity", "health", "sorter", "choice"])
+def test_a_chosen_option_kept_as_a_draft_is_shown_in_its_own_words(shared: Store, name: str) -> None:
+    kind = KINDS[name]
+    code = new_learner(shared, kind.needs_network)
+    _tab1, views1 = open_page(shared, kind.lesson, kind.activities, code)
+    _tab2, views2 = open_page(shared, kind.lesson, kind.activities, code)
+    kind.edit(views1[kind.view], 1)
+    kind.edit(views2[kind.view], 2)
+    radio = next(iter(views2[kind.view].radios.values()))
+    label, value = radio.options[2 % len(radio.options)]
+    _again, views3 = open_page(shared, kind.lesson, kind.activities, code)
+    shown = views3[kind.view].status.value
+    assert "Not saved from another tab" in shown
+    assert escape(label) in shown, f"the draft shows {shown!r}, not the option {label!r}"
 
 
 def test_a_draft_equal_to_the_saved_answer_is_not_shown(shared: Store) -> None:
