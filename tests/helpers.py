@@ -15,6 +15,7 @@ from typing import Iterator
 from urllib.parse import urlparse
 
 import requests
+from playwright.sync_api import expect
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -98,17 +99,19 @@ def layer_server(tmp_path_factory, layer: str, **kwargs) -> Iterator[CourseServe
 
 
 def settled_text(locator, quiet_s: float = 2.0, timeout_s: float = 90.0) -> str:
-    """A Playwright locator's text once it has stopped changing: a page updates in several messages."""
+    """A Playwright locator's text once it has stopped changing: a page updates in several messages.
+
+    Waits on the page itself: for the text to differ from what was last read, for at most
+    ``quiet_s``; when it holds still that long, it has settled."""
     locator.wait_for(timeout=timeout_s * 1000)
     deadline = time.monotonic() + timeout_s
-    text, since = locator.inner_text(), time.monotonic()
+    text = locator.inner_text()
     while time.monotonic() < deadline:
-        time.sleep(0.2)
-        now = locator.inner_text()
-        if now != text:
-            text, since = now, time.monotonic()
-        elif time.monotonic() - since >= quiet_s:
-            return text
+        try:
+            expect(locator).not_to_have_text(text, use_inner_text=True, timeout=quiet_s * 1000)
+        except AssertionError:
+            return text  # unchanged for quiet_s
+        text = locator.inner_text()
     raise AssertionError(f"text kept changing: {text!r}")
 
 

@@ -12,6 +12,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers import checked_indexes, settled_text
 
@@ -66,24 +67,38 @@ def wait_saved(part, timeout_s: float = 90.0) -> None:
     keystroke while a later one is still on its way: wait until it has stayed saved.
     """
     status = part.locator(".course-save-status")
+    saving = part.locator(".course-status-saving")
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        text = status.inner_text()
-        if "✗" in text:
-            raise AssertionError(f"a change was not saved: {text!r}")
-        if SAVED in text and part.locator(".course-status-saving").count() == 0:
-            if SAVED in settled_text(status, quiet_s=2.0, timeout_s=timeout_s) \
-                    and part.locator(".course-status-saving").count() == 0:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"not saved in {timeout_s}s: {status.inner_text()!r}")
+    while True:
+        left_ms = max(deadline - time.monotonic(), 0.0) * 1000 + 1
+        try:  # the status says saved (or failed), and nothing of the activity is saving
+            expect(status).to_contain_text(re.compile(f"{re.escape(SAVED)}|✗"), use_inner_text=True,
+                                           timeout=left_ms)
+            text = status.inner_text()
+            if "✗" in text:
+                raise AssertionError(f"a change was not saved: {text!r}")
+            expect(saving).to_have_count(0, timeout=left_ms)
+        except AssertionError as exc:
+            if "a change was not saved" in str(exc):
+                raise
+            raise AssertionError(f"not saved in {timeout_s}s: {status.inner_text()!r}") from None
+        if SAVED in settled_text(status, quiet_s=2.0, timeout_s=timeout_s) and saving.count() == 0:
+            return
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"not saved in {timeout_s}s: {status.inner_text()!r}")
 
 
-def page_settled(page) -> None:
-    """Nothing on the page is saving or failed to save: safe to navigate away."""
-    page.wait_for_function("() => !document.querySelector('.course-status-saving')", timeout=90_000)
-    time.sleep(1.0)
-    page.wait_for_function("() => !document.querySelector('.course-status-saving')", timeout=90_000)
+def page_settled(page, quiet_ms: int = 1000) -> None:
+    """Nothing on the page is saving, for a second on end, and nothing failed to save: safe to
+    navigate away."""
+    page.wait_for_function(
+        """quiet => {
+            const now = performance.now();
+            if (document.querySelector('.course-status-saving') || window.__courseBusyAt === undefined) {
+                window.__courseBusyAt = now;
+            }
+            return now - window.__courseBusyAt >= quiet;
+        }""", arg=quiet_ms, polling=100, timeout=90_000)
     failed = page.locator(".course-status-failed").all_inner_texts()
     assert failed == [], f"changes not saved: {failed}"
 
@@ -303,19 +318,22 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
         reader.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         reader.goto(report.as_uri())
         reader.wait_for_load_state("load")
-        time.sleep(1.0)  # give any stray handler a moment to fire
+        # Everything the report shows is on the page (its last part, the lessons table, last of
+        # all) before anything is checked absent: a stray handler would have had the whole load.
+        heading = reader.get_by_role("heading", name="My network", exact=True)
+        expect(heading).to_be_visible()
+        lessons_table = reader.locator("table", has=reader.locator("caption", has_text="Lessons"))
+        expect(lessons_table.locator("tr", has_text="08 ").first).to_contain_text("Done")
         text = reader.locator("body").inner_text()
         assert PLAN in text
         assert NOTE in text
         assert PLAN_WHO in text and "1 March 2027" in text
         assert EXAMPLE_MEMBERS[0] in text and EXAMPLE_MEMBERS[1] in text
         assert NEW_ANSWER in text and OLD_ANSWER not in text
-        heading = reader.get_by_role("heading", name="My network", exact=True)
         section = reader.locator("section", has=heading)
         assert section.count() == 1
         assert section.locator("svg").count() >= 1
         assert EXAMPLE_MEMBERS[0] in section.inner_text()
-        lessons_table = reader.locator("table", has=reader.locator("caption", has_text="Lessons"))
         for row in ("06 ", "07 ", "08 "):
             assert "Done" in lessons_table.locator("tr", has_text=row).first.inner_text()
         assert reader.locator("svg[onload], img[onerror], [onload], [onerror]").count() == 0

@@ -118,8 +118,12 @@ def test_tutor_and_two_participants(new_context, course_server):
     for query in ("", f"?key={other_code(tutor_key)}", f"?key={join_code}", f"?learner={b_code}"):
         b_page.goto(f"{course_server.url}{DASHBOARD}{query}")
         b_page.get_by_role("button", name="Open the cohort").wait_for()
+        # The dashboard has finished with this visit: its last part is drawn and its status, which
+        # says "Loading…" until it has decided what the visitor may see, is empty.
+        expect(b_page.get_by_role("heading", name="Create a cohort")).to_be_visible()
+        expect(b_page.locator(".course-save-status")).to_have_text("")
         if "key=" in query:
             b_page.get_by_text("That tutor key was not recognised").wait_for()
-        b_page.wait_for_timeout(500)
+        expect(b_page.get_by_text(re.compile("Asha|Ben|Progress of each participant"))).to_have_count(0)
         text = b_page.locator("body").inner_text()
         assert "Asha" not in text and "Ben" not in text and "Progress of each participant" not in text
