@@ -2,12 +2,13 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/reloads.py [--rounds 5] [--lessons 02,03]
+    .venv/bin/python bench/reloads.py [--rounds 5] [--lessons 02,03] [--returning-browser]
 
 Two servers, one after the other, each with its own throw-away SQLite database: the course as
 ``make serve`` starts it (default pools and refill, ``config=default``) and plain Voila
 (``--plain``: no pre-heating, Voila's own template). For each lesson and round, one browser
-context (one person) does, as a person does:
+context (one person; a new empty browser profile, or with ``--returning-browser`` one profile that
+has visited the course before, as a learner's own browser has) does, as a person does:
 
 1. **first** visit: opens the lesson (a returning learner, ``?learner=CODE``);
 2. **reload**: presses reload (F5) at once after the page is usable;
@@ -52,14 +53,28 @@ def usable_after(page, timeout_ms: float) -> float:
     return round(page.evaluate("() => window.__bench.usable") / 1000, 3)
 
 
-def one_round(browser, server: Server, info: lessons.LessonInfo, code: str, timeout: float) -> dict:
+def one_round(browser, server: Server, info: lessons.LessonInfo, code: str, timeout: float,
+              profile=None) -> dict:
+    """One person's round. ``profile``: a persistent browser context that has been to the course
+    before (its caches warm, as a returning learner's browser is); its tabs are closed afterwards,
+    the context kept. Without it, a new empty context (a browser that has never seen the course)."""
     url = f"{server.base_url}/voila/render/{info.file}?learner={code}"
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(READY_PROBE % {"mode": json.dumps("returning"), "expected": activity_count(info)})
+    probe = READY_PROBE % {"mode": json.dumps("returning"), "expected": activity_count(info)}
+    if profile is None:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(probe)
+        new_page = context.new_page
+    else:
+        context = profile
+
+        def new_page():
+            tab = context.new_page()
+            tab.add_init_script(probe)
+            return tab
     ms = timeout * 1000
     out: dict = {"lesson": info.id}
     try:
-        page = context.new_page()
+        page = new_page()
         started = time.monotonic()
         page.goto(url, wait_until="commit", timeout=ms)
         out["first"] = usable_after(page, ms)
@@ -71,14 +86,18 @@ def one_round(browser, server: Server, info: lessons.LessonInfo, code: str, time
         page.wait_for_function("() => window.__bench && window.__bench.usable !== null", timeout=ms)
         page.go_back(wait_until="commit", timeout=ms)
         out["back"] = usable_after(page, ms)
-        second = context.new_page()
+        second = new_page()
         second.goto(url, wait_until="commit", timeout=ms)
         out["again"] = usable_after(second, ms)
         out["again_within_s"] = round(time.monotonic() - started, 1)
     except Exception as exc:  # noqa: BLE001 - recorded
         out["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
     finally:
-        context.close()
+        if profile is None:
+            context.close()
+        else:
+            for tab in list(context.pages):
+                tab.close()
     return out
 
 
@@ -95,17 +114,26 @@ def run(config: str, args, chosen: list[lessons.LessonInfo], tmp: Path) -> list[
         print(f"{config}: ready after {ready['ready_s']} s", flush=True)
         store = Store(f"sqlite:///{folder / 'bench.db'}")
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = profile = None
+            if args.returning_browser:
+                profile = p.chromium.launch_persistent_context(
+                    str(folder / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                    viewport={"width": 1280, "height": 900})
+                for info in chosen:  # the browser has been to the course before: not measured
+                    one_round(None, server, info, new_learner(store), args.timeout, profile)
+                server.wait_idle(max_wait=args.settle)
+            else:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for r in range(args.rounds):
                 for info in chosen:
-                    row = one_round(browser, server, info, new_learner(store), args.timeout)
+                    row = one_round(browser, server, info, new_learner(store), args.timeout, profile)
                     row.update(config=config, round=r)
                     rows.append(row)
                     print(f"  {config} {info.id} round {r}: " + ", ".join(
                         f"{k} {row.get(k)}" for k in (*STEPS, "error") if k in row), flush=True)
                     idle = server.wait_idle(max_wait=args.settle)
                     row["idle_wait_s"] = idle
-            browser.close()
+            (profile or browser).close()
         store.dispose()
     finally:
         stop_all_servers()
@@ -132,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=60,
                         help="at most this long to wait for an idle server between rounds")
     parser.add_argument("--configs", default="default,plain")
+    parser.add_argument("--returning-browser", action="store_true",
+                        help="one browser profile that has been to the course before (warm caches), "
+                             "as a learner's own browser is, instead of a new empty one per round")
     args = parser.parse_args(argv)
     chosen = [lessons.by_id(x.strip().zfill(2)) for x in args.lessons.split(",")]
     rows: list[dict] = []
@@ -142,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"reloads-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps({"rounds": args.rounds, "lessons": args.lessons, "rows": rows}, indent=1))
+    out.write_text(json.dumps({"rounds": args.rounds, "lessons": args.lessons,
+                               "returning_browser": args.returning_browser, "rows": rows}, indent=1))
     print(f"\nwritten: {out}")
     return 0
 
