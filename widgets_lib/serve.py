@@ -70,7 +70,7 @@ def _int_env(name: str, default: int) -> int:
 # showed "Cell execution timed out" instead of the page.
 WAITING_CELLS = ("lesson.finish()", "dashboard.finish()")
 DEFAULT_POOL_SIZE = 2  # one for the visitor, one for their reload or a second visitor
-KERNEL_MB = 110  # a pre-heated lesson kernel's resident memory, measured (README, Sizing)
+KERNEL_MB = 85  # a pre-heated lesson kernel's resident memory: 82 MB median of 20, measured (README, Sizing)
 
 
 def cell_timeout(cell) -> int:
