@@ -41,6 +41,11 @@ def _plain_point(page: Page) -> tuple[float, float]:
     return width / 2, height / 2
 
 
+_SIZES = ("() => `scrollY ${window.scrollY}, innerHeight ${window.innerHeight}, visual viewport "
+          "${visualViewport.height} at scale ${visualViewport.scale}, scrollHeight "
+          "${document.documentElement.scrollHeight}`")
+
+
 def _under(page: Page, x: float, y: float) -> str:
     """The elements under a point, innermost first, for a failure message."""
     return page.evaluate(
@@ -52,9 +57,12 @@ def _under(page: Page, x: float, y: float) -> str:
     )
 
 
+MOVE_TIMEOUT_MS = 10_000  # a loaded machine can take seconds to scroll; a page that moves returns at once
+
+
 def _moved(page: Page, before: float) -> bool:
     try:
-        page.wait_for_function("(y) => window.scrollY !== y", arg=before, timeout=2_000)
+        page.wait_for_function("(y) => window.scrollY !== y", arg=before, timeout=MOVE_TIMEOUT_MS)
     except Exception:  # noqa: BLE001 - Playwright's TimeoutError: the page did not move
         return False
     return True
@@ -133,8 +141,8 @@ def swipe_to(page: Page, locator: Locator) -> None:
                 # this second swipe too (under a loaded CI machine a gesture is now and then lost).
                 swipe(page, cdp, step)
                 assert _moved(page, before), (
-                    f"two swipes in a row did not scroll the page (at {before:.0f} px); under the "
-                    f"finger: {_under(page, *_plain_point(page))}"
+                    f"two swipes in a row did not scroll the page (at {before:.0f} px; "
+                    f"{page.evaluate(_SIZES)}); under the finger: {_under(page, *_plain_point(page))}"
                 )
     finally:
         cdp.detach()
