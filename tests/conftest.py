@@ -202,10 +202,23 @@ def postgres_db_url(postgres_url: str) -> Iterator[str]:
     try:
         yield postgres_url.rsplit("/", 1)[0] + "/" + name
     finally:
-        with admin.connect() as conn:
-            # FORCE: a Store the test forgot to dispose must not keep the database alive.
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(admin, name)
         admin.dispose()
+
+
+def _drop_database(admin: sa.Engine, name: str, attempts: int = 40) -> None:
+    """Drop a test database. FORCE: a Store the test forgot to dispose must not keep it alive. An
+    autovacuum worker on it belongs to the superuser, whom the test role may not terminate: CI
+    failed once that way, so wait for the worker to finish (it takes well under a second)."""
+    for attempt in range(attempts):
+        try:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except sa.exc.ProgrammingError as exc:
+            if type(exc.orig).__name__ != "InsufficientPrivilege" or attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
 
 
 @pytest.fixture(

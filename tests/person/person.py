@@ -99,8 +99,11 @@ def wheel_to(page: Page, locator: Locator) -> None:
             break  # nothing further to scroll: the target is as far in view as it can be
         before = scroll_y(page)
         page.mouse.wheel(0, step)
-        assert _moved(page, before), (
-            f"the mouse wheel did not scroll the page (at {before:.0f} px) towards {target}"
+        if not _moved(page, before) and _at_an_end(page, step):
+            break  # the page grew shorter meanwhile (a part finished drawing): its end is here
+        assert scroll_y(page) != before, (
+            f"the mouse wheel did not scroll the page (at {before:.0f} px; {page.evaluate(_SIZES)}) "
+            f"towards {target}"
         )
     expect(target).to_be_in_viewport(timeout=VIEW_TIMEOUT_MS)
 
@@ -137,6 +140,8 @@ def swipe_to(page: Page, locator: Locator) -> None:
             before = scroll_y(page)
             swipe(page, cdp, step)
             if not _moved(page, before):
+                if _at_an_end(page, step):
+                    break  # the page grew shorter meanwhile (a part finished drawing): its end is here
                 # A person whose swipe did not take swipes again; a page that cannot scroll fails
                 # this second swipe too (under a loaded CI machine a gesture is now and then lost).
                 swipe(page, cdp, step)

@@ -20,7 +20,8 @@ ALLOWED: dict[str, str] = {
     # is no page yet. Deadline and failure message included.
     "helpers.py": "CourseServer.wait_ready polls a starting server (no page yet)",
     # pg_isready is polled until the test PostgreSQL server accepts connections (no page).
-    "conftest.py": "the test PostgreSQL server is polled with pg_isready until it starts",
+    "conftest.py": "the test PostgreSQL server is polled with pg_isready until it starts, and a "
+                   "test database is dropped again once an autovacuum worker on it has finished",
     # JupyterHub's API is polled until the hub answers (no page yet).
     "hub/conftest.py": "JupyterHub is polled over HTTP until it answers",
     # The screenshot tool (`make screens`), not a test: it pauses for drawings to settle.
