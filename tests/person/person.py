@@ -85,27 +85,37 @@ def _at_an_end(page: Page, step: float) -> bool:
     return (step > 0 and page_bottom_reached(page)) or (step < 0 and scroll_y(page) <= 0)
 
 
-def wheel_to(page: Page, locator: Locator) -> None:
-    """Scroll with the mouse wheel until ``locator`` is in the viewport."""
+def _scroll_to(page: Page, locator: Locator, largest_step: float, move, tries: int, means: str) -> None:
+    """Scroll by ``move(step)`` (at most ``largest_step`` px at a time) until ``locator`` is in the
+    viewport. A move that does not take is made again up to ``tries`` times in all, as a person
+    would; the loop also stops at the page's end, which can come sooner when the page grows
+    shorter meanwhile (a part finished drawing)."""
     locator.first.wait_for(state="visible")
     target = locator.first
-    page.mouse.move(*_plain_point(page))
     for _ in range(MAX_MOVES):
         distance = _distance(page, target)
         if not distance:
             break
-        step = max(-WHEEL_STEP, min(WHEEL_STEP, distance))
+        step = max(-largest_step, min(largest_step, distance))
         if _at_an_end(page, step):
             break  # nothing further to scroll: the target is as far in view as it can be
         before = scroll_y(page)
-        page.mouse.wheel(0, step)
-        if not _moved(page, before) and _at_an_end(page, step):
-            break  # the page grew shorter meanwhile (a part finished drawing): its end is here
-        assert scroll_y(page) != before, (
-            f"the mouse wheel did not scroll the page (at {before:.0f} px; {page.evaluate(_SIZES)}) "
-            f"towards {target}"
-        )
+        for _try in range(tries):
+            move(step)
+            if _moved(page, before) or _at_an_end(page, step):
+                break
+        else:
+            raise AssertionError(
+                f"{tries} move(s) by {means} in a row did not scroll the page (at {before:.0f} px; "
+                f"{page.evaluate(_SIZES)}) towards {target}; under the pointer: "
+                f"{_under(page, *_plain_point(page))}")
     expect(target).to_be_in_viewport(timeout=VIEW_TIMEOUT_MS)
+
+
+def wheel_to(page: Page, locator: Locator) -> None:
+    """Scroll with the mouse wheel until ``locator`` is in the viewport."""
+    page.mouse.move(*_plain_point(page))
+    _scroll_to(page, locator, WHEEL_STEP, lambda step: page.mouse.wheel(0, step), 1, "the mouse wheel")
 
 
 def swipe(page: Page, cdp, distance: float) -> None:
@@ -124,34 +134,14 @@ def swipe(page: Page, cdp, distance: float) -> None:
 
 def swipe_to(page: Page, locator: Locator) -> None:
     """Scroll with a finger until ``locator`` is in the viewport (the context needs
-    ``has_touch=True``)."""
-    locator.first.wait_for(state="visible")
-    target = locator.first
+    ``has_touch=True``). A swipe that did not take is tried once more (under a loaded CI machine
+    a gesture is now and then lost); a page that cannot scroll fails the second one too."""
     cdp = page.context.new_cdp_session(page)
     _width, height = _viewport(page)
     try:
-        for _ in range(MAX_MOVES):
-            distance = _distance(page, target)
-            if not distance:
-                break
-            step = max(-height * 0.45, min(height * 0.45, distance))
-            if _at_an_end(page, step):
-                break  # nothing further to scroll: the target is as far in view as it can be
-            before = scroll_y(page)
-            swipe(page, cdp, step)
-            if not _moved(page, before):
-                if _at_an_end(page, step):
-                    break  # the page grew shorter meanwhile (a part finished drawing): its end is here
-                # A person whose swipe did not take swipes again; a page that cannot scroll fails
-                # this second swipe too (under a loaded CI machine a gesture is now and then lost).
-                swipe(page, cdp, step)
-                assert _moved(page, before), (
-                    f"two swipes in a row did not scroll the page (at {before:.0f} px; "
-                    f"{page.evaluate(_SIZES)}); under the finger: {_under(page, *_plain_point(page))}"
-                )
+        _scroll_to(page, locator, height * 0.45, lambda step: swipe(page, cdp, step), 2, "a finger")
     finally:
         cdp.detach()
-    expect(target).to_be_in_viewport(timeout=VIEW_TIMEOUT_MS)
 
 
 def _centre(locator: Locator) -> tuple[float, float]:
