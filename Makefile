@@ -28,7 +28,7 @@ setup: $(VENV)/.installed
 ## Serve the course at http://127.0.0.1:$(PORT)/ (home page: lesson 00).
 serve: $(VENV)/.installed
 	@echo "The course will be at http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)."
-	$(PY) -m widgets_lib.serve --port $(PORT)
+	$(PY) -m widgets_lib.server.serve --port $(PORT)
 
 ## Chromium for browser tests, PostgreSQL for store tests and Node.js (npm) for the JupyterHub
 ## test's proxy, from Debian's packages: each checked on its own and only what is missing installed

@@ -64,12 +64,12 @@ from first_visits import (
 )
 
 from widgets_lib import capacity, classify, health, identity, lessons, network_io  # noqa: E402
-from widgets_lib.capacity_figure import model_svg, profile_svg  # noqa: E402
+from widgets_lib.html.capacity_figure import model_svg, profile_svg  # noqa: E402
 from widgets_lib.paths import course_dir, data_dir  # noqa: E402
 from widgets_lib.record import HEALTH_ACTIVITY, NETWORK_ACTIVITY, NETWORK_KEY, network_to_value  # noqa: E402
-from widgets_lib.serve import FRIENDLY_CELL_ERROR  # noqa: E402
+from widgets_lib.server.serve import FRIENDLY_CELL_ERROR  # noqa: E402
 from widgets_lib.store import Store  # noqa: E402
-from widgets_lib.widget_health import diagnosis_html  # noqa: E402
+from widgets_lib.views.health import diagnosis_html  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 # As the browser tests (DESIGN.md); the host resolver rule makes every other host unreachable
@@ -596,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
         "COURSE_CULL_IDLE_S": str(args.cull_idle),
     }
     setup = (
-        f"python -m widgets_lib.serve --pool-size 1 (one pre-heated kernel per lesson), "
+        f"python -m widgets_lib.server.serve --pool-size 1 (one pre-heated kernel per lesson), "
         f"COURSE_REFILL_DELAY_S={int(args.refill_delay)} and COURSE_CULL_IDLE_S={args.cull_idle}: "
         "visits run in rounds of one visit per lesson, shorter than the refill delay, and each "
         "round starts once every kernel taken by the previous one is replaced and the server is "

@@ -4,7 +4,7 @@ Run from the repository root::
 
     .venv/bin/python bench/first_visits.py [--visitors 1,10,30] [--repeats 3] [--pool-size N]
 
-For each configuration ("course": ``python -m widgets_lib.serve`` with pre-heated kernels,
+For each configuration ("course": ``python -m widgets_lib.server.serve`` with pre-heated kernels,
 "plain": the same with ``--plain``, i.e. Voila's defaults) and each number of visitors N,
 and for each repeat, a fresh server is started on a free localhost port with a throw-away
 SQLite database (``COURSE_DB_URL``). Once it is ready (for "course": every lesson's kernel
@@ -44,7 +44,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from widgets_lib.serve import READY_MESSAGE
+from widgets_lib.server.serve import READY_MESSAGE
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO / "bench" / "results"
@@ -54,7 +54,7 @@ CONFIGS = ("course", "plain")
 KERNEL_MB = 100  # resident memory of one lesson kernel, roughly (measured 80-115 MB)
 
 COLUMNS = {
-    "config": "course = `COURSE_POOLS=03_capacity_model.ipynb=P python -m widgets_lib.serve --pool-size 1` (pre-heated kernels, course "
+    "config": "course = `COURSE_POOLS=03_capacity_model.ipynb=P python -m widgets_lib.server.serve --pool-size 1` (pre-heated kernels, course "
               "template); plain = the same with --plain (Voila's defaults, a kernel started per visit).",
     "N": "number of simultaneous first visits to lesson 03 (all released at once by one asyncio "
          "event loop, each on its own new HTTP connection, no cookies, no ?learner=).",
@@ -135,7 +135,7 @@ class Server:
         env.pop("COURSE_POOLS", None)
         env["COURSE_DB_URL"] = f"sqlite:///{self.tmpdir / 'bench.db'}"
         env["PYTHONUNBUFFERED"] = "1"
-        cmd = [sys.executable, "-m", "widgets_lib.serve", "--port", str(port), "--ip", HOST]
+        cmd = [sys.executable, "-m", "widgets_lib.server.serve", "--port", str(port), "--ip", HOST]
         if self.config == "plain":
             cmd.append("--plain")
         elif self.config == "default":

@@ -4,7 +4,7 @@ Run from the repository root::
 
     .venv/bin/python bench/memory.py [--cohort-size 30] [--visitors 10] [--cull-idle S]
 
-1. **default pools**: ``python -m widgets_lib.serve`` as ``make serve`` starts it (one
+1. **default pools**: ``python -m widgets_lib.server.serve`` as ``make serve`` starts it (one
    pre-heated kernel per notebook); once every pool is filled and the server is idle, the
    resident memory (RSS) and proportional set size (PSS, shared pages divided among the
    processes sharing them) are summed over the server and all its descendants.

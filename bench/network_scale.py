@@ -8,7 +8,7 @@ draw     = build the drawing page (drawing.network_page: pyvis data + the course
            i.e. the work done in the kernel; the browser's layout time is not included. Above
            network_io.MAX_DRAWN (1,000) schools the view draws nothing: it says so and shows
            the summary and tables, so there is no draw row at 10,000;
-tables   = the summary and the tables the view shows under every drawing (widget_network's
+tables   = the summary and the tables the view shows under every drawing (views.network's
            summary_html and tables_html), the text alternative to the picture.
 Networks are generated: N schools, 3 links per school on average, levels 0–5, some
 links to partners outside the schools. Medians and the slowest of --repeats runs.
@@ -29,10 +29,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from widgets_lib import classify, network_io  # noqa: E402
-from widgets_lib.drawing import network_page  # noqa: E402
+from widgets_lib.html.drawing import network_page  # noqa: E402
 from widgets_lib.health import CONSTRUCTS  # noqa: E402
 from widgets_lib.network import Link, Network, School  # noqa: E402
-from widgets_lib.widget_network import summary_html, tables_html  # noqa: E402
+from widgets_lib.views.network import summary_html, tables_html  # noqa: E402
 
 
 def generate(n: int, seed: int = 1) -> Network:

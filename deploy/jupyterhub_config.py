@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from widgets_lib.paths import template_root
-from widgets_lib.serve import HOME_PAGE
+from widgets_lib.server.serve import HOME_PAGE
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 

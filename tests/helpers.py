@@ -44,7 +44,7 @@ class CourseServer:
         self.db_url = db_url
         self.log_path = log_path
         env = {**os.environ, "COURSE_DB_URL": db_url, **(extra_env or {})}
-        cmd = [sys.executable, "-m", "widgets_lib.serve", f"--port={self.port}", f"--pool-size={pool_size}"]
+        cmd = [sys.executable, "-m", "widgets_lib.server.serve", f"--port={self.port}", f"--pool-size={pool_size}"]
         if notebook_dir:
             cmd.append(f"--notebook-dir={notebook_dir}")
         self._log = open(log_path, "w")

@@ -2,7 +2,7 @@
 
 Models (pure Python, no widget imports) live in ``capacity``, ``perspectives``,
 ``lessons``, ``identity`` and ``store``; their views live in ``widget_*`` modules.
-Notebooks use :class:`widgets_lib.lesson.Lesson` and nothing else.
+Notebooks use :class:`widgets_lib.views.lesson.Lesson` and nothing else.
 """
 
 __all__ = ["CourseWarning", "__version__"]

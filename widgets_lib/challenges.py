@@ -3,7 +3,7 @@
 Lesson 08 shows, for each challenge, what the network of lesson 04, the health check of
 lesson 05 and the leads of lesson 06 suggest, then asks the learner how much it holds the
 network back. The evidence sentences are the course's own reading; the learner judges.
-Pure Python; the view is ``widget_challenges``.
+Pure Python; the view is ``views.challenges``.
 """
 
 from __future__ import annotations

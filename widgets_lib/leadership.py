@@ -3,7 +3,7 @@
 A *lead* says that someone in one member of the network, in one role, leads one shared
 activity (an enquiry group, co-coaching, a learning forum…). The spread across schools and
 roles is what Harris means by leadership "stretched" over school boundaries (C24) and
-grounded in activity rather than role (C22). Pure Python; the view is ``widget_leadership``.
+grounded in activity rather than role (C22). Pure Python; the view is ``views.leadership``.
 """
 
 from __future__ import annotations

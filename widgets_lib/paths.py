@@ -28,7 +28,7 @@ def course_dir() -> Path:
 
 def template_root() -> Path:
     """The ``share/jupyter`` folder holding the course's Voila template."""
-    return PACKAGE_DIR / "share" / "jupyter"
+    return PACKAGE_DIR / "server" / "share" / "jupyter"
 
 
 @lru_cache(maxsize=None)

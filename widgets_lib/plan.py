@@ -1,6 +1,6 @@
 """The action plan of lesson 08: what will be done, who leads it, by when, which challenge it meets.
 
-Pure Python; the view is ``widget_plan``. Every field is checked here, so a message names
+Pure Python; the view is ``views.plan``. Every field is checked here, so a message names
 the field and the action, and nothing already in the plan is touched by a bad entry.
 """
 

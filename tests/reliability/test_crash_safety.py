@@ -573,7 +573,7 @@ def test_tab_closed_while_a_save_waits_for_a_locked_database_loses_nothing(own):
 
 def test_a_save_waiting_for_a_locked_database_says_so_while_it_waits(tmp_path: Path):
     """In-process, the same thing: the kernel's thread waits in the save, another tells the page."""
-    from widgets_lib.lesson import Lesson
+    from widgets_lib.views.lesson import Lesson
 
     db = tmp_path / "course.db"
     store = Store(f"sqlite:///{db}")

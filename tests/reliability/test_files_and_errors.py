@@ -189,6 +189,7 @@ def test_no_file_is_served_whatever_the_path(course_server):
     css = (
         REPO
         / "widgets_lib"
+        / "server"
         / "share"
         / "jupyter"
         / "voila"

@@ -20,7 +20,7 @@ import pytest
 from tests.helpers import free_port
 from tests.reliability import course_pages
 from tests.reliability.course_pages import OUTPUTS_JS, PAGES, PLACEHOLDERS, TIMEOUT_MS, Spec
-from widgets_lib.serve import FRIENDLY_CELL_ERROR
+from widgets_lib.server.serve import FRIENDLY_CELL_ERROR
 
 pytestmark = pytest.mark.browser
 

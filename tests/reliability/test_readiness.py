@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 
-from widgets_lib.serve import READY_MESSAGE
+from widgets_lib.server.serve import READY_MESSAGE
 
 
 def test_the_log_says_when_every_pre_heated_kernel_is_warm(course_server):

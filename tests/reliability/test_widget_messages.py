@@ -452,8 +452,8 @@ def abuse(kernel: RawKernel, states: dict[str, dict]) -> dict[str, int]:
             kernel.comm_msg(model_id, data)
             counts["custom"] += 1
     for target, data, version in (
-        ("widgets_lib.dashboard", {}, WIDGET_PROTOCOL),
-        ("widgets_lib.widget_dashboard.Dashboard", {"state": {}}, WIDGET_PROTOCOL),
+        ("widgets_lib.cohort_figures", {}, WIDGET_PROTOCOL),
+        ("widgets_lib.views.dashboard.Dashboard", {"state": {}}, WIDGET_PROTOCOL),
         (
             "jupyter.widget",
             {

@@ -1,7 +1,7 @@
 import pytest
 
 from widgets_lib import capacity
-from widgets_lib.capacity_figure import model_svg, profile_svg, shade
+from widgets_lib.html.capacity_figure import model_svg, profile_svg, shade
 
 BANK = capacity.load_bank()
 

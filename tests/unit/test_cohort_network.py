@@ -7,7 +7,7 @@ from widgets_lib.cohort_network import (
     Contribution, Merged, MergeError, check_manual_merge, merge, name_key, suggestions,
 )
 from widgets_lib.network import Link, Network, School, check_link, check_school_name
-from widgets_lib.network_svg import network_svg
+from widgets_lib.html.network_svg import network_svg
 
 
 def net(*names: str, links: tuple[Link, ...] = (), kinds: dict[str, str] | None = None) -> Network:

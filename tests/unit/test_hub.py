@@ -1,5 +1,5 @@
 """A participant's single-user server under JupyterHub: what CourseAuthorizer lets through, and the
-configuration deploy/jupyter_server_config.py takes from widgets_lib.serve.
+configuration deploy/jupyter_server_config.py takes from widgets_lib.server.serve.
 
 The real hub, its servers and a browser are in tests/hub; these check the decisions one by one.
 """
@@ -16,9 +16,9 @@ from jupyter_server.auth import IdentityProvider
 from traitlets import Any
 from traitlets.config.loader import PyFileConfigLoader
 
-from widgets_lib.hub import CourseAuthorizer
+from widgets_lib.server.hub import CourseAuthorizer
 from widgets_lib.paths import course_dir
-from widgets_lib.serve import HOME_PAGE, server_extension_config, use_private_runtime_dir
+from widgets_lib.server.serve import HOME_PAGE, server_extension_config, use_private_runtime_dir
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -91,7 +91,7 @@ def test_the_server_offers_voila_and_nothing_else():
         "voila": True, "jupyterlab": False, "notebook": False, "notebook_shim": False,
         "jupyter_lsp": False, "jupyter_server_terminals": False}
     assert c.ServerApp.terminals_enabled is False
-    assert c.ServerApp.authorizer_class == "widgets_lib.hub.CourseAuthorizer"
+    assert c.ServerApp.authorizer_class == "widgets_lib.server.hub.CourseAuthorizer"
 
 
 def test_only_widget_messages_pass_over_a_kernels_websocket():

@@ -52,17 +52,17 @@ from tests.injection import (
     seed_work,
 )
 from widgets_lib import classify, cohort_network, cohorts, leadership, reflections
-from widgets_lib.charts import bars_svg
+from widgets_lib.html.charts import bars_svg
 from widgets_lib.cohorts import CohortError
-from widgets_lib.drawing import iframe, legend_html, network_page
-from widgets_lib.lesson import Lesson
+from widgets_lib.html.drawing import iframe, legend_html, network_page
+from widgets_lib.views.lesson import Lesson
 from widgets_lib.network import Network
-from widgets_lib.network_svg import network_svg
+from widgets_lib.html.network_svg import network_svg
 from widgets_lib.record import load_record
-from widgets_lib.report import build_report
+from widgets_lib.html.report import build_report
 from widgets_lib.store import Store
-from widgets_lib.widget_cohort import participant_card_html
-from widgets_lib.widget_dashboard import (
+from widgets_lib.views.cohort import participant_card_html
+from widgets_lib.views.dashboard import (
     Dashboard,
     capacity_html,
     cohort_report,
@@ -71,11 +71,11 @@ from widgets_lib.widget_dashboard import (
     progress_html,
     reflections_html,
 )
-from widgets_lib.widget_health import diagnosis_html
-from widgets_lib.widget_leadership import spread_html
-from widgets_lib.widget_network import NetworkView, summary_html, tables_html
-from widgets_lib.widget_plan import plan_table
-from widgets_lib.widget_reflection import journal_html
+from widgets_lib.views.health import diagnosis_html
+from widgets_lib.views.leadership import spread_html
+from widgets_lib.views.network import NetworkView, summary_html, tables_html
+from widgets_lib.views.plan import plan_table
+from widgets_lib.views.reflection import journal_html
 
 COURSE = Path(__file__).resolve().parents[2] / "course"
 ALL = set(KEYS)

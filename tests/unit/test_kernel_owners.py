@@ -1,4 +1,4 @@
-"""widgets_lib.serve.KernelOwners: a kernel answers only the browser that first used it.
+"""widgets_lib.server.serve.KernelOwners: a kernel answers only the browser that first used it.
 
 The end-to-end check (a real server, B's kernel refused to A's cookie with 403) is in
 tests/reliability/test_widget_messages.py; here the rule itself, without a server.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from widgets_lib.serve import KernelOwners, voila_config
+from widgets_lib.server.serve import KernelOwners, voila_config
 
 
 def handler(kernel_id: str | None, live: list[str], websocket: bool = True) -> SimpleNamespace:

@@ -44,7 +44,7 @@ def test_every_available_lesson_is_a_notebook_with_the_lesson_skeleton():
     for info in lessons.available():
         nb = nbformat.read(course_dir() / info.file, 4)
         code = [c.source for c in nb.cells if c.cell_type == "code"]
-        assert code[0] == f'from widgets_lib.lesson import Lesson\nlesson = Lesson("{info.id}")', info.file
+        assert code[0] == f'from widgets_lib.views.lesson import Lesson\nlesson = Lesson("{info.id}")', info.file
         assert code[-1] == "lesson.finish()", info.file
         assert all(len(c.splitlines()) <= 2 for c in code), "notebook cells hold one or two lines"
 

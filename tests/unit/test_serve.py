@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from widgets_lib import serve
+from widgets_lib.server import serve
 
 
 def pools(monkeypatch, **env: str) -> dict[str, int]:

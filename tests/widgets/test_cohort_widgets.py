@@ -6,7 +6,7 @@ import json
 import re
 
 from widgets_lib import cohorts, identity
-from widgets_lib.lesson import Lesson
+from widgets_lib.views.lesson import Lesson
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -60,7 +60,7 @@ def test_download_everything_then_delete_for_good(store):
     view.join.click()
     privacy.prepare.click()
     assert "my-course-data.json" in privacy.links.value and "my-course-data.csv" in privacy.links.value
-    from widgets_lib.widget_cohort import data_files
+    from widgets_lib.views.cohort import data_files
 
     as_json, as_csv = data_files(store.export_learner(lesson.learner.id))
     exported = json.loads(as_json)

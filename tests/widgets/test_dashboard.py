@@ -12,7 +12,7 @@ import pytest
 from widgets_lib import capacity, cohorts, identity
 from widgets_lib.examples import load_example
 from widgets_lib.record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value
-from widgets_lib.widget_dashboard import Dashboard
+from widgets_lib.views.dashboard import Dashboard
 
 XSS = '"><svg onload=alert(1)>'
 
@@ -172,7 +172,7 @@ def test_under_jupyterhub_only_the_tutors_group_gets_in(store, cohort, monkeypat
 
 
 def test_a_participant_page_never_loads_tutor_functions():
-    script = ("import sys\nfrom widgets_lib.lesson import Lesson\n"
+    script = ("import sys\nfrom widgets_lib.views.lesson import Lesson\n"
               "for lid, acts in [('00', ['welcome', 'cohort', 'privacy']), ('03', ['capacity']), "
               "('05', ['health', 'diagnosis']), ('08', ['challenges', 'plan', 'journal', 'report'])]:\n"
               "    lesson = Lesson(lid, show=False)\n"
@@ -207,7 +207,7 @@ def test_counts_agree_in_number(store, cohort, monkeypatch):
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     from datetime import datetime, timezone
 
-    from widgets_lib.widget_dashboard import cohort_report
+    from widgets_lib.views.dashboard import cohort_report
 
     made, _code, key = cohort
     page = Dashboard(store=store, show=False)

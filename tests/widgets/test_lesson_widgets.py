@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from widgets_lib import capacity, identity
-from widgets_lib.lesson import Lesson
+from widgets_lib.views.lesson import Lesson
 from widgets_lib.lessons import LESSONS
 from widgets_lib.store import Store
 

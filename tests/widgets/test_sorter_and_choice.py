@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from widgets_lib.lesson import Lesson
+from widgets_lib.views.lesson import Lesson
 
 
 def open_page(store, lesson_id, activities, query=""):

@@ -16,11 +16,11 @@ import pytest
 
 from widgets_lib import capacity, challenges, leadership, plan, reflections
 from widgets_lib.examples import load_example
-from widgets_lib.lesson import Lesson, draft_activity
+from widgets_lib.views.lesson import Lesson, draft_activity
 from widgets_lib.lessons import DONE, PROGRESS_ACTIVITY
 from widgets_lib.record import HEALTH_ACTIVITY, NETWORK_ACTIVITY, NETWORK_KEY, network_from_value, network_to_value
 from widgets_lib.store import Store
-from widgets_lib.widget_common import RELOAD
+from widgets_lib.views.common import RELOAD
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -1,6 +1,6 @@
 """The course under JupyterHub: what a participant's single-user server lets its visitor do.
 
-Configured by :func:`widgets_lib.serve.server_extension_config`; imported only by a single-user
+Configured by :func:`widgets_lib.server.serve.server_extension_config`; imported only by a single-user
 server that JupyterHub started (it needs the ``jupyterhub`` package).
 """
 

@@ -1,5 +1,5 @@
 """Reflections: a lesson's questions (and, in lesson 08, the whole journal), each a labelled text box
-saved as the learner types (see ``widget_common.save_as_typed``)."""
+saved as the learner types (see ``common.save_as_typed``)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from . import lessons, reflections
-from .lessons import DONE
-from .widget_common import SaveStatus, heading, save_as_typed
+from .. import lessons, reflections
+from ..lessons import DONE
+from .common import SaveStatus, heading, save_as_typed
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson

@@ -10,18 +10,18 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from html import escape
 
-from . import capacity, challenges, classify, leadership, lessons, plan, reflections
+from .. import capacity, challenges, classify, leadership, lessons, plan, reflections
 from .capacity_figure import model_svg, profile_svg, reading_html, scores_table
-from .lessons import DONE, PROGRESS_ACTIVITY
-from .metrics import summary_sentence
+from ..lessons import DONE, PROGRESS_ACTIVITY
+from ..metrics import summary_sentence
 from .network_svg import network_svg
-from .record import NETWORK_ACTIVITY, Record
-from .reflections import ACTIVITY as JOURNAL_ACTIVITY
-from .widget_health import diagnosis_html
-from .widget_leadership import spread_html
-from .widget_network import tables_html
-from .widget_plan import plan_table
-from .widget_reflection import journal_html
+from ..record import NETWORK_ACTIVITY, Record
+from ..reflections import ACTIVITY as JOURNAL_ACTIVITY
+from ..views.health import diagnosis_html
+from ..views.leadership import spread_html
+from ..views.network import tables_html
+from ..views.plan import plan_table
+from ..views.reflection import journal_html
 
 TITLE = "My course report: capacity, networks and distributed leadership"
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from . import perspectives
-from .lessons import DONE
-from .widget_common import RadioQuestions, SaveStatus
+from .. import perspectives
+from ..lessons import DONE
+from .common import RadioQuestions, SaveStatus
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson

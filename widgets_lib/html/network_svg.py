@@ -27,8 +27,8 @@ import numpy as np
 
 from .charts import figure
 from .drawing import KIND_STYLE, LEVEL_COLOURS, UNKNOWN_LEVEL
-from .network import KIND_LABELS, KINDS, Link, Network
-from .network_io import MAX_DRAWN
+from ..network import KIND_LABELS, KINDS, Link, Network
+from ..network_io import MAX_DRAWN
 
 _SEED = 7
 # Each step costs O(n²): small networks get more steps (their parts then separate well), large ones 50.

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 
 import ipywidgets as widgets
 
-from . import plan
-from .lessons import DONE
-from .plan import Action, PlanError
-from .widget_common import FIELD, WIDE, SaveStatus, guarded, heading
+from .. import plan
+from ..lessons import DONE
+from ..plan import Action, PlanError
+from .common import FIELD, WIDE, SaveStatus, guarded, heading
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Callable
 
 import ipywidgets as widgets
 
-from . import classify, health
-from .charts import bars_svg
-from .lessons import DONE
-from .network import Network
-from .metrics import explain, measure
-from .record import load_network
-from .widget_common import WIDE, RadioQuestions, SaveStatus, guarded, heading
+from .. import classify, health
+from ..html.charts import bars_svg
+from ..lessons import DONE
+from ..network import Network
+from ..metrics import explain, measure
+from ..record import load_network
+from .common import WIDE, RadioQuestions, SaveStatus, guarded, heading
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson

@@ -1,4 +1,4 @@
-"""Serve the course with Voila, configured for a cohort: ``python -m widgets_lib.serve``.
+"""Serve the course with Voila, configured for a cohort: ``python -m widgets_lib.server.serve``.
 
 One place holds the serving configuration, used by ``make serve``, the tests, the
 benchmarks and the JupyterHub deployment:
@@ -35,8 +35,8 @@ from pathlib import Path
 from jupyter_server.auth.authorizer import AllowAllAuthorizer
 from traitlets.config import Config
 
-from .network_io import MAX_UPLOAD_BYTES
-from .paths import course_dir, template_root
+from ..network_io import MAX_UPLOAD_BYTES
+from ..paths import course_dir, template_root
 
 FRIENDLY_CELL_ERROR = (
     "This part of the page could not be shown. Your saved work is safe: please reload the page, "
@@ -110,7 +110,7 @@ class KernelOwners(AllowAllAuthorizer):
     so a visitor who came by another's kernel id (it is in that visitor's page source) could press
     their buttons and read their work. Voila gives every browser a signed anonymous identity
     (a cookie); the first identity to use a kernel owns it and every other one gets 403. Under
-    JupyterHub, :class:`widgets_lib.hub.CourseAuthorizer` decides instead.
+    JupyterHub, :class:`widgets_lib.server.hub.CourseAuthorizer` decides instead.
     """
 
     def __init__(self, **kwargs) -> None:
@@ -160,7 +160,7 @@ def cohort_pools(size: int | None = None, teaching: str | None = None) -> dict[s
     """Pools for a cohort arriving together: ``COURSE_COHORT_SIZE`` pre-heated kernels for each
     lesson in ``COURSE_TEACHING`` (numbers or file names, e.g. ``03`` or ``03,04``; default
     ``00``, where everyone starts). ``COURSE_POOLS`` still overrides any lesson."""
-    from .lessons import available
+    from ..lessons import available
 
     size = _int_env("COURSE_COHORT_SIZE", 0) if size is None else size
     if size <= 0:
@@ -258,7 +258,7 @@ def server_extension_config() -> Config:
     the database password in ``COURSE_DB_URL`` or pretend to be a tutor. So on top of the
     course's Voila settings (without pools, which exist only in standalone Voila) it switches off
     JupyterLab, the file tree, terminals and the language server, passes only widget messages
-    over a kernel's websocket, and lets :class:`widgets_lib.hub.CourseAuthorizer` refuse every
+    over a kernel's websocket, and lets :class:`widgets_lib.server.hub.CourseAuthorizer` refuse every
     REST call but the ones Voila's page makes.
     """
     c = voila_config(preheat=False)
@@ -275,7 +275,7 @@ def server_extension_config() -> Config:
     # Jupyter Server's own pages (404 for /lab or /tree, 403, 500) are the course's plain-language
     # ones, linking to the welcome page and fetching nothing from other hosts.
     c.ServerApp.extra_template_paths = [str(template_root() / "voila" / "templates" / "course")]
-    c.ServerApp.authorizer_class = "widgets_lib.hub.CourseAuthorizer"
+    c.ServerApp.authorizer_class = "widgets_lib.server.hub.CourseAuthorizer"
     c.MappingKernelManager.allowed_message_types = list(ALLOWED_MESSAGE_TYPES)
     c.MappingKernelManager.allow_tracebacks = False
     return c
@@ -415,7 +415,7 @@ def main(argv: list[str] | None = None) -> None:
     config = voila_config(args.pool_size)
     use_course_kernel_manager()
     pools = config.VoilaKernelManager.kernel_pools_config
-    from .lessons import available
+    from ..lessons import available
 
     warning = memory_warning({k: v["pool_size"] for k, v in pools.items() if k != "default"},
                              pools["default"]["pool_size"], len(available()) + 1)  # + the dashboard

@@ -12,17 +12,17 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from . import capacity, cohorts, lessons
-from .capacity_figure import scores_table
-from .cohorts import CohortError, ParticipantView
-from .lessons import DONE
-from .metrics import summary_sentence
-from .network_io import csv_bytes
-from .network_svg import network_svg
-from .store import Membership, now
-from .widget_common import FIELD, WIDE, SaveStatus, download_link, guarded, heading
-from .widget_health import diagnosis_html
-from .widget_reflection import journal_html
+from .. import capacity, cohorts, lessons
+from ..html.capacity_figure import scores_table
+from ..cohorts import CohortError, ParticipantView
+from ..lessons import DONE
+from ..metrics import summary_sentence
+from ..network_io import csv_bytes
+from ..html.network_svg import network_svg
+from ..store import Membership, now
+from .common import FIELD, WIDE, SaveStatus, download_link, guarded, heading
+from .health import diagnosis_html
+from .reflection import journal_html
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from . import challenges, leadership
-from .lessons import DONE
-from .widget_common import RadioQuestions, SaveStatus, heading, save_as_typed
+from .. import challenges, leadership
+from ..lessons import DONE
+from .common import RadioQuestions, SaveStatus, heading, save_as_typed
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson

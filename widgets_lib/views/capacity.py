@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from . import capacity
-from .capacity_figure import model_svg, profile_svg, reading_html, scores_table
-from .lessons import DONE
-from .store import now
-from .widget_common import RadioQuestions, SaveStatus, guarded, heading
+from .. import capacity
+from ..html.capacity_figure import model_svg, profile_svg, reading_html, scores_table
+from ..lessons import DONE
+from ..store import now
+from .common import RadioQuestions, SaveStatus, guarded, heading
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import ipywidgets as widgets
 
-from . import network_io
-from .drawing import iframe, legend_html, network_page
-from .examples import list_examples, load_example
-from .metrics import measure, summary_sentence
-from .lessons import DONE
-from .record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value, saved_network
-from .network import (FLOW_LABELS, FLOWS, KIND_LABELS, KINDS, LEVEL_MEANINGS, LEVELS, ORIGIN_LABELS, ORIGINS,
+from .. import network_io
+from ..html.drawing import iframe, legend_html, network_page
+from ..examples import list_examples, load_example
+from ..metrics import measure, summary_sentence
+from ..lessons import DONE
+from ..record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value, saved_network
+from ..network import (FLOW_LABELS, FLOWS, KIND_LABELS, KINDS, LEVEL_MEANINGS, LEVELS, ORIGIN_LABELS, ORIGINS,
                       TRUST_LABELS, EditError, Link, Network, School, check_link, check_school_name)
-from .widget_common import WIDE, SaveStatus, download_link, guarded, heading
+from .common import WIDE, SaveStatus, download_link, guarded, heading
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson

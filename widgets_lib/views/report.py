@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from .record import load_record
-from .widget_common import SaveStatus, download_link, guarded
+from ..record import load_record
+from .common import SaveStatus, download_link, guarded
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -40,7 +40,7 @@ class ReportView(widgets.VBox):
     def _prepare(self) -> None:
         @guarded(self.status, "Report not prepared")
         def run() -> None:
-            from . import report  # the report draws on every lesson: load it only when asked
+            from ..html import report  # the report draws on every lesson: load it only when asked
 
             if self.learner is None:
                 raise ValueError("please start or resume at the top of the page first.")

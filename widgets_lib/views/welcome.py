@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from . import lessons
+from .. import lessons
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson

@@ -1,7 +1,7 @@
 """What the tutor dashboard shows of a cohort, computed from the participants' tutor views (pure Python).
 
 Only :class:`cohorts.ParticipantView` reaches here, so the dashboard can never show more than a
-participant agreed to. The view is ``widget_dashboard``; the same figures go into the exports.
+participant agreed to. The view is ``views.dashboard``; the same figures go into the exports.
 """
 
 from __future__ import annotations

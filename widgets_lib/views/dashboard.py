@@ -16,15 +16,15 @@ from html import escape
 import ipywidgets as widgets
 from IPython.display import HTML, display
 
-from . import capacity, cohort_network, cohorts, dashboard, identity, visit
-from .charts import bars_svg
-from .cohort_network import Contribution, Merged, MergeError
-from .cohorts import CohortError, ParticipantView
-from .network_svg import network_svg
-from .store import Cohort, Store, get_store
-from .widget_common import FIELD, WIDE, SaveStatus, download_link, guarded, heading
-from .widget_cohort import participant_card_html
-from .widget_reflection import journal_html
+from .. import capacity, cohort_network, cohorts, cohort_figures, identity, visit
+from ..html.charts import bars_svg
+from ..cohort_network import Contribution, Merged, MergeError
+from ..cohorts import CohortError, ParticipantView
+from ..html.network_svg import network_svg
+from ..store import Cohort, Store, get_store
+from .common import FIELD, WIDE, SaveStatus, download_link, guarded, heading
+from .cohort import participant_card_html
+from .reflection import journal_html
 
 HUB_TUTOR_ENV = "COURSE_HUB_TUTOR"
 WRITTEN_DOWN = "I have written the key down"
@@ -81,19 +81,19 @@ def created_html(cohort: Cohort, tutor_key: str | None = None) -> str:
 
 
 def progress_html(views: list[ParticipantView]) -> str:
-    ids = dashboard.lesson_ids()
-    counts = dashboard.progress_counts(views)
+    ids = cohort_figures.lesson_ids()
+    counts = cohort_figures.progress_counts(views)
     done = bars_svg([(f"Lesson {i}", counts[i]["Done"], f"{counts[i]['Done']} of {len(views)} done") for i in ids],
                     title="Participants who have finished each lesson", maximum=max(len(views), 1)) if views else (
         "<p>No participant has joined yet: participants join in Lesson 00 with the cohort's join code.</p>")
-    short = {"Done": "✓ Done", "Started": "Started", dashboard.NOT_STARTED: "—"}
-    rows = [[v.name] + [short[dashboard.status(v, i)] for i in ids] for v in views]
+    short = {"Done": "✓ Done", "Started": "Started", cohort_figures.NOT_STARTED: "—"}
+    rows = [[v.name] + [short[cohort_figures.status(v, i)] for i in ids] for v in views]
     return done + _table("Progress of each participant (— not started)", ["Participant"] + [f"{i}" for i in ids],
                          rows)
 
 
 def capacity_html(views: list[ParticipantView]) -> str:
-    spread = dashboard.capacity_spread(views)
+    spread = cohort_figures.capacity_spread(views)
     assessed = sum(1 for v in views if v.capacity)
     if not assessed:
         return "<p>No participant has completed the capacity self-assessment (Lesson 03) yet.</p>"
@@ -104,7 +104,7 @@ def capacity_html(views: list[ParticipantView]) -> str:
                    [[s.name, s.count, *("—" if v is None else f"{v:.1f}" for v in (s.lowest, s.middle, s.highest))]
                     for s in spread])
     growth = _table("Growth states", ["Growth state", "Schools"], [[k, n] for k, n in
-                                                                    dashboard.growth_counts(views).most_common()])
+                                                                    cohort_figures.growth_counts(views).most_common()])
     bank = capacity.load_bank()
     placements = _table("Each school's placement", ["Participant", "Growth state", *[s.name for s in spread]],
                         [[v.name, bank.growth_states[v.capacity[1].growth_state or ""]["name"],
@@ -114,7 +114,7 @@ def capacity_html(views: list[ParticipantView]) -> str:
 
 
 def diagnoses_html(views: list[ParticipantView]) -> str:
-    counts = dashboard.diagnosis_counts(views)
+    counts = cohort_figures.diagnosis_counts(views)
     if not counts:
         return "<p>No participant has joined yet.</p>"
     return bars_svg([(name, n, str(n)) for name, n in counts.most_common()], title="Networks by diagnosis",
@@ -155,7 +155,7 @@ def reflections_html(views: list[ParticipantView]) -> str:
 
 def cohort_report(cohort: Cohort, views: list[ParticipantView], merged: Merged, made: datetime) -> str:
     """The cohort report: one self-contained HTML file like the participants' own."""
-    from .report import STYLE, under_section
+    from ..html.report import STYLE, under_section
 
     sections = [("Progress", progress_html(views)), ("Capacity", capacity_html(views)),
                 ("Diagnoses", diagnoses_html(views)), ("The merged network", merged_html(merged)),
@@ -468,7 +468,7 @@ class Dashboard(widgets.VBox):
             merged = self.merged or cohort_network.merge(self._contributions())
             report = cohort_report(cohort, self.views, merged, made).encode("utf-8")
             self.exports.value = ("<p>" + download_link(f"cohort-{stamp}.csv", "text/csv",
-                                                        dashboard.export_csv(self.views), "cohort.csv (spreadsheet)")
+                                                        cohort_figures.export_csv(self.views), "cohort.csv (spreadsheet)")
                                   + " · " + download_link(f"cohort-report-{stamp}.html", "text/html;charset=utf-8",
                                                           report, "cohort report (HTML)") + "</p>")
 

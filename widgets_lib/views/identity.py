@@ -7,7 +7,7 @@ from typing import Callable
 
 import ipywidgets as widgets
 
-from . import identity
+from .. import identity
 
 
 class IdentityBar(widgets.VBox):

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any, Callable
 import ipywidgets as widgets
 from IPython.display import HTML, display
 
-from . import identity, lessons, visit
-from .lessons import DONE, PROGRESS_ACTIVITY, STARTED
-from .store import SaveConflict, Saved, Store, StoreError, get_store, now, values_and_times
-from .widget_common import SaveStatus, guarded
-from .widget_identity import IdentityBar, forget_script, url_script
+from .. import identity, lessons, visit
+from ..lessons import DONE, PROGRESS_ACTIVITY, STARTED
+from ..store import SaveConflict, Saved, Store, StoreError, get_store, now, values_and_times
+from .common import SaveStatus, guarded
+from .identity import IdentityBar, forget_script, url_script
 
 if TYPE_CHECKING:
-    from .record import Record
+    from ..record import Record
 
 DRAFT_PREFIX = "unsaved:"  # what a page could not save (a conflict) is kept under this prefix + activity
 
@@ -40,22 +40,22 @@ class Learner:
 
 
 ACTIVITIES = {
-    "welcome": "widget_welcome:WelcomeView",
-    "perspectives": "widget_perspectives:SorterView",
-    "sorter": "widget_perspectives:SorterView",
-    "choice": "widget_choice:ChoiceView",
-    "capacity": "widget_capacity:CapacityView",
-    "network": "widget_network:NetworkView",
-    "health": "widget_health:HealthView",
-    "diagnosis": "widget_health:DiagnosisView",
-    "reflection": "widget_reflection:ReflectionView",
-    "journal": "widget_reflection:JournalView",
-    "who_leads": "widget_leadership:WhoLeadsView",
-    "challenges": "widget_challenges:ChallengesView",
-    "plan": "widget_plan:PlanView",
-    "report": "widget_report:ReportView",
-    "cohort": "widget_cohort:CohortView",
-    "privacy": "widget_cohort:PrivacyView",
+    "welcome": "welcome:WelcomeView",
+    "perspectives": "perspectives:SorterView",
+    "sorter": "perspectives:SorterView",
+    "choice": "choice:ChoiceView",
+    "capacity": "capacity:CapacityView",
+    "network": "network:NetworkView",
+    "health": "health:HealthView",
+    "diagnosis": "health:DiagnosisView",
+    "reflection": "reflection:ReflectionView",
+    "journal": "reflection:JournalView",
+    "who_leads": "leadership:WhoLeadsView",
+    "challenges": "challenges:ChallengesView",
+    "plan": "plan:PlanView",
+    "report": "report:ReportView",
+    "cohort": "cohort:CohortView",
+    "privacy": "cohort:PrivacyView",
 }
 
 
@@ -237,7 +237,7 @@ class Lesson:
     def load_record(self, activity: str, status: SaveStatus | None = None) -> "Record":
         """All the learner's work as a :class:`~widgets_lib.record.Record`, for a view that builds on
         earlier lessons and saves ``activity`` (like :meth:`load`)."""
-        from .record import Record
+        from ..record import Record
 
         self._show_drafts(activity, status or self.status, None)
         return Record(*values_and_times(self._loaded()))
@@ -295,7 +295,7 @@ class Lesson:
                   if (labels is None or shown(key) in labels)
                   and (key not in current or current[key].value != draft.value)}
         if drafts:
-            from .record import describe
+            from ..record import describe
 
             def words(key: str, value: Any) -> str:
                 options = (choices or {}).get(shown(key), {})

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import ipywidgets as widgets
 
-from .store import StoreError
+from ..store import StoreError
 
 if TYPE_CHECKING:
     from .lesson import Lesson

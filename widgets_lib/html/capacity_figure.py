@@ -13,7 +13,7 @@ from html import escape
 from typing import Mapping, Sequence
 
 from .charts import figure
-from .capacity import SCALE_MAX, SCALE_MIN, Bank, Result
+from ..capacity import SCALE_MAX, SCALE_MIN, Bank, Result
 
 _LIGHT = (238, 244, 251)
 _DARK = (23, 74, 140)

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from . import leadership, lessons
-from .charts import bars_svg
-from .leadership import Lead, LeadError
-from .lessons import DONE
-from .network import Network
-from .network_svg import network_svg
-from .record import load_network
-from .widget_common import FIELD, WIDE, SaveStatus, guarded, heading
+from .. import leadership, lessons
+from ..html.charts import bars_svg
+from ..leadership import Lead, LeadError
+from ..lessons import DONE
+from ..network import Network
+from ..html.network_svg import network_svg
+from ..record import load_network
+from .common import FIELD, WIDE, SaveStatus, guarded, heading
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
