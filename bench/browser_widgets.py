@@ -57,9 +57,9 @@ from first_visits import (
     Server,
     StartError,
     fmt,
-    render_table,
     is_kernel,  # noqa: E402
     percentile,
+    render_table,
     stop_all_servers,
 )
 
@@ -69,7 +69,7 @@ from widgets_lib.paths import course_dir, data_dir  # noqa: E402
 from widgets_lib.record import HEALTH_ACTIVITY, NETWORK_ACTIVITY, NETWORK_KEY, network_to_value  # noqa: E402
 from widgets_lib.server.serve import FRIENDLY_CELL_ERROR  # noqa: E402
 from widgets_lib.store import Store  # noqa: E402
-from widgets_lib.views.health import diagnosis_html  # noqa: E402
+from widgets_lib.html.diagnosis import diagnosis_html  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 # As the browser tests (DESIGN.md); the host resolver rule makes every other host unreachable

@@ -35,8 +35,14 @@ from widgets_lib import capacity, cohort_network, cohorts, health, identity  # n
 from widgets_lib.network import Link, Network, School  # noqa: E402
 from widgets_lib.record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value  # noqa: E402
 from widgets_lib.store import Store  # noqa: E402
-from widgets_lib.views.dashboard import (Dashboard, capacity_html, diagnoses_html, merged_html,  # noqa: E402
-                                          progress_html, reflections_html)
+from widgets_lib.views.dashboard import (  # noqa: E402
+    Dashboard,
+    capacity_html,
+    diagnoses_html,
+    merged_html,
+    progress_html,
+    reflections_html,
+)
 
 
 def pool(n: int) -> list[str]:

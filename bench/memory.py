@@ -54,8 +54,8 @@ from first_visits import (
     Server,
     StartError,
     fmt,
-    render_table,
     is_kernel,  # noqa: E402
+    render_table,
     stop_all_servers,
     visits,
 )

@@ -29,10 +29,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from widgets_lib import classify, network_io  # noqa: E402
-from widgets_lib.html.drawing import network_page  # noqa: E402
 from widgets_lib.health import CONSTRUCTS  # noqa: E402
+from widgets_lib.html.drawing import network_page  # noqa: E402
 from widgets_lib.network import Link, Network, School  # noqa: E402
-from widgets_lib.views.network import summary_html, tables_html  # noqa: E402
+from widgets_lib.html.network_tables import summary_html, tables_html  # noqa: E402
 
 
 def generate(n: int, seed: int = 1) -> Network:

@@ -1,6 +1,6 @@
 """What the tutor dashboard shows of a cohort, computed from the participants' tutor views (pure Python).
 
-Only :class:`cohorts.ParticipantView` reaches here, so the dashboard can never show more than a
+Only :class:`cohorts.ParticipantSummary` reaches here, so the dashboard can never show more than a
 participant agreed to. The view is ``views.dashboard``; the same figures go into the exports.
 """
 
@@ -12,7 +12,7 @@ from statistics import median
 from typing import Sequence
 
 from . import capacity, classify, lessons
-from .cohorts import ParticipantView
+from .cohorts import ParticipantSummary
 from .lessons import DONE, STARTED
 from .network_io import csv_bytes
 
@@ -24,11 +24,11 @@ def lesson_ids() -> list[str]:
     return [info.id for info in lessons.LESSONS[1:]]
 
 
-def status(view: ParticipantView, lesson_id: str) -> str:
+def status(view: ParticipantSummary, lesson_id: str) -> str:
     return STATUS_WORDS.get((view.progress.get(lesson_id) or {}).get("status", ""), NOT_STARTED)
 
 
-def progress_counts(views: Sequence[ParticipantView]) -> dict[str, Counter[str]]:
+def progress_counts(views: Sequence[ParticipantSummary]) -> dict[str, Counter[str]]:
     """For each lesson, how many participants have done, started or not started it."""
     return {lesson_id: Counter(status(view, lesson_id) for view in views) for lesson_id in lesson_ids()}
 
@@ -44,7 +44,7 @@ class ElementSpread:
     mean: float | None
 
 
-def capacity_spread(views: Sequence[ParticipantView]) -> list[ElementSpread]:
+def capacity_spread(views: Sequence[ParticipantSummary]) -> list[ElementSpread]:
     """Per element of the model, the spread of the schools' scores (complete self-assessments only)."""
     bank = capacity.load_bank()
     done = [view.capacity[1] for view in views if view.capacity]
@@ -58,7 +58,7 @@ def capacity_spread(views: Sequence[ParticipantView]) -> list[ElementSpread]:
     return found
 
 
-def growth_counts(views: Sequence[ParticipantView]) -> Counter[str]:
+def growth_counts(views: Sequence[ParticipantSummary]) -> Counter[str]:
     bank = capacity.load_bank()
     return Counter(bank.growth_states[view.capacity[1].growth_state or ""]["name"] for view in views if view.capacity)
 
@@ -67,12 +67,12 @@ def verdict_name(verdict: str) -> str:
     return "Too early to say" if verdict == "uncertain" else classify.TYPE_NAMES[verdict].capitalize()
 
 
-def diagnosis_counts(views: Sequence[ParticipantView]) -> Counter[str]:
+def diagnosis_counts(views: Sequence[ParticipantSummary]) -> Counter[str]:
     """How many networks got each verdict ("No network yet" for those not drawn)."""
     return Counter(verdict_name(view.diagnosis.verdict) if view.diagnosis else "No network yet" for view in views)
 
 
-def export_rows(views: Sequence[ParticipantView]) -> list[list[object]]:
+def export_rows(views: Sequence[ParticipantSummary]) -> list[list[object]]:
     """One row per participant: progress, capacity, diagnosis, sharing — for a spreadsheet."""
     bank = capacity.load_bank()
     head = (["participant", "joined"] + [f"lesson {i}" for i in lesson_ids()] + ["capacity attempt", "growth state"]
@@ -94,5 +94,5 @@ def export_rows(views: Sequence[ParticipantView]) -> list[list[object]]:
     return rows
 
 
-def export_csv(views: Sequence[ParticipantView]) -> bytes:
+def export_csv(views: Sequence[ParticipantSummary]) -> bytes:
     return csv_bytes([["" if cell is None else cell for cell in row] for row in export_rows(views)])

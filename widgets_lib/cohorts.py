@@ -95,7 +95,7 @@ def open_for_tutor(store: Store, key: str) -> Cohort:
 
 
 @dataclass(frozen=True)
-class ParticipantView:
+class ParticipantSummary:
     """Everything a tutor sees of one participant, and nothing more."""
 
     name: str
@@ -112,14 +112,14 @@ class ParticipantView:
 
 
 def participant_view(membership: Membership, values: dict[str, dict[str, Any]],
-                     updated: dict[str, str] | None = None) -> ParticipantView:
+                     updated: dict[str, str] | None = None) -> ParticipantSummary:
     record = Record(values, updated or {})
     network = record.network
     diagnosis = classify.diagnose(network, items=record.health_answers) if network.schools else None
     journal = None
     if membership.share_reflections:
         journal = {k: v for k, v in record.activity(JOURNAL_ACTIVITY).items() if isinstance(v, str)}
-    return ParticipantView(
+    return ParticipantSummary(
         name=membership.display_name,
         joined_at=membership.joined_at,
         progress={k: v for k, v in record.activity(PROGRESS_ACTIVITY).items() if isinstance(v, dict)},
@@ -130,6 +130,6 @@ def participant_view(membership: Membership, values: dict[str, dict[str, Any]],
     )
 
 
-def cohort_views(store: Store, cohort_id: str) -> list[ParticipantView]:
+def cohort_views(store: Store, cohort_id: str) -> list[ParticipantSummary]:
     """The tutor's view of every member, read in one consistent pass."""
     return [participant_view(member, values, updated) for member, values, updated in store.load_cohort(cohort_id)]

@@ -9,6 +9,7 @@ links have ``from``, ``to``, ``level`` (0–5, Frey et al.'s levels of collabora
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+
 KINDS = ("school", "lea", "university", "community", "other")
 KIND_LABELS = {
     "school": "School", "lea": "Local authority", "university": "University",

@@ -40,7 +40,16 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from .network import (
-    FLOW_LABELS, FLOWS, KIND_LABELS, KINDS, MAX_NAME, ORIGIN_LABELS, ORIGINS, Link, Network, School,
+    FLOW_LABELS,
+    FLOWS,
+    KIND_LABELS,
+    KINDS,
+    MAX_NAME,
+    ORIGIN_LABELS,
+    ORIGINS,
+    Link,
+    Network,
+    School,
 )
 
 __all__ = [

@@ -15,7 +15,6 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.helpers import checked_indexes, settled_text
-
 from widgets_lib import reflections
 
 pytestmark = pytest.mark.browser

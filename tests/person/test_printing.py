@@ -20,7 +20,13 @@ from playwright.sync_api import expect
 
 from tests.person import person
 from tests.reliability.course_pages import (
-    DASHBOARD, TIMEOUT_MS, _lesson_results, goto, seed, wait_rendered, wait_signed_in,
+    DASHBOARD,
+    TIMEOUT_MS,
+    _lesson_results,
+    goto,
+    seed,
+    wait_rendered,
+    wait_signed_in,
 )
 
 pytestmark = pytest.mark.browser

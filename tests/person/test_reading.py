@@ -11,7 +11,14 @@ from playwright.sync_api import expect
 
 from tests.person import person
 from tests.reliability.course_pages import (
-    DASHBOARD, PAGES, TIMEOUT_MS, Spec, goto, seed, wait_rendered, wait_signed_in,
+    DASHBOARD,
+    PAGES,
+    TIMEOUT_MS,
+    Spec,
+    goto,
+    seed,
+    wait_rendered,
+    wait_signed_in,
 )
 
 # Every page with its work (each holds everything its page shows before starting, and more), the

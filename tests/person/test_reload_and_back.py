@@ -9,7 +9,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.person import person
-from tests.reliability.course_pages import TIMEOUT_MS, goto, seed_learner, wait_rendered, wait_signed_in
+from tests.reliability.course_pages import (
+    TIMEOUT_MS,
+    goto,
+    seed_learner,
+    wait_rendered,
+    wait_signed_in,
+)
 
 LESSON = "02_what_is_capacity.ipynb"
 

@@ -14,10 +14,10 @@ from playwright.sync_api import Page, expect
 from tests.person.person import click, type_into, wheel_to
 from tests.reliability.course_pages import TIMEOUT_MS, goto, wait_rendered, wait_signed_in
 from widgets_lib import reflections
-from widgets_lib.views.lesson import Lesson, draft_activity
 from widgets_lib.record import NETWORK_ACTIVITY, NETWORK_KEY, network_from_value
 from widgets_lib.store import Store
 from widgets_lib.views.common import RELOAD
+from widgets_lib.views.lesson import Lesson, draft_activity
 
 SHOTS = Path(os.environ.get("TWO_TABS_SHOTS", "/tmp/twotabs"))
 CONFLICT = "changed in another tab or on another computer"

@@ -17,9 +17,9 @@ from pathlib import Path
 from tests.helpers import LESSON_FILES, REPO, CourseServer
 from widgets_lib import cohorts
 from widgets_lib.examples import load_example
-from widgets_lib.views.lesson import Lesson
 from widgets_lib.record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value
 from widgets_lib.store import Store
+from widgets_lib.views.lesson import Lesson
 
 DASHBOARD = "tutor/dashboard.ipynb"
 EXAMPLE = "meaningful_brambleford"

@@ -29,7 +29,14 @@ from typing import Iterator
 
 import pytest
 
-from tests.helpers import LESSON_FILES, CourseServer, Offsite, kernel_pid, read_only_file, settled_text
+from tests.helpers import (
+    LESSON_FILES,
+    CourseServer,
+    Offsite,
+    kernel_pid,
+    read_only_file,
+    settled_text,
+)
 from widgets_lib.identity import code_key
 from widgets_lib.store import Store
 

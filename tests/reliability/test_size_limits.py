@@ -33,10 +33,15 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from widgets_lib import network_io
 from widgets_lib.network_io import (
-    MAX_FILE_BYTES, MAX_SCHOOLS, MAX_UPLOAD_BYTES, NetworkError, read_any, read_csv_text,
+    MAX_FILE_BYTES,
+    MAX_SCHOOLS,
+    MAX_UPLOAD_BYTES,
+    NetworkError,
+    read_any,
+    read_csv_text,
 )
 from widgets_lib.server.serve import WEBSOCKET_MAX_BYTES, server_extension_config, voila_config
-from widgets_lib.views.network import upload_check_html
+from widgets_lib.html.network_tables import upload_check_html
 
 BIG = 100_000  # schools in the oversized files
 LESSON = "04_draw_your_network.ipynb"

@@ -4,10 +4,16 @@ import pytest
 
 from widgets_lib import metrics
 from widgets_lib.cohort_network import (
-    Contribution, Merged, MergeError, check_manual_merge, merge, name_key, suggestions,
+    Contribution,
+    Merged,
+    MergeError,
+    check_manual_merge,
+    merge,
+    name_key,
+    suggestions,
 )
-from widgets_lib.network import Link, Network, School, check_link, check_school_name
 from widgets_lib.html.network_svg import network_svg
+from widgets_lib.network import Link, Network, School, check_link, check_school_name
 
 
 def net(*names: str, links: tuple[Link, ...] = (), kinds: dict[str, str] | None = None) -> Network:

@@ -16,8 +16,8 @@ from jupyter_server.auth import IdentityProvider
 from traitlets import Any
 from traitlets.config.loader import PyFileConfigLoader
 
-from widgets_lib.server.hub import CourseAuthorizer
 from widgets_lib.paths import course_dir
+from widgets_lib.server.hub import CourseAuthorizer
 from widgets_lib.server.serve import HOME_PAGE, server_extension_config, use_private_runtime_dir
 
 REPO = Path(__file__).resolve().parents[2]

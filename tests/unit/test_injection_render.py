@@ -52,30 +52,31 @@ from tests.injection import (
     seed_work,
 )
 from widgets_lib import classify, cohort_network, cohorts, leadership, reflections
-from widgets_lib.html.charts import bars_svg
 from widgets_lib.cohorts import CohortError
+from widgets_lib.html.charts import bars_svg
 from widgets_lib.html.drawing import iframe, legend_html, network_page
-from widgets_lib.views.lesson import Lesson
-from widgets_lib.network import Network
 from widgets_lib.html.network_svg import network_svg
-from widgets_lib.record import load_record
 from widgets_lib.html.report import build_report
+from widgets_lib.network import Network
+from widgets_lib.record import load_record
 from widgets_lib.store import Store
-from widgets_lib.views.cohort import participant_card_html
-from widgets_lib.views.dashboard import (
-    Dashboard,
+from widgets_lib.html.cohort_report import (
     capacity_html,
     cohort_report,
     diagnoses_html,
     merged_html,
+    participant_card_html,
     progress_html,
     reflections_html,
 )
-from widgets_lib.views.health import diagnosis_html
-from widgets_lib.views.leadership import spread_html
-from widgets_lib.views.network import NetworkView, summary_html, tables_html
-from widgets_lib.views.plan import plan_table
-from widgets_lib.views.reflection import journal_html
+from widgets_lib.html.diagnosis import diagnosis_html
+from widgets_lib.html.journal import journal_html
+from widgets_lib.html.leadership import spread_html
+from widgets_lib.html.network_tables import summary_html, tables_html
+from widgets_lib.html.plan import plan_table
+from widgets_lib.views.dashboard import Dashboard
+from widgets_lib.views.lesson import Lesson
+from widgets_lib.views.network import NetworkView
 
 COURSE = Path(__file__).resolve().parents[2] / "course"
 ALL = set(KEYS)
@@ -93,7 +94,7 @@ class World:
     cohort_id: str
     tutor_key: str
 
-    def views(self) -> list[cohorts.ParticipantView]:
+    def views(self) -> list[cohorts.ParticipantSummary]:
         return cohorts.cohort_views(self.store, self.cohort_id)
 
     def merged(self) -> cohort_network.Merged:
@@ -146,7 +147,7 @@ def _leads(world: World) -> list[leadership.Lead]:
     return leads
 
 
-def _me(world: World) -> cohorts.ParticipantView:
+def _me(world: World) -> cohorts.ParticipantSummary:
     return next(v for v in world.views() if v.name == world.texts[UI_DISPLAY])
 
 

@@ -13,8 +13,20 @@ from openpyxl import Workbook, load_workbook
 
 from widgets_lib.network import Link, Network, School
 from widgets_lib.network_io import (
-    MAX_DRAWN, MAX_FILE_BYTES, MAX_LINKS, MAX_SCHOOLS, NetworkError, parse_network, read_any,
-    read_csv_text, read_json, read_network, read_workbook, to_csv, to_json, to_workbook,
+    MAX_DRAWN,
+    MAX_FILE_BYTES,
+    MAX_LINKS,
+    MAX_SCHOOLS,
+    NetworkError,
+    parse_network,
+    read_any,
+    read_csv_text,
+    read_json,
+    read_network,
+    read_workbook,
+    to_csv,
+    to_json,
+    to_workbook,
 )
 
 FILES = Path(__file__).parent / "network_files"

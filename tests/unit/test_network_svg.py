@@ -4,9 +4,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from widgets_lib.html import network_svg as module
+from widgets_lib.html.network_svg import network_svg
 from widgets_lib.network import KINDS, Link, Network, School
 from widgets_lib.network_io import MAX_DRAWN
-from widgets_lib.html.network_svg import network_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 NS = {"svg": SVG[1:-1]}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from html import escape
 import subprocess
 import sys
+from html import escape
 
 import pytest
 
@@ -207,7 +207,7 @@ def test_counts_agree_in_number(store, cohort, monkeypatch):
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     from datetime import datetime, timezone
 
-    from widgets_lib.views.dashboard import cohort_report
+    from widgets_lib.html.cohort_report import cohort_report
 
     made, _code, key = cohort
     page = Dashboard(store=store, show=False)

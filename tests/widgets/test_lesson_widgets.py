@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from widgets_lib import capacity, identity
-from widgets_lib.views.lesson import Lesson
 from widgets_lib.lessons import LESSONS
 from widgets_lib.store import Store
+from widgets_lib.views.lesson import Lesson
 
 
 def page(lesson_id: str, store: Store, activity: str, query: str = ""):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-
 from widgets_lib import network_io
-from widgets_lib.views.lesson import Lesson
 from widgets_lib.network import Link, Network, School
 from widgets_lib.record import network_from_value
+from widgets_lib.views.lesson import Lesson
 from widgets_lib.views.network import ACTIVITY, KEY
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 
 from widgets_lib import challenges, leadership, plan, reflections
 from widgets_lib.examples import load_example
-from widgets_lib.views.lesson import Lesson
-from widgets_lib.record import NETWORK_ACTIVITY, NETWORK_KEY, load_record, network_to_value
 from widgets_lib.html.report import build_report
+from widgets_lib.record import NETWORK_ACTIVITY, NETWORK_KEY, load_record, network_to_value
+from widgets_lib.views.lesson import Lesson
 from widgets_lib.views.reflection import JournalView, ReflectionView
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
 from widgets_lib import reflections
 from widgets_lib.views.lesson import Lesson
-from widgets_lib.views.reflection import journal_html
+from widgets_lib.html.journal import journal_html
 
 XSS = "</textarea><script>alert(1)</script>"
 

@@ -8,19 +8,25 @@ Every activity that saves, headless, with two ``Lesson`` objects on one store (S
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 from datetime import date
+from html import escape
 from typing import Any, Callable
 
 import pytest
 
 from widgets_lib import capacity, challenges, leadership, plan, reflections
 from widgets_lib.examples import load_example
-from widgets_lib.views.lesson import Lesson, draft_activity
 from widgets_lib.lessons import DONE, PROGRESS_ACTIVITY
-from widgets_lib.record import HEALTH_ACTIVITY, NETWORK_ACTIVITY, NETWORK_KEY, network_from_value, network_to_value
+from widgets_lib.record import (
+    HEALTH_ACTIVITY,
+    NETWORK_ACTIVITY,
+    NETWORK_KEY,
+    network_from_value,
+    network_to_value,
+)
 from widgets_lib.store import Store
 from widgets_lib.views.common import RELOAD
+from widgets_lib.views.lesson import Lesson, draft_activity
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from html import escape
 from typing import Mapping, Sequence
 
-from .charts import figure
 from ..capacity import SCALE_MAX, SCALE_MIN, Bank, Result
+from .charts import bars_svg, figure
+from .common import table
 
 _LIGHT = (238, 244, 251)
 _DARK = (23, 74, 140)
@@ -93,38 +94,14 @@ def model_svg(bank: Bank, scores: Mapping[str, float | None], start_with: Sequen
 
 def profile_svg(bank: Bank, scores: Mapping[str, float | None],
                 earlier: Mapping[str, float | None] | None = None) -> str:
-    """Horizontal bars of every element's score; an earlier attempt as a thin marked bar."""
-    row, left, width = 34, 300, 300
-    height = row * len(bank.elements) + 50
-    parts: list[str] = []
-    for tick in range(SCALE_MIN, SCALE_MAX + 1):
-        x = left + (tick - SCALE_MIN) / (SCALE_MAX - SCALE_MIN) * width
-        parts.append(f'<line x1="{x:.0f}" y1="8" x2="{x:.0f}" y2="{height - 34}" stroke="#bbb"/>')
-        parts.append(_text(x, height - 18, str(tick), 12))
-    for i, element in enumerate(bank.elements):
-        y = 12 + i * row
-        score = scores.get(element.id)
-        parts.append(_text(left - 10, y + 17, element.name if len(element.name) < 40 else element.name[:38] + "…",
-                           13, anchor="end"))
-        if score is not None:
-            w = (score - SCALE_MIN) / (SCALE_MAX - SCALE_MIN) * width
-            parts.append(f'<rect x="{left}" y="{y + 3}" width="{max(w, 2):.0f}" height="16" fill="#1f5fa8"/>')
-            parts.append(_text(left + max(w, 2) + 6, y + 16, f"{score:.1f}", 12, anchor="start"))
-        if earlier and earlier.get(element.id) is not None:
-            w = (earlier[element.id] - SCALE_MIN) / (SCALE_MAX - SCALE_MIN) * width  # type: ignore[operator]
-            parts.append(f'<rect x="{left}" y="{y + 21}" width="{max(w, 2):.0f}" height="5" fill="#777" '
-                         f'stroke="#333" stroke-dasharray="3 2"/>')
+    """Every element's score as a bar from 1 to 4; an earlier attempt as a thin dashed bar under it."""
     legend = "Bars: this attempt, from 1 (not like us yet) to 4 (very like us)."
     if earlier:
         legend += " Thin grey bars: your earlier attempt."
-    parts.append(_text(10, height - 2, legend, 12, anchor="start"))
-    desc = "; ".join(f"{e.name}: {_fmt(scores.get(e.id))}" + (
-        f" (earlier {_fmt(earlier.get(e.id))})" if earlier else "") for e in bank.elements)
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 660 {height}" width="100%" '
-           f'style="max-width:660px" role="img" aria-labelledby="pc-title pc-desc">'
-           f'<title id="pc-title">Capacity profile</title><desc id="pc-desc">{escape(desc)}</desc>'
-           + "".join(parts) + "</svg>")
-    return figure(svg, "Capacity profile", 660, 12)
+    rows = [(e.name, scores.get(e.id), _fmt(scores.get(e.id))
+             + (f" (earlier {_fmt(earlier.get(e.id))})" if earlier else "")) for e in bank.elements]
+    return bars_svg(rows, title="Capacity profile", minimum=SCALE_MIN, maximum=SCALE_MAX, ticks=True, legend=legend,
+                    earlier=[earlier.get(e.id) for e in bank.elements] if earlier else None)
 
 
 def reading_html(bank: Bank, result: Result) -> str:
@@ -143,23 +120,21 @@ def reading_html(bank: Bank, result: Result) -> str:
 def scores_table(bank: Bank, result: Result, attempt: int,
                  earlier: tuple[int, Mapping[str, float | None]] | None = None) -> str:
     """The scores as a table (the text alternative of the drawings), with the change since ``earlier``."""
-    head = (f'<tr><th scope="col">Element</th><th scope="col">Part of the model</th>'
-            f'<th scope="col">Attempt {attempt}</th>')
+    head = ["Element", "Part of the model", f"Attempt {attempt}"]
     if earlier:
-        head += f'<th scope="col">Attempt {earlier[0]}</th><th scope="col">Change</th>'
-    head += '<th scope="col">Start here?</th></tr>'
+        head += [f"Attempt {earlier[0]}", "Change"]
+    head.append("Start here?")
     groups = {"foundation": "Foundation", "domain": "Domain", "external": "External", "heart": "Heart of capacity"}
     rows = []
     for element in bank.elements:
         score = result.scores[element.id]
-        cells = [f'<th scope="row">{escape(element.name)}</th>', f"<td>{groups[element.group]}</td>",
-                 f"<td>{score:.1f}</td>" if score is not None else "<td>—</td>"]
+        row = [element.name, groups[element.group], _number(score)]
         if earlier:
             before = earlier[1].get(element.id)
-            cells.append(f"<td>{before:.1f}</td>" if before is not None else "<td>—</td>")
-            cells.append(f"<td>{(score - before):+.1f}</td>" if before is not None and score is not None
-                         else "<td>—</td>")
-        cells.append("<td>Yes</td>" if element.id in result.start_with else "<td></td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return ('<table class="course-table"><caption>Capacity scores, 1 (not like us yet) to 4 (very like us)'
-            f"</caption>{head}{''.join(rows)}</table>")
+            row += [_number(before), "—" if before is None or score is None else f"{score - before:+.1f}"]
+        rows.append([*row, "Yes" if element.id in result.start_with else ""])
+    return table("Capacity scores, 1 (not like us yet) to 4 (very like us)", head, rows)
+
+
+def _number(score: float | None) -> str:
+    return "—" if score is None else f"{score:.1f}"

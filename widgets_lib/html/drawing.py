@@ -13,7 +13,15 @@ from pathlib import Path
 
 from pyvis.network import Network as PyvisNetwork
 
-from ..network import KIND_LABELS, LEVELS, LEVEL_MEANINGS, Network, ORIGIN_LABELS, FLOW_LABELS, TRUST_LABELS
+from ..network import (
+    FLOW_LABELS,
+    KIND_LABELS,
+    LEVEL_MEANINGS,
+    LEVELS,
+    ORIGIN_LABELS,
+    TRUST_LABELS,
+    Network,
+)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 # Relative to the lesson page (…/voila/render/NN.ipynb), so it works under any base URL.

@@ -25,10 +25,10 @@ from html import escape
 
 import numpy as np
 
-from .charts import figure
-from .drawing import KIND_STYLE, LEVEL_COLOURS, UNKNOWN_LEVEL
 from ..network import KIND_LABELS, KINDS, Link, Network
 from ..network_io import MAX_DRAWN
+from .charts import figure
+from .drawing import KIND_STYLE, LEVEL_COLOURS, UNKNOWN_LEVEL
 
 _SEED = 7
 # Each step costs O(n²): small networks get more steps (their parts then separate well), large ones 50.

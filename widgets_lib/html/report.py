@@ -11,17 +11,18 @@ from datetime import datetime, timezone
 from html import escape
 
 from .. import capacity, challenges, classify, leadership, lessons, plan, reflections
-from .capacity_figure import model_svg, profile_svg, reading_html, scores_table
 from ..lessons import DONE, PROGRESS_ACTIVITY
 from ..metrics import summary_sentence
-from .network_svg import network_svg
 from ..record import NETWORK_ACTIVITY, Record
 from ..reflections import ACTIVITY as JOURNAL_ACTIVITY
-from ..views.health import diagnosis_html
-from ..views.leadership import spread_html
-from ..views.network import tables_html
-from ..views.plan import plan_table
-from ..views.reflection import journal_html
+from .capacity_figure import model_svg, profile_svg, reading_html, scores_table
+from .common import table
+from .diagnosis import diagnosis_html
+from .journal import journal_html
+from .leadership import spread_html
+from .network_svg import network_svg
+from .network_tables import tables_html
+from .plan import plan_table
 
 TITLE = "My course report: capacity, networks and distributed leadership"
 
@@ -31,7 +32,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #11
 h1 { font-size: 1.8rem; } h2 { border-bottom: 2px solid #1f5fa8; padding-bottom: .2rem; margin-top: 2.5rem; }
 table { border-collapse: collapse; margin: 1rem 0; width: 100%; }
 caption { text-align: left; font-weight: bold; padding: .3rem 0; }
-th, td { border: 1px solid #999; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #999; padding: .3rem .5rem; text-align: left; vertical-align: top; white-space: pre-line; }
 .course-scroll { overflow-x: auto; }
 .course-hint, .when { color: #444; font-size: .95rem; }
 .course-reading { background: #f3f6fa; border-left: 4px solid #1f5fa8; padding: .5rem 1rem; }
@@ -88,10 +89,8 @@ def _progress(record: Record) -> str:
     for info in lessons.LESSONS[1:]:
         entry = progress.get(info.id) or {}
         status = {DONE: "Done", "started": "Started"}.get(entry.get("status"), "Not started")
-        rows.append(f'<tr><th scope="row">{escape(info.id)} {escape(info.title)}</th><td>{status}</td>'
-                    f"<td>{escape(_day(entry.get('at')))}</td></tr>")
-    return ('<table><caption>Lessons</caption><tr><th scope="col">Lesson</th><th scope="col">Status</th>'
-            '<th scope="col">Date</th></tr>' + "".join(rows) + "</table>")
+        rows.append([f"{info.id} {info.title}", status, _day(entry.get("at"))])
+    return table("Lessons", ["Lesson", "Status", "Date"], rows)
 
 
 def _capacity(record: Record) -> str:
@@ -141,11 +140,9 @@ def _challenges(record: Record) -> str:
         rating = saved.get(challenges.rating_key(challenge.id))
         rated = ratings[rating - 1] if isinstance(rating, int) and 1 <= rating <= len(ratings) else "Not rated"
         note = saved.get(challenges.note_key(challenge.id))
-        rows.append(f'<tr><th scope="row">{escape(challenge.name)}</th><td>{escape(rated)}</td>'
-                    f'<td class="course-journal-a">{escape(note) if isinstance(note, str) else ""}</td></tr>')
-    return (_when(record, challenges.ACTIVITY) + '<table><caption>How much each challenge holds the network back'
-            '</caption><tr><th scope="col">Challenge</th><th scope="col">My rating</th><th scope="col">My note</th>'
-            "</tr>" + "".join(rows) + "</table>")
+        rows.append([challenge.name, rated, note if isinstance(note, str) else ""])
+    return _when(record, challenges.ACTIVITY) + table("How much each challenge holds the network back",
+                                                      ["Challenge", "My rating", "My note"], rows)
 
 
 def _plan(record: Record) -> str:

@@ -12,59 +12,19 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from .. import capacity, cohorts, lessons
-from ..html.capacity_figure import scores_table
-from ..cohorts import CohortError, ParticipantView
+from .. import cohorts
+from ..cohorts import CohortError
+from ..html.cohort_report import participant_card_html, sharing_words
+from ..html.common import download_link
 from ..lessons import DONE
-from ..metrics import summary_sentence
 from ..network_io import csv_bytes
-from ..html.network_svg import network_svg
 from ..store import Membership, now
-from .common import FIELD, WIDE, SaveStatus, download_link, guarded, heading
-from .health import diagnosis_html
-from .reflection import journal_html
+from .common import FIELD, WIDE, SaveStatus, guarded, heading
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
 _STATUS = {DONE: "Done", "started": "Started"}
-
-
-def participant_card_html(view: ParticipantView, level: int = 4) -> str:
-    """One participant as a tutor sees them; the participant sees the same before joining.
-
-    ``level`` is the heading level of their name, one below the heading the card sits under."""
-    done = [f"<li>{escape(info.id)} {escape(info.title)}: "
-            f"{_STATUS.get((view.progress.get(info.id) or {}).get('status', ''), 'Not started')}</li>"
-            for info in lessons.LESSONS[1:]]
-    parts = [f"<h{level}>{escape(view.name)}</h{level}>", f"<p><strong>Progress</strong></p><ul>{''.join(done)}</ul>"]
-    if view.capacity:
-        attempt, result = view.capacity
-        bank = capacity.load_bank()
-        state = bank.growth_states[result.growth_state or ""]["name"]
-        parts.append(f"<p><strong>Capacity (attempt {attempt})</strong>: growth state {escape(state)}.</p>"
-                     + scores_table(bank, result, attempt))
-    else:
-        parts.append("<p><strong>Capacity</strong>: the self-assessment of Lesson 03 is not complete.</p>")
-    if view.network.schools:
-        parts.append(f"<p><strong>Network</strong>: {escape(summary_sentence(view.network))}</p>"
-                     + network_svg(view.network, title=f"Network drawn by {view.name}", width=560, height=360, framed=True))
-        if view.diagnosis:
-            parts.append(diagnosis_html(view.diagnosis, "Diagnosis"))
-    else:
-        parts.append("<p><strong>Network</strong>: not drawn yet.</p>")
-    if view.journal is None:
-        parts.append("<p><strong>Reflections</strong>: not shared.</p>")
-    else:
-        parts.append("<p><strong>Reflections</strong> (shared)</p>" + journal_html(view.journal, answered_only=True))
-    return '<div class="course-card">' + "".join(parts) + "</div>"
-
-
-def _sharing_words() -> str:
-    always = "".join(f"<li>{escape(item)}</li>" for item in cohorts.SHARED)
-    return (f"<p>Your tutor will see:</p><ul>{always}<li>{escape(cohorts.SHARED_WITH_CONSENT)}</li></ul>"
-            f"<p>Your tutor never sees {escape(cohorts.NEVER_SHARED)}. You can leave the cohort at any time; "
-            "your tutor then sees nothing more of your work.</p>")
 
 
 class CohortView(widgets.VBox):
@@ -91,7 +51,7 @@ class CohortView(widgets.VBox):
         self.join_form = widgets.VBox([self.code, self.name, widgets.HBox([self.join])])
         self.member_form = widgets.VBox([widgets.HBox([self.leave])])
         self.form = widgets.VBox()
-        super().__init__([self.status, self.state, widgets.HTML(_sharing_words()), self.share, self.form,
+        super().__init__([self.status, self.state, widgets.HTML(sharing_words()), self.share, self.form,
                           self.preview])
         self.add_class("course-activity")
         self.wait()

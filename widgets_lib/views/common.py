@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import functools
 import logging
@@ -170,12 +169,6 @@ def guarded(status: SaveStatus, what: str = NOT_SAVED) -> Callable[[Callable[...
         return run
 
     return decorate
-
-
-def download_link(name: str, mime: str, data: bytes, label: str) -> str:
-    """A link that saves ``data`` as a file: the page already holds it, so nothing is served."""
-    encoded = base64.b64encode(data).decode("ascii")
-    return f'<a download="{escape(name)}" href="data:{mime};base64,{encoded}">{escape(label)}</a>'
 
 
 def save_as_typed(view: Any, boxes: dict[str, widgets.Textarea], save: Callable[[str, str], None]) -> None:

@@ -16,157 +16,31 @@ from html import escape
 import ipywidgets as widgets
 from IPython.display import HTML, display
 
-from .. import capacity, cohort_network, cohorts, cohort_figures, identity, visit
-from ..html.charts import bars_svg
+from .. import cohort_figures, cohort_network, cohorts, identity, visit
 from ..cohort_network import Contribution, Merged, MergeError
-from ..cohorts import CohortError, ParticipantView
-from ..html.network_svg import network_svg
+from ..cohorts import CohortError, ParticipantSummary
+from ..html.cohort_report import (
+    WRITTEN_DOWN,
+    capacity_html,
+    cohort_report,
+    created_html,
+    diagnoses_html,
+    merged_html,
+    progress_html,
+    reflections_html,
+)
+from ..html.common import count_words, download_link
+from ..html.scripts import FORGET_KEY, SELECT_KEY
 from ..store import Cohort, Store, get_store
-from .common import FIELD, WIDE, SaveStatus, download_link, guarded, heading
 from .cohort import participant_card_html
-from .reflection import journal_html
+from .common import FIELD, WIDE, SaveStatus, guarded, heading
 
 HUB_TUTOR_ENV = "COURSE_HUB_TUTOR"
-WRITTEN_DOWN = "I have written the key down"
-
-# Select the new tutor key in its box as soon as the box is drawn (the widget may arrive after this script),
-# and again whenever it is focused (no handler in the HTML: the page's HTML never holds on… attributes).
-_SELECT_KEY = ("<script>(function(){var n=0;(function pick(){var box=document.querySelector('input.course-key');"
-               "if(box){box.addEventListener('focus',function(){box.select();});box.focus();box.select();}"
-               "else if(n++<100){setTimeout(pick,100);}})();})();</script>")
-# Take the tutor key out of the address bar: a projected or printed page (Chrome prints the address) keeps it.
-_FORGET_KEY = ("<script>(function(){var u=new URL(window.location.href);if(u.searchParams.has('key')){"
-               "u.searchParams.delete('key');window.history.replaceState(null,'',u.toString());}})();</script>")
-
 
 def hub_tutor() -> str | None:
     """The JupyterHub user name when this server belongs to a member of the tutors group (set by the hub)."""
     user = os.environ.get("JUPYTERHUB_USER")
     return user if user and os.environ.get(HUB_TUTOR_ENV) == "1" else None
-
-
-def _count(n: int, noun: str) -> str:
-    """"1 school", "2 schools": a number with its noun in the right number."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _table(caption: str, head: list[str], rows: list[list[str]], sideways: bool = False) -> str:
-    """A table of text (every cell escaped here) in a box that scrolls sideways when the table is wider
-    than the page. Its head repeats on every printed page; ``sideways``: printed, its column headings
-    run upwards, so a table of many long headings fits the width of the paper."""
-    top = "".join(f'<th scope="col">{escape(h)}</th>' for h in head)
-    body = "".join("<tr>" + "".join(f'<th scope="row">{escape(str(cell))}</th>' if i == 0 else
-                                    f"<td>{escape(str(cell))}</td>" for i, cell in enumerate(row)) + "</tr>"
-                   for row in rows)
-    kind = "course-table course-sideways" if sideways else "course-table"
-    return (f'<div class="course-scroll" tabindex="0" role="region" aria-label="{escape(caption)}">'
-            f'<table class="{kind}"><caption>{escape(caption)}</caption>'
-            f"<thead><tr>{top}</tr></thead><tbody>{body}</tbody></table></div>")
-
-
-def created_html(cohort: Cohort, tutor_key: str | None = None) -> str:
-    """The new cohort's join code (large, to show the room) and, once only, its tutor key: in a read-only
-    box, in ordinary type, to select and copy or write down."""
-    key = "" if tutor_key is None else (
-        '<div class="course-key-box"><p><label><strong>Your tutor key</strong> (secret, like a password: it opens '
-        'this dashboard on any computer) <input type="text" readonly class="course-key" size="30" '
-        f'spellcheck="false" autocomplete="off" value="{escape(tutor_key)}" '
-        'style="font-family: ui-monospace, monospace; font-size: 1rem"></label></p>'
-        "<p>Select it and copy it into a safe place, or write it down now. It is stored only in scrambled form "
-        f"and cannot be shown again. Then press “{WRITTEN_DOWN}”: the key leaves this page and the "
-        "dashboard opens.</p></div>")
-    return (f'<div class="course-code-box" role="status"><p>Cohort <strong>{escape(cohort.name)}</strong> '
-            f'created.</p><p>Join code for participants: <strong class="course-code">{escape(cohort.join_code)}'
-            f"</strong></p>{key}</div>")
-
-
-def progress_html(views: list[ParticipantView]) -> str:
-    ids = cohort_figures.lesson_ids()
-    counts = cohort_figures.progress_counts(views)
-    done = bars_svg([(f"Lesson {i}", counts[i]["Done"], f"{counts[i]['Done']} of {len(views)} done") for i in ids],
-                    title="Participants who have finished each lesson", maximum=max(len(views), 1)) if views else (
-        "<p>No participant has joined yet: participants join in Lesson 00 with the cohort's join code.</p>")
-    short = {"Done": "✓ Done", "Started": "Started", cohort_figures.NOT_STARTED: "—"}
-    rows = [[v.name] + [short[cohort_figures.status(v, i)] for i in ids] for v in views]
-    return done + _table("Progress of each participant (— not started)", ["Participant"] + [f"{i}" for i in ids],
-                         rows)
-
-
-def capacity_html(views: list[ParticipantView]) -> str:
-    spread = cohort_figures.capacity_spread(views)
-    assessed = sum(1 for v in views if v.capacity)
-    if not assessed:
-        return "<p>No participant has completed the capacity self-assessment (Lesson 03) yet.</p>"
-    chart = bars_svg([(s.name, s.mean or 0, f"mean {s.mean:.1f}" if s.mean is not None else "none") for s in spread],
-                     title="Mean score of the cohort's schools on each element, 1 to 4", maximum=4)
-    table = _table(f"Scores of {_count(assessed, 'school')} assessed, 1 (not like us yet) to 4 (very like us)",
-                   ["Element", "Schools", "Lowest", "Median", "Highest"],
-                   [[s.name, s.count, *("—" if v is None else f"{v:.1f}" for v in (s.lowest, s.middle, s.highest))]
-                    for s in spread])
-    growth = _table("Growth states", ["Growth state", "Schools"], [[k, n] for k, n in
-                                                                    cohort_figures.growth_counts(views).most_common()])
-    bank = capacity.load_bank()
-    placements = _table("Each school's placement", ["Participant", "Growth state", *[s.name for s in spread]],
-                        [[v.name, bank.growth_states[v.capacity[1].growth_state or ""]["name"],
-                          *["—" if score is None else f"{score:.1f}" for score in v.capacity[1].scores.values()]]
-                         for v in views if v.capacity], sideways=True)
-    return chart + table + growth + placements
-
-
-def diagnoses_html(views: list[ParticipantView]) -> str:
-    counts = cohort_figures.diagnosis_counts(views)
-    if not counts:
-        return "<p>No participant has joined yet.</p>"
-    return bars_svg([(name, n, str(n)) for name, n in counts.most_common()], title="Networks by diagnosis",
-                    maximum=max(counts.values())) + _table("Networks by diagnosis", ["Diagnosis", "Participants"],
-                                                           [[k, n] for k, n in counts.most_common()])
-
-
-def merged_html(merged: Merged) -> str:
-    if not merged.schools:
-        return "<p>No participant has drawn a network yet.</p>"
-    one_sided = [(link.source, link.target) for link in merged.links if link.one_sided]
-    picture = network_svg(merged.network, title="The cohort's networks merged", unconfirmed=one_sided, framed=True,
-                          width=900, height=640)
-    schools = _table("Schools in the merged network", ["School", "Other spellings", "Named by"],
-                     [[s.name, ", ".join(s.spellings[1:]), ", ".join(s.reported_by)] for s in merged.schools])
-    links = _table("Links in the merged network", ["Link", "Reported by", "Reported by one side only?"],
-                   [[f"{link.source} – {link.target}", ", ".join(link.reported_by),
-                     "Yes" if link.one_sided else "No"] for link in merged.links])
-    if not one_sided:
-        sides = "<p>No link is reported by one side only.</p>"
-    elif len(one_sided) == 1:
-        sides = ("<p>1 link is reported by one side only (dotted): a participant drew it, and another whose "
-                 "network has both schools did not.</p>")
-    else:
-        sides = (f"<p>{len(one_sided)} links are reported by one side only (dotted): for each, a participant drew "
-                 "it, and another whose network has both schools did not.</p>")
-    return picture + sides + schools + links
-
-
-def reflections_html(views: list[ParticipantView]) -> str:
-    """The shared journals: only the questions each participant has answered."""
-    sharing = [v for v in views if v.journal is not None]
-    if not sharing:
-        return "<p>No participant has chosen to share their reflections.</p>"
-    return "".join(f'<div class="course-card"><h4>{escape(v.name)}</h4>'
-                   f"{journal_html(v.journal or {}, answered_only=True)}</div>" for v in sharing)
-
-
-def cohort_report(cohort: Cohort, views: list[ParticipantView], merged: Merged, made: datetime) -> str:
-    """The cohort report: one self-contained HTML file like the participants' own."""
-    from ..html.report import STYLE, under_section
-
-    sections = [("Progress", progress_html(views)), ("Capacity", capacity_html(views)),
-                ("Diagnoses", diagnoses_html(views)), ("The merged network", merged_html(merged)),
-                ("Shared reflections", reflections_html(views))]
-    body = "".join(f"<section><h2>{escape(title)}</h2>{under_section(html)}</section>"
-                   for title, html in sections)
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-            f"<title>Cohort report: {escape(cohort.name)}</title><style>{STYLE}</style></head><body>"
-            f"<header><h1>Cohort report: {escape(cohort.name)}</h1><p>{_count(len(views), 'participant')}; prepared on "
-            f"{escape(made.strftime('%-d %B %Y at %H:%M'))} (UTC).</p></header><main>{body}</main></body></html>")
 
 
 class Dashboard(widgets.VBox):
@@ -175,7 +49,7 @@ class Dashboard(widgets.VBox):
     def __init__(self, store: Store | None = None, show: bool = True) -> None:
         self._store = store
         self.cohort: Cohort | None = None
-        self.views: list[ParticipantView] = []
+        self.views: list[ParticipantSummary] = []
         self.merged: Merged | None = None
         self.hub_user: str | None = None
         self.status = SaveStatus()
@@ -274,7 +148,7 @@ class Dashboard(widgets.VBox):
             self.status.waiting("")
             key = identity.code_from_query(query_string, "key")
             if key and not self.hub_user:
-                self._run_script(_FORGET_KEY)
+                self._run_script(FORGET_KEY)
                 self.key.value = key
                 self._open_with_key()
 
@@ -337,7 +211,7 @@ class Dashboard(widgets.VBox):
             self.access.layout.display = "none"
             self.created.value = created_html(cohort, tutor_key)
             self.written.children = [widgets.HBox([self.written_button])]
-            self._run_script(_SELECT_KEY)
+            self._run_script(SELECT_KEY)
 
         run()
 
@@ -374,7 +248,7 @@ class Dashboard(widgets.VBox):
             self.status.waiting("Reading the cohort's work…")
             self.views = cohorts.cohort_views(self.store, cohort.id)
             state = "open to new members" if cohort.open else f"closed to new members since {cohort.closed_at[:10]}"
-            self.header_html.value = (f"<h2>{escape(cohort.name)}</h2><p>{_count(len(self.views), 'participant')}"
+            self.header_html.value = (f"<h2>{escape(cohort.name)}</h2><p>{count_words(len(self.views), 'participant')}"
                                       " · join code "
                                       f"<strong>{escape(cohort.join_code)}</strong> · {escape(state)}</p>")
             self.close_button.disabled = not cohort.open

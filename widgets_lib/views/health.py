@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Callable
 import ipywidgets as widgets
 
 from .. import classify, health
-from ..html.charts import bars_svg
+from ..html.diagnosis import diagnosis_html, measures_html
 from ..lessons import DONE
 from ..network import Network
-from ..metrics import explain, measure
 from ..record import load_network
 from .common import WIDE, RadioQuestions, SaveStatus, guarded, heading
 
@@ -59,25 +58,6 @@ class HealthView(RadioQuestions):
     def _count(self) -> None:
         total = len(self.radios)
         self.counter.value = f'<p class="course-count" aria-live="polite">{len(self.answers)} of {total} statements answered.</p>'
-
-
-def profile_svg(scores: dict[str, float]) -> str:
-    """Bars for the five types, each with its score written next to it."""
-    rows = [(classify.TYPE_NAMES[kind].capitalize(), scores.get(kind, 0.0), f"{scores.get(kind, 0.0):.2f}")
-            for kind in classify.TYPES]
-    colours = ["#1d5e2c" if kind == "meaningful" else "#8c5a00" for kind in classify.TYPES]
-    return bars_svg(rows, title="How strongly each type shows, 0 to 1", maximum=1.0, colours=colours)
-
-
-def diagnosis_html(result: classify.Diagnosis, title: str = "Diagnosis") -> str:
-    verdict = result.verdict
-    name = "Too early to say" if verdict == "uncertain" else classify.TYPE_NAMES[verdict].capitalize()
-    reasons = "".join(f"<li>{escape(r)}</li>" for r in result.reasons)
-    source = classify.TYPE_SOURCES.get(verdict, "")
-    return (f'<div class="course-reading"><h4>{escape(title)}: {escape(name)}</h4>'
-            f"<p>Strength of the evidence: <strong>{escape(result.evidence)}</strong>.</p>"
-            + (f"<p>{escape(source)}.</p>" if source else "")
-            + f"{profile_svg(result.scores)}<h4>Why</h4><ul>{reasons}</ul></div>")
 
 
 class DiagnosisView(widgets.VBox):
@@ -139,11 +119,7 @@ class DiagnosisView(widgets.VBox):
                 return
             result = classify.diagnose(self.network, items=self._items())
             self.result.value = diagnosis_html(result, "Diagnosis")
-            rows = "".join(f'<tr><th scope="row">{escape(a)}</th><td>{escape(b)}</td><td>{escape(c)}</td></tr>'
-                           for a, b, c in explain(measure(self.network)))
-            self.measures.value = ('<table class="course-table"><caption>Measures of your network</caption>'
-                                   '<tr><th scope="col">Measure</th><th scope="col">Value</th>'
-                                   f'<th scope="col">What it means</th></tr>{rows}</table>')
+            self.measures.value = measures_html(self.network)
             if self.health and len(self.health.answers) == len(self.health.radios):
                 self.lesson.mark(DONE)
 

@@ -7,8 +7,6 @@ from typing import Callable
 
 import ipywidgets as widgets
 
-from .. import identity
-
 
 class IdentityBar(widgets.VBox):
     """Offers a new learner code or takes an existing one; calls back with the code."""
@@ -73,17 +71,3 @@ class IdentityBar(widgets.VBox):
         self.children = [self.signed_in]
 
 
-def url_script(code: str) -> str:
-    """A script that puts the learner code in the address bar, so reloading keeps it."""
-    safe = identity.normalise_code(code)  # only our alphabet and dashes reach the page
-    return (
-        "<script>(function(){var u=new URL(window.location.href);"
-        f"if(u.searchParams.get('learner')!=='{safe}'){{u.searchParams.set('learner','{safe}');"
-        "window.history.replaceState(null,'',u.toString());}})();</script>"
-    )
-
-
-def forget_script() -> str:
-    """A script that takes the learner code out of the address bar (after the learner deleted their data)."""
-    return ("<script>(function(){var u=new URL(window.location.href);u.searchParams.delete('learner');"
-            "window.history.replaceState(null,'',u.toString());})();</script>")

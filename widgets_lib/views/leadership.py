@@ -8,37 +8,16 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 
 from .. import leadership, lessons
-from ..html.charts import bars_svg
+from ..html.leadership import spread_html
 from ..leadership import Lead, LeadError
 from ..lessons import DONE
 from ..network import Network
-from ..html.network_svg import network_svg
 from ..record import load_network
 from .common import FIELD, WIDE, SaveStatus, guarded, heading
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
-
-
-def spread_html(network: Network, leads: list[Lead]) -> str:
-    """Plain words, the network with its leading members marked, leads by role, and the table."""
-    result = leadership.spread(network, leads)
-    words = "".join(f"<li>{escape(s)}</li>" for s in leadership.sentences(result))
-    html = f'<div class="course-reading"><h4>How widely leadership is spread</h4><ul>{words}</ul></div>'
-    if not leads:
-        return html
-    names = leadership.roles()
-    roles = bars_svg([(names[r].name, n, str(n)) for r, n in result.by_role.items()],
-                     title="Leads by role", maximum=max(result.by_role.values()))
-    rows = "".join(f'<tr><th scope="row">{escape(a)}</th><td>{escape(s)}</td><td>{escape(r)}</td></tr>'
-                   for a, s, r in leadership.table_rows(leads))
-    return (html + "<h4>Who leads, on your network</h4>"
-            + network_svg(network, marks=leadership.marks(result), title="Members of your network that lead", framed=True,
-                          mark_meaning="leads shared activities (number: how many leads)")
-            + "<h4>Leads by role</h4>" + roles
-            + '<table class="course-table"><caption>Every lead you marked</caption><tr><th scope="col">Shared '
-              'activity</th><th scope="col">Member</th><th scope="col">Role</th></tr>' + rows + "</table>")
 
 
 class WhoLeadsView(widgets.VBox):

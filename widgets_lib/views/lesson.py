@@ -17,10 +17,11 @@ import ipywidgets as widgets
 from IPython.display import HTML, display
 
 from .. import identity, lessons, visit
+from ..html.scripts import forget_script, url_script
 from ..lessons import DONE, PROGRESS_ACTIVITY, STARTED
 from ..store import SaveConflict, Saved, Store, StoreError, get_store, now, values_and_times
 from .common import SaveStatus, guarded
-from .identity import IdentityBar, forget_script, url_script
+from .identity import IdentityBar
 
 if TYPE_CHECKING:
     from ..record import Record

@@ -12,14 +12,36 @@ from typing import TYPE_CHECKING, Any, Callable
 import ipywidgets as widgets
 
 from .. import network_io
-from ..html.drawing import iframe, legend_html, network_page
 from ..examples import list_examples, load_example
-from ..metrics import measure, summary_sentence
+from ..html.common import count_words
+from ..html.drawing import iframe, legend_html, network_page
+from ..html.network_tables import (
+    downloads_html,
+    size_words,
+    summary_html,
+    tables_html,
+    upload_check_html,
+)
 from ..lessons import DONE
+from ..network import (
+    FLOW_LABELS,
+    FLOWS,
+    KIND_LABELS,
+    KINDS,
+    LEVEL_MEANINGS,
+    LEVELS,
+    ORIGIN_LABELS,
+    ORIGINS,
+    TRUST_LABELS,
+    EditError,
+    Link,
+    Network,
+    School,
+    check_link,
+    check_school_name,
+)
 from ..record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value, saved_network
-from ..network import (FLOW_LABELS, FLOWS, KIND_LABELS, KINDS, LEVEL_MEANINGS, LEVELS, ORIGIN_LABELS, ORIGINS,
-                      TRUST_LABELS, EditError, Link, Network, School, check_link, check_school_name)
-from .common import WIDE, SaveStatus, download_link, guarded, heading
+from .common import WIDE, SaveStatus, guarded, heading
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -108,15 +130,6 @@ class LinkForm(widgets.VBox):
         for box in self.flows.values():
             box.value = False
         self.directed.value = False
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def size_words(network: Network) -> str:
-    """"7 schools and 9 links": how much a network holds, as a learner would say it."""
-    return f"{_count(len(network.schools), 'school')} and {_count(len(network.links), 'link')}"
 
 
 def _joined(link: Link) -> str:
@@ -393,7 +406,7 @@ class NetworkView(widgets.VBox):
         if not name:
             raise EditError("Choose the school to remove.")
         links = sum(name in (link.source, link.target) for link in self.network.links)
-        return self.network.without_school(name), f"Removed {name} and its {_count(links, 'link')}."
+        return self.network.without_school(name), f"Removed {name} and its {count_words(links, 'link')}."
 
     def _add_link(self) -> tuple[Network, str]:
         link = check_link(self.network, self.add_form.link())
@@ -489,71 +502,3 @@ def _wrap(*children: widgets.Widget) -> widgets.HBox:
     return row
 
 
-def summary_html(network: Network) -> str:
-    if not network.schools:
-        return ""
-    metrics = measure(network)
-    return f'<p class="course-summary">{escape(summary_sentence(network, metrics))}</p>'
-
-
-def tables_html(network: Network) -> str:
-    if not network.schools:
-        return ""
-    rows = "".join(
-        f"<tr><td>{escape(s.name)}</td><td>{escape(KIND_LABELS.get(s.kind, s.kind))}</td>"
-        f"<td>{escape(s.phase)}</td><td>{escape(s.locality)}</td></tr>" for s in network.schools[:TABLE_ROWS])
-    more = (f"<p>Showing the first {TABLE_ROWS} of {len(network.schools):,} schools.</p>"
-            if len(network.schools) > TABLE_ROWS else "")
-    schools = _scrolls_sideways(
-        "Schools and partners",
-        '<table class="course-table"><caption>Schools and partners</caption><tr><th scope="col">Name</th>'
-        '<th scope="col">Kind</th><th scope="col">Phase</th><th scope="col">Locality</th></tr>'
-        f"{rows}</table>") + more
-    link_rows = "".join(
-        f"<tr><td>{escape(l.source)}</td><td>{'→' if l.directed else '—'}</td><td>{escape(l.target)}</td>"
-        f"<td>{'' if l.level is None else escape(f'{l.level} {LEVELS[l.level]}')}</td>"
-        f"<td>{escape(ORIGIN_LABELS.get(l.origin, '') if l.origin else '')}</td>"
-        f"<td>{escape(', '.join(FLOW_LABELS[f] for f in l.flows))}</td>"
-        f"<td>{'' if l.trust is None else escape(f'{l.trust} {TRUST_LABELS[l.trust]}')}</td></tr>"
-        for l in network.links[:TABLE_ROWS])
-    more = (f"<p>Showing the first {TABLE_ROWS} of {len(network.links):,} links.</p>"
-            if len(network.links) > TABLE_ROWS else "")
-    links = _scrolls_sideways(
-        "Links",
-        '<table class="course-table"><caption>Links</caption><tr><th scope="col">From</th>'
-        '<th scope="col">Direction</th><th scope="col">To</th>'
-        '<th scope="col">Level</th><th scope="col">Began with</th><th scope="col">What flows</th>'
-        f'<th scope="col">Trust</th></tr>{link_rows}</table>') + more if network.links else "<p>No links yet.</p>"
-    return schools + links
-
-
-def _scrolls_sideways(name: str, table: str) -> str:
-    """A table wider than a phone scrolls sideways in its own box (reachable with the keyboard)
-    instead of running off the page."""
-    return (f'<div class="course-scroll" tabindex="0" role="region" aria-label="{escape(name)}" '
-            f'style="width: 0; min-width: 100%">{table}</div>')
-
-
-def upload_check_html() -> str:
-    """Where the page's script (course.js) refuses chosen files too big to send, with the limits
-    and sentences it uses: network_io's, so the page and the import say the same."""
-    limits = {
-        "data-max-file-bytes": network_io.MAX_FILE_BYTES,
-        "data-max-upload-bytes": network_io.MAX_UPLOAD_BYTES,
-        "data-too-big": "{file} " + network_io.too_big("{bytes}", "{mb}"),
-        "data-too-much": network_io.too_much("{bytes}", "{mb}"),
-    }
-    attributes = " ".join(f'{name}="{escape(str(value))}"' for name, value in limits.items())
-    return f'<div class="course-upload-check" {attributes}></div>'
-
-
-def downloads_html(network: Network) -> str:
-    schools, links = network_io.to_csv(network)
-    items = [
-        download_link("schools.csv", "text/csv", schools, "schools.csv"),
-        download_link("links.csv", "text/csv", links, "links.csv"),
-        download_link("network.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                  network_io.to_workbook(network), "network.xlsx (one workbook)"),
-        download_link("network.json", "application/json", network_io.to_json(network), "network.json"),
-    ]
-    return "<p>Download your network: " + " · ".join(items) + "</p>"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date
-from html import escape
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator
 
 import ipywidgets as widgets
 
 from .. import plan
+from ..html.plan import plan_table
 from ..lessons import DONE
 from ..plan import Action, PlanError
 from .common import FIELD, WIDE, SaveStatus, guarded, heading
@@ -17,17 +17,6 @@ from .common import FIELD, WIDE, SaveStatus, guarded, heading
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
-
-
-def plan_table(actions: Sequence[Action]) -> str:
-    """The plan in date order, as a table of text."""
-    if not actions:
-        return "<p>Your plan has no actions yet.</p>"
-    rows = "".join(f'<tr><th scope="row">{escape(a.what)}</th><td>{escape(a.who)}</td><td>{escape(a.by_words)}</td>'
-                   f"<td>{escape(plan.CHALLENGES[a.challenge])}</td></tr>" for a in plan.in_date_order(actions))
-    return ('<table class="course-table"><caption>Your action plan, soonest first</caption><tr>'
-            '<th scope="col">What will be done</th><th scope="col">Who leads it</th><th scope="col">By when</th>'
-            f'<th scope="col">Challenge it meets</th></tr>{rows}</table>')
 
 
 class PlanView(widgets.VBox):

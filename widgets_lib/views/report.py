@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
+from ..html.common import download_link
 from ..record import load_record
-from .common import SaveStatus, download_link, guarded
+from .common import SaveStatus, guarded
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson

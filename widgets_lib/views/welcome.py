@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from .. import lessons
+from ..html.welcome import lessons_table
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
-
-_STATUS = {lessons.DONE: "Done", lessons.STARTED: "Started"}
-
 
 class WelcomeView(widgets.VBox):
     def __init__(self, lesson: "Lesson") -> None:
@@ -30,21 +26,4 @@ class WelcomeView(widgets.VBox):
         self._render(learner)
 
     def _render(self, learner: "Learner | None") -> None:
-        progress = self.lesson.progress if learner else {}
-        code = learner.code if learner else None
-        rows = []
-        for info in lessons.LESSONS:
-            if info.available:
-                title = f'<a href="{escape(lessons.url(info, code))}">{escape(info.title)}</a>'
-                status = _STATUS.get(progress.get(info.id, {}).get("status", ""), "Not started") if learner else "—"
-                if info.id == lessons.WELCOME:  # where everyone starts: not a lesson to finish
-                    status = "This page"
-            else:
-                title, status = escape(info.title), "In preparation"
-            rows.append(f"<tr><td>{escape(info.id)}</td><td>{title}</td><td>{escape(info.activity)}</td>"
-                        f"<td>{escape(status)}</td></tr>")
-        self.table.value = (
-            '<table class="course-table"><caption>The lessons and your progress</caption>'
-            '<tr><th scope="col">Lesson</th><th scope="col">Title</th><th scope="col">Activity</th>'
-            '<th scope="col">Your progress</th></tr>' + "".join(rows) + "</table>"
-        )
+        self.table.value = lessons_table(self.lesson.progress if learner else None, learner.code if learner else None)
