@@ -152,7 +152,7 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
     page.wait_for_selector(".course-activity button:not([disabled])", timeout=120_000)
     network = activity(page, start, "Your network is saved after every change.")
     start.click()
-    page.locator(".course-table td", has_text=EXAMPLE_MEMBERS[0]).first.wait_for(timeout=60_000)
+    page.locator(".course-table :is(td, th)", has_text=EXAMPLE_MEMBERS[0]).first.wait_for(timeout=60_000)
     wait_saved(network)
     page_settled(page)
 
@@ -193,7 +193,7 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
         member.select_option(label=school)
         page.get_by_label("Their role", exact=True).select_option(label=role)
         page.get_by_role("button", name="Add this lead", exact=True).click()
-        leads.locator(".course-table td", has_text=school).first.wait_for(timeout=60_000)
+        leads.locator(".course-table :is(td, th)", has_text=school).first.wait_for(timeout=60_000)
     wait_saved(leads)
     spread = leads.locator(".course-reading", has_text="How widely leadership is spread")
     assert "You marked 2 leads on 2 shared activities" in settled_text(spread)

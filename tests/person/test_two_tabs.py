@@ -92,7 +92,7 @@ def test_lesson_04_a_school_added_in_another_tab_is_never_lost(new_context, cour
     expect(alert).to_have_attribute("role", "alert")
     expect(alert).to_be_in_viewport()
     expect(tab2.locator(".course-activity .course-status-saved")).to_have_count(0)
-    expect(tab2.locator("table.course-table td", has_text="Birch Academy")).to_have_count(1)  # still on the page
+    expect(tab2.locator("table.course-table :is(td, th)", has_text="Birch Academy")).to_have_count(1)  # still on the page
     shot(tab2, "04-conflict")
 
     network = network_from_value(saved(course_server.db_url, learner, NETWORK_ACTIVITY)[NETWORK_KEY])
@@ -101,7 +101,7 @@ def test_lesson_04_a_school_added_in_another_tab_is_never_lost(new_context, cour
     assert network_from_value(draft).names == ["Birch Academy"]
 
     reload_from_the_status(tab2, alert)
-    expect(tab2.locator("table.course-table td", has_text="Ash Primary")).to_have_count(1)
+    expect(tab2.locator("table.course-table :is(td, th)", has_text="Ash Primary")).to_have_count(1)
     note = tab2.locator(".course-activity .course-draft")
     expect(note).to_contain_text(DRAFT)
     expect(note).to_contain_text("Birch Academy")

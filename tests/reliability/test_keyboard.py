@@ -159,7 +159,7 @@ def test_network_lesson_by_keyboard_alone(new_context, course_server, tmp_path):
         type_into(page, "School name", name)
         choose(page, "Kind", kind)
         press(page, "Add school")
-        page.locator(".course-table td", has_text=name).first.wait_for(timeout=TIMEOUT_MS)
+        page.locator(".course-table :is(td, th)", has_text=name).first.wait_for(timeout=TIMEOUT_MS)
     for source, target, level in (("Ash", "Beech", "3"), ("Beech", "Cedar", "1")):
         choose(page, "From", source)
         choose(page, "To", target)
@@ -177,15 +177,15 @@ def test_network_lesson_by_keyboard_alone(new_context, course_server, tmp_path):
     page.keyboard.press("ArrowDown")  # the first link
     choose(page, "Level of collaboration (this link)", "5")
     press(page, "Save changes to this link")
-    page.locator(".course-table td", has_text="5 Collaboration").first.wait_for(timeout=TIMEOUT_MS)
+    page.locator(".course-table :is(td, th)", has_text="5 Collaboration").first.wait_for(timeout=TIMEOUT_MS)
     choose(page, "School to change", "Cedar")
     type_into(page, "New name", "Cedar Learning Trust")
     press(page, "Save changes to this school")
-    page.locator(".course-table td", has_text="Cedar Learning Trust").first.wait_for(
+    page.locator(".course-table :is(td, th)", has_text="Cedar Learning Trust").first.wait_for(
         timeout=TIMEOUT_MS
     )
     press(page, "Undo last change")
-    page.locator(".course-table td", has_text="Cedar Learning Trust").first.wait_for(
+    page.locator(".course-table :is(td, th)", has_text="Cedar Learning Trust").first.wait_for(
         state="detached", timeout=TIMEOUT_MS
     )
     all_saved(page)
