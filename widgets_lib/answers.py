@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from . import CourseError
 
-class AnswerError(ValueError):
+
+class AnswerError(CourseError):
     """An answer outside its scale, or for a statement or construct that does not exist."""
 
 
@@ -21,8 +23,8 @@ def check_whole(item_id: str, value: object, low: int, high: int, low_word: str 
 def check_free_text(what: str, text: object, limit: int) -> str:
     """Free text as typed (markup and all: pages show it as text), or ValueError naming ``what``."""
     if not isinstance(text, str):
-        raise ValueError(f"{what}: the answer must be text.")
+        raise AnswerError(f"{what}: the answer must be text.")
     if len(text) > limit:
-        raise ValueError(f"{what}: please keep it under {limit:,} characters (it has {len(text):,}); "
+        raise AnswerError(f"{what}: please keep it under {limit:,} characters (it has {len(text):,}); "
                          "the rest was not saved.")
     return text

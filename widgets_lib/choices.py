@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import CourseError
 from .paths import load_json
 
 
@@ -26,7 +27,7 @@ class Choice:
         for option in self.options:
             if option.id == option_id:
                 return option
-        raise ValueError(f"{option_id!r} is not one of the options.")
+        raise CourseError(f"{option_id!r} is not one of the options.")
 
 
 def load_choice(name: str) -> Choice:

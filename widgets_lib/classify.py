@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import health
+from . import CourseError, health
 from .metrics import Metrics, measure
 from .network import Network
 
@@ -616,7 +616,7 @@ def what_if(network: Network, constructs: Mapping[str, object] | None = None,
     told = []
     if remove_school is not None:
         if network.school(remove_school) is None:
-            raise ValueError(f"There is no school called {remove_school!r} in this network.")
+            raise CourseError(f"There is no school called {remove_school!r} in this network.")
         network = network.without_school(remove_school)
         told.append(f"without {remove_school}")
     if changed:

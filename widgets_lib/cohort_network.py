@@ -49,6 +49,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from . import CourseError
 from .network import Link, Network, School
 from .network_io import _key
 
@@ -73,7 +74,7 @@ _MAX_PREFIX_SCAN = 50
 _COLUMNS = 64  # characters counted apart for difflib's quick_ratio bound
 
 
-class MergeError(ValueError):
+class MergeError(CourseError):
     """A manual merge that cannot be done; ``str(err)`` is one sentence for the tutor."""
 
 

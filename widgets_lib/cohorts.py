@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from . import classify, identity
+from . import CourseError, classify, identity
 from .capacity import Result
 from .lessons import PROGRESS_ACTIVITY
 from .network import Network
@@ -38,7 +38,7 @@ WRONG_KEY = ("That tutor key was not recognised. Check it letter by letter (it i
              "when you created the cohort), or create a new cohort below.")
 
 
-class CohortError(ValueError):
+class CohortError(CourseError):
     """Something about a cohort that cannot be done; the message is for the person at the page."""
 
 

@@ -11,12 +11,14 @@ import hashlib
 import secrets
 from urllib.parse import parse_qs
 
+from . import CourseError
+
 ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
 CODE_LENGTH = 12
 _GROUP = 4
 
 
-class CodeError(ValueError):
+class CodeError(CourseError):
     """A code that cannot be one of ours; the message is for the learner."""
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
+from . import CourseError
 from .network import Network
 from .paths import load_json
 
@@ -20,7 +21,7 @@ KEY = "leads"
 MAX_LEADS = 300
 
 
-class LeadError(ValueError):
+class LeadError(CourseError):
     """A lead that cannot be recorded; the message is for the learner."""
 
 

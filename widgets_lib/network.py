@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from . import CourseError
+
 KINDS = ("school", "lea", "university", "community", "other")
 KIND_LABELS = {
     "school": "School", "lea": "Local authority", "university": "University",
@@ -117,7 +119,7 @@ def link_key(link: Link) -> tuple[str, str]:
 MAX_NAME = 200
 
 
-class EditError(ValueError):
+class EditError(CourseError):
     """A change the learner asked for that would make the network invalid; the message says why."""
 
 

@@ -39,6 +39,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+from . import CourseError
 from .network import (
     FLOW_LABELS,
     FLOWS,
@@ -79,7 +80,7 @@ _FLOW_SPLIT = re.compile(r"[|;,]")
 _Rows = Sequence[Mapping[str, Any]]  # rows of one table: heading → cell text
 
 
-class NetworkError(ValueError):
+class NetworkError(CourseError):
     """A network file that cannot be read; ``str(err)`` is one sentence for the user.
 
     ``file``, ``row`` (1-based, the header is row 1) and ``column`` say where, when known;

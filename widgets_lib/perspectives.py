@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from . import CourseError
 from .paths import load_json
 
 ACTIVITY = "perspectives"
@@ -64,7 +65,7 @@ class Feedback:
 def check(sorter: Sorter, statement_id: str, choice: str) -> Feedback:
     """Say whether a choice is right and why, naming the perspective it belongs to."""
     if choice not in {p.id for p in sorter.perspectives}:
-        raise ValueError(f"{choice!r} is not one of the choices for this statement.")
+        raise CourseError(f"{choice!r} is not one of the choices for this statement.")
     statement = sorter.statement(statement_id)
     right = sorter.perspective(statement.answer)
     if choice == statement.answer:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Sequence
 
+from . import CourseError
 from .answers import check_free_text
 
 ACTIVITY = "plan"
@@ -26,7 +27,7 @@ EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 
 
-class PlanError(ValueError):
+class PlanError(CourseError):
     """An action that cannot be saved; the message is for the learner."""
 
 

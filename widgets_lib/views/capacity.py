@@ -11,7 +11,7 @@ from .. import capacity
 from ..html.capacity_figure import model_svg, profile_svg, reading_html, scores_table
 from ..lessons import DONE
 from ..store import now
-from .common import RadioQuestions, SaveStatus, guarded, heading
+from .common import RadioQuestions, SaveStatus, heading, on_press
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -46,7 +46,7 @@ class CapacityView(RadioQuestions):
         self.retake = widgets.Button(description="Start a new attempt", disabled=True,
                                      layout=widgets.Layout(width="auto"),
                                      tooltip="Keep these answers and rate your school again later")
-        self.retake.on_click(self._retake)
+        on_press(self.retake, self._retake, self.status)
         self.attempt_note = widgets.HTML()
         super().__init__([self.attempt_note, self.counter, self.status, self.questions,
                           heading("Your school on the capacity model", 3), self.result, self.retake])
@@ -78,15 +78,11 @@ class CapacityView(RadioQuestions):
         self.lesson.save(capacity.ACTIVITY, capacity.answer_key(self.attempt, item_id), value, self.status)
         self._refresh()
 
-    def _retake(self, _button: widgets.Button) -> None:
-        @guarded(self.status)
-        def run() -> None:
-            self.attempt += 1
-            self.meta.append({"n": self.attempt, "started": now()})
-            self.lesson.save(capacity.ACTIVITY, "attempts", self.meta, self.status)
-            self._show_attempt()
-
-        run()
+    def _retake(self) -> None:
+        self.attempt += 1
+        self.meta.append({"n": self.attempt, "started": now()})
+        self.lesson.save(capacity.ACTIVITY, "attempts", self.meta, self.status)
+        self._show_attempt()
 
     # -- result -----------------------------------------------------------------
     def _refresh(self) -> None:

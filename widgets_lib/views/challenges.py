@@ -67,14 +67,11 @@ class ChallengesView(RadioQuestions):
         self.answers = {c.id: saved[challenges.rating_key(c.id)] for c in self.challenges
                         if isinstance(saved.get(challenges.rating_key(c.id)), int)}
         self.show_answers(self.answers)
-        self._loading = True
-        try:
+        with self.loading():
             for key, note in self.notes.items():
                 note.disabled = False
                 value = saved.get(challenges.note_key(key))
                 note.value = value if isinstance(value, str) else ""
-        finally:
-            self._loading = False
 
     @property
     def complete(self) -> bool:

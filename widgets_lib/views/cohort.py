@@ -19,7 +19,7 @@ from ..html.common import download_link
 from ..lessons import DONE
 from ..network_io import csv_bytes
 from ..store import Membership, now
-from .common import FIELD, WIDE, SaveStatus, guarded, heading
+from .common import FIELD, WIDE, Activity, SaveStatus, guarded, heading, on_press
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 _STATUS = {DONE: "Done", "started": "Started"}
 
 
-class CohortView(widgets.VBox):
+class CohortView(widgets.VBox, Activity):
     """Join with the tutor's code; see what the tutor will see first; share reflections or not; leave."""
 
     def __init__(self, lesson: "Lesson") -> None:
@@ -43,9 +43,9 @@ class CohortView(widgets.VBox):
                                       indent=False)
         self.share.observe(self._sharing_changed, names="value")
         self.join = widgets.Button(description="Join this cohort", layout={"width": "auto"})
-        self.join.on_click(lambda _b: self._join())
+        on_press(self.join, self._join, self.status, "Not joined")
         self.leave = widgets.Button(description="Leave the cohort", layout={"width": "auto"})
-        self.leave.on_click(lambda _b: self._leave())
+        on_press(self.leave, self._leave, self.status)
         self.state = widgets.HTML()
         self.preview = widgets.HTML()
         self.join_form = widgets.VBox([self.code, self.name, widgets.HBox([self.join])])
@@ -90,11 +90,8 @@ class CohortView(widgets.VBox):
         self._preview()
 
     def _loading_share(self, value: bool) -> None:
-        self._quiet = True
-        try:
+        with self.loading():
             self.share.value = value
-        finally:
-            self._quiet = False
 
     def _preview(self) -> None:
         if self.learner is None:
@@ -109,21 +106,17 @@ class CohortView(widgets.VBox):
                               + participant_card_html(view, level=3) + "</details>")
 
     def _join(self) -> None:
-        @guarded(self.status, "Not joined")
-        def run() -> None:
-            if self.learner is None:
-                raise CohortError("please start or resume at the top of the page first.")
-            self.status.saving()
-            _cohort, self.membership = cohorts.join(self.lesson.store, self.learner.id, self.code.value,
-                                                    self.name.value, self.share.value)
-            self.code.value = ""
-            self._show()
-            self.status.saved(now())
-
-        run()
+        if self.learner is None:
+            raise CohortError("please start or resume at the top of the page first.")
+        self.status.saving()
+        _cohort, self.membership = cohorts.join(self.lesson.store, self.learner.id, self.code.value,
+                                                self.name.value, self.share.value)
+        self.code.value = ""
+        self._show()
+        self.status.saved(now())
 
     def _sharing_changed(self, _change: dict) -> None:
-        if getattr(self, "_quiet", False):
+        if self.loading_now:
             return
 
         @guarded(self.status)
@@ -138,17 +131,13 @@ class CohortView(widgets.VBox):
         run()
 
     def _leave(self) -> None:
-        @guarded(self.status)
-        def run() -> None:
-            if self.learner is None:
-                return
-            self.lesson.store.leave(self.learner.id)
-            self.membership = None
-            self._loading_share(False)
-            self._show()
-            self.status.saved(now())
-
-        run()
+        if self.learner is None:
+            return
+        self.lesson.store.leave(self.learner.id)
+        self.membership = None
+        self._loading_share(False)
+        self._show()
+        self.status.saved(now())
 
 
 def data_files(exported: dict) -> tuple[bytes, bytes]:
@@ -165,7 +154,7 @@ def data_files(exported: dict) -> tuple[bytes, bytes]:
 CONFIRM_WORD = "DELETE"
 
 
-class PrivacyView(widgets.VBox):
+class PrivacyView(widgets.VBox, Activity):
     """Download everything stored about me; delete it all, for good."""
 
     def __init__(self, lesson: "Lesson") -> None:
@@ -173,13 +162,13 @@ class PrivacyView(widgets.VBox):
         self.learner: "Learner | None" = None
         self.status = SaveStatus()
         self.prepare = widgets.Button(description="Prepare my data to download", layout={"width": "auto"})
-        self.prepare.on_click(lambda _b: self._prepare())
+        on_press(self.prepare, self._prepare, self.status, "Your data was not prepared")
         self.links = widgets.HTML()
         self.confirm = widgets.Text(description=f"To delete everything, type {CONFIRM_WORD}", style=WIDE,
                                     layout=FIELD)
         self.delete = widgets.Button(description="Delete all my data for good", button_style="danger",
                                      layout={"width": "auto"})
-        self.delete.on_click(lambda _b: self._delete())
+        on_press(self.delete, self._delete, self.status, "Nothing was deleted")
         super().__init__([
             self.status, heading("Download all your data", 3),
             widgets.HTML("<p>One JSON file and one CSV file with every answer you have saved and its full "
@@ -210,30 +199,22 @@ class PrivacyView(widgets.VBox):
         self.status.waiting("")
 
     def _prepare(self) -> None:
-        @guarded(self.status, "Your data was not prepared")
-        def run() -> None:
-            if self.learner is None:
-                return
-            as_json, as_csv = data_files(self.lesson.store.export_learner(self.learner.id))
-            stamp = now()[:10]
-            self.links.value = ("<p>" + download_link(f"my-course-data-{stamp}.json", "application/json", as_json,
-                                                      "my-course-data.json")
-                                + " · " + download_link(f"my-course-data-{stamp}.csv", "text/csv", as_csv,
-                                                        "my-course-data.csv") + "</p>")
-
-        run()
+        if self.learner is None:
+            return
+        as_json, as_csv = data_files(self.lesson.store.export_learner(self.learner.id))
+        stamp = now()[:10]
+        self.links.value = ("<p>" + download_link(f"my-course-data-{stamp}.json", "application/json", as_json,
+                                                  "my-course-data.json")
+                            + " · " + download_link(f"my-course-data-{stamp}.csv", "text/csv", as_csv,
+                                                    "my-course-data.csv") + "</p>")
 
     def _delete(self) -> None:
-        @guarded(self.status, "Nothing was deleted")
-        def run() -> None:
-            if self.learner is None:
-                return
-            if self.confirm.value.strip().upper() != CONFIRM_WORD:
-                raise CohortError(f"type {CONFIRM_WORD} in the box first.")
-            self.lesson.store.delete_learner(self.learner.id)
-            self.confirm.value = ""
-            self.links.value = ""
-            self.lesson.forget()
-            self.status.waiting("All your data has been deleted from the course. Your learner code no longer works.")
-
-        run()
+        if self.learner is None:
+            return
+        if self.confirm.value.strip().upper() != CONFIRM_WORD:
+            raise CohortError(f"type {CONFIRM_WORD} in the box first.")
+        self.lesson.store.delete_learner(self.learner.id)
+        self.confirm.value = ""
+        self.links.value = ""
+        self.lesson.forget()
+        self.status.waiting("All your data has been deleted from the course. Your learner code no longer works.")

@@ -1,21 +1,24 @@
-"""Pieces every activity view shares: the "saved" indicator and friendly error handling."""
+"""What every activity view shares: the activity protocol the lesson page calls, the "saved" indicator,
+the one way to wire a button and to show a failure."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import logging
+import secrets
 import threading
 from datetime import datetime
 from html import escape
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 
 import ipywidgets as widgets
 
+from .. import CourseError
 from ..store import StoreError
 
 if TYPE_CHECKING:
-    from .lesson import Lesson
+    from .lesson import Learner, Lesson
 
 log = logging.getLogger("widgets_lib")
 
@@ -33,6 +36,11 @@ FRIENDLY_ERROR_NO_SAVE = (
     "Something went wrong on this page. "
     "Please try again; if it happens again, reload the page (your saved work is safe)."
 )
+REFERENCE = " If you tell your tutor or the course's administrator, give them this reference: {ref}."
+
+# Whose page this kernel serves, for the operator's log: the learner's id, which is a hash of their code
+# (never the code itself). Set by the lesson page when someone signs in; one page, one learner per kernel.
+LOG_CONTEXT: dict[str, str | None] = {"learner": None}
 
 
 # A save that has not finished after this long is waiting for the database (locked by another
@@ -148,10 +156,20 @@ def _clock(stamp: str | None) -> str:
         return ""
 
 
-def guarded(status: SaveStatus, what: str = NOT_SAVED) -> Callable[[Callable[..., None]], Callable[..., None]]:
+class Shows(Protocol):
+    """Where an action answers: the page's :class:`SaveStatus`, or a form's own feedback under its buttons."""
+
+    def failed(self, message: str, what: str = NOT_SAVED) -> None: ...
+
+
+def guarded(status: Shows, what: str = NOT_SAVED) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Run a widget callback so that any failure is shown to the learner, never swallowed.
 
-    ``what`` heads the message: "Not saved" for a save, words of its own for anything else."""
+    A :class:`~widgets_lib.CourseError` is shown as it is: its sentence was written for the learner.
+    A store failure (the database) is shown too, and logged at warning with the learner's hashed id.
+    Anything else is a fault of the course: logged with its traceback and a short reference, and the
+    learner reads a plain sentence with that reference. ``what`` heads the message: "Not saved" for a
+    save, words of its own for anything else."""
 
     def decorate(callback: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(callback)
@@ -159,29 +177,86 @@ def guarded(status: SaveStatus, what: str = NOT_SAVED) -> Callable[[Callable[...
             try:
                 callback(*args, **kwargs)
             except StoreError as exc:
+                log.warning("store failure in %s for learner %s: %s", callback.__qualname__,
+                            LOG_CONTEXT["learner"], exc.__cause__ or exc)
                 status.failed(str(exc), what)
-            except ValueError as exc:
+            except CourseError as exc:
                 status.failed(str(exc), what)
-            except Exception:  # noqa: BLE001 - shown to the learner, logged for the operator
-                log.exception("callback %s failed", callback.__name__)
-                status.failed(FRIENDLY_ERROR if what == NOT_SAVED else FRIENDLY_ERROR_NO_SAVE, what)
+            except Exception:  # noqa: BLE001 - a fault of the course: logged for the operator, a reference shown
+                ref = secrets.token_hex(3)
+                log.exception("[ref %s] %s failed for learner %s", ref, callback.__qualname__, LOG_CONTEXT["learner"])
+                status.failed((FRIENDLY_ERROR if what == NOT_SAVED else FRIENDLY_ERROR_NO_SAVE)
+                              + REFERENCE.format(ref=ref), what)
 
         return run
 
     return decorate
 
 
-def save_as_typed(view: Any, boxes: dict[str, widgets.Textarea], save: Callable[[str, str], None]) -> None:
+def on_press(button: widgets.Button, action: Callable[[], None], shows: Shows, what: str = NOT_SAVED) -> None:
+    """The one way a button is wired: pressing it runs ``action()``, and a failure is shown on ``shows``
+    (:func:`guarded`), next to the button that caused it."""
+    button.on_click(lambda _button: guarded(shows, what)(action)())
+
+
+class Activity:
+    """What a lesson page asks of each of its activities: :class:`~widgets_lib.views.lesson.Lesson` calls
+    these and nothing else. Every activity view derives from it (beside its widget class)."""
+
+    loading_now = False  # True while the page puts saved work back on it: nothing is saved meanwhile
+
+    def wait(self) -> None:
+        """Nobody is signed in (yet, or any more): show the activity without anyone's work."""
+
+    def load(self, learner: "Learner") -> None:
+        """Show ``learner``'s saved work (read through the lesson, so the page knows what it saw)."""
+        raise NotImplementedError
+
+    @property
+    def complete(self) -> bool:
+        """Whether the learner has done all this activity asks: the lesson is done when every one is."""
+        return True
+
+    @contextlib.contextmanager
+    def loading(self) -> Iterator[None]:
+        """Put saved work on the page without saving it again: the one way saves are held back."""
+        before, self.loading_now = self.loading_now, True
+        try:
+            yield
+        finally:
+            self.loading_now = before
+
+
+class Listeners:
+    """Callbacks for one event of an activity, registered as ipywidgets' own ``on_<event>`` do:
+    ``on_change(callback)`` adds, ``on_change(callback, remove=True)`` takes it away again."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[], None]] = []
+
+    def register(self, callback: Callable[[], None], remove: bool = False) -> None:
+        if remove:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+        elif callback not in self._callbacks:
+            self._callbacks.append(callback)
+
+    def __call__(self) -> None:
+        for callback in list(self._callbacks):
+            callback()
+
+
+def save_as_typed(view: Activity, boxes: dict[str, widgets.Textarea], save: Callable[[str, str], None]) -> None:
     """Save each box's text as the learner types, under its key; failures show on ``view.status``.
 
     ipywidgets sends a text box's value at most once per round trip (typing during a pending
     message is merged into the next one), so saving every value it sends keeps at most the
     last fraction of a second unsaved, without a save per keystroke. Nothing is saved while
-    ``view._loading`` is set (the page is putting saved text back).
+    the view is :meth:`Activity.loading` (the page is putting saved text back).
     """
 
     def typed(change: dict) -> None:
-        if getattr(view, "_loading", False):
+        if view.loading_now:
             return
         key = next(k for k, box in boxes.items() if box is change["owner"])
         guarded(view.status)(save)(key, change["new"])
@@ -199,7 +274,7 @@ def paragraph(text: str, css: str = "") -> widgets.HTML:
     return widgets.HTML(f"<p{cls}>{escape(text)}</p>")
 
 
-class RadioQuestions(widgets.VBox):
+class RadioQuestions(widgets.VBox, Activity):
     """Statements answered with labelled radio groups, each answer saved the moment it is chosen.
 
     Subclasses build their radios with :meth:`add_radio` and save in :meth:`answered`.
@@ -210,7 +285,6 @@ class RadioQuestions(widgets.VBox):
 
     def _setup_radios(self) -> None:
         self.radios: dict[str, widgets.RadioButtons] = {}
-        self._loading = False
 
     def add_radio(self, key: str, description: str, options: list, horizontal: bool = True) -> widgets.RadioButtons:
         radio = widgets.RadioButtons(options=options, value=None, description=description,
@@ -236,18 +310,15 @@ class RadioQuestions(widgets.VBox):
 
     def show_answers(self, values: dict[str, Any]) -> None:
         """Put saved answers on the page (without saving them again) and enable the radios."""
-        self._loading = True
-        try:
+        with self.loading():
             for key, radio in self.radios.items():
                 radio.disabled = False
                 value = values.get(key)
                 radio.value = value if value in {v for _label, v in radio.options} else None
-        finally:
-            self._loading = False
         self.status.waiting("Your answers are saved as you choose them.")
 
     def _chosen(self, change: dict) -> None:
-        if self._loading or change["new"] is None:
+        if self.loading_now or change["new"] is None:
             return
         key = next(k for k, r in self.radios.items() if r is change["owner"])
         guarded(self.status)(self.answered)(key, change["new"])

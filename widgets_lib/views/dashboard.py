@@ -33,9 +33,11 @@ from ..html.common import count_words, download_link
 from ..html.scripts import FORGET_KEY, SELECT_KEY
 from ..store import Cohort, Store, get_store
 from .cohort import participant_card_html
-from .common import FIELD, WIDE, SaveStatus, guarded, heading
+from .common import FIELD, WIDE, SaveStatus, guarded, heading, on_press
 
 HUB_TUTOR_ENV = "COURSE_HUB_TUTOR"
+OPEN_FAILED = "The cohort did not open"
+REFRESH_FAILED = "The cohort's work was not read"
 
 def hub_tutor() -> str | None:
     """The JupyterHub user name when this server belongs to a member of the tutors group (set by the hub)."""
@@ -57,27 +59,27 @@ class Dashboard(widgets.VBox):
                                     placeholder="e.g. K7PM-3XQA-9TRE-MW4C-HJ8N")
         self.key_message = widgets.HTML()
         self.open_button = widgets.Button(description="Open the cohort", layout={"width": "auto"})
-        self.open_button.on_click(lambda _b: self._open_with_key())
+        on_press(self.open_button, self._open_with_key, self.status, OPEN_FAILED)
         self.owned = widgets.Dropdown(description="Your cohorts", style=WIDE, layout=FIELD, options=[])
         self.open_owned = widgets.Button(description="Open this cohort", layout={"width": "auto"})
-        self.open_owned.on_click(lambda _b: self._open_owned())
+        on_press(self.open_owned, self._open_owned, self.status, OPEN_FAILED)
         self.new_name = widgets.Text(description="Name of the new cohort", style=WIDE, layout=FIELD)
         self.create_button = widgets.Button(description="Create a cohort", layout={"width": "auto"})
-        self.create_button.on_click(lambda _b: self._create())
+        on_press(self.create_button, self._create, self.status, "No cohort was created")
         self.created = widgets.HTML()
         self._new_cohort: Cohort | None = None  # created, its key on the page until the tutor has written it down
         self.written_button = widgets.Button(description=WRITTEN_DOWN, button_style="primary",
                                              layout={"width": "auto"})
-        self.written_button.on_click(lambda _b: self._key_written())
+        on_press(self.written_button, self._key_written, self.status, OPEN_FAILED)
         self.written = widgets.VBox()
         self.script = widgets.Output(layout=widgets.Layout(display="none"))
         self.access = widgets.VBox()
         self.header_html = widgets.HTML()
         self.refresh_button = widgets.Button(description="Refresh", layout={"width": "auto"},
                                              tooltip="Read the cohort's latest work")
-        self.refresh_button.on_click(lambda _b: self._refresh())
+        on_press(self.refresh_button, self._refresh, self.status, REFRESH_FAILED)
         self.close_button = widgets.Button(description="Close the cohort to new members", layout={"width": "auto"})
-        self.close_button.on_click(lambda _b: self._close())
+        on_press(self.close_button, self._close, self.status, "The cohort was not closed")
         self.sections = {name: widgets.HTML() for name in ("progress", "capacity", "diagnoses", "merged",
                                                            "reflections")}
         self.participant = widgets.Dropdown(description="Participant", style=WIDE, layout=FIELD, options=[])
@@ -86,13 +88,13 @@ class Dashboard(widgets.VBox):
         self.merge_a = widgets.Dropdown(description="This school", style=WIDE, layout=FIELD, options=[])
         self.merge_b = widgets.Dropdown(description="is the same as", style=WIDE, layout=FIELD, options=[])
         self.merge_button = widgets.Button(description="Merge these two schools", layout={"width": "auto"})
-        self.merge_button.on_click(lambda _b: self._merge())
+        on_press(self.merge_button, self._merge, self.status, "Not merged")
         self.unmerge = widgets.Dropdown(description="Merges you made", style=WIDE, layout=FIELD, options=[])
         self.unmerge_button = widgets.Button(description="Undo this merge", layout={"width": "auto"})
-        self.unmerge_button.on_click(lambda _b: self._unmerge())
+        on_press(self.unmerge_button, self._unmerge, self.status, "The merge was not undone")
         self.suggested = widgets.HTML()
         self.export_button = widgets.Button(description="Prepare the exports", layout={"width": "auto"})
-        self.export_button.on_click(lambda _b: self._export())
+        on_press(self.export_button, self._export, self.status, "The exports were not prepared")
         self.exports = widgets.HTML()
         self.content = widgets.VBox([
             self.header_html, widgets.HBox([self.refresh_button, self.close_button]),
@@ -166,67 +168,51 @@ class Dashboard(widgets.VBox):
 
     # -- opening and creating ----------------------------------------------------------
     def _open_with_key(self) -> None:
-        @guarded(self.status, "The cohort did not open")
-        def run() -> None:
-            if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
-                raise CohortError("This page is for tutors.")
-            try:
-                cohort = cohorts.open_for_tutor(self.store, self.key.value)
-            except CohortError as exc:  # not a save: said next to the key field
-                self.key_message.value = f'<p class="course-warning" role="alert">{escape(str(exc))}</p>'
-                return
-            self.key_message.value = ""
-            self.key.value = ""
-            self._show_cohort(cohort)
-
-        run()
+        if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
+            raise CohortError("This page is for tutors.")
+        try:
+            cohort = cohorts.open_for_tutor(self.store, self.key.value)
+        except CohortError as exc:  # not a save: said next to the key field
+            self.key_message.value = f'<p class="course-warning" role="alert">{escape(str(exc))}</p>'
+            return
+        self.key_message.value = ""
+        self.key.value = ""
+        self._show_cohort(cohort)
 
     def _open_owned(self) -> None:
-        @guarded(self.status, "The cohort did not open")
-        def run() -> None:
-            if not self.hub_user:
-                raise CohortError("This page is for tutors.")
-            cohort = self.store.cohort(str(self.owned.value or ""))
-            if cohort is None or cohort.owner != identity.hub_key(self.hub_user):
-                raise CohortError("Please choose one of your cohorts.")
-            self._show_cohort(cohort)
-
-        run()
+        if not self.hub_user:
+            raise CohortError("This page is for tutors.")
+        cohort = self.store.cohort(str(self.owned.value or ""))
+        if cohort is None or cohort.owner != identity.hub_key(self.hub_user):
+            raise CohortError("Please choose one of your cohorts.")
+        self._show_cohort(cohort)
 
     def _create(self) -> None:
-        @guarded(self.status, "No cohort was created")
-        def run() -> None:
-            if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
-                raise CohortError("This page is for tutors.")
-            owner = identity.hub_key(self.hub_user) if self.hub_user else None
-            cohort, _join_code, tutor_key = cohorts.create(self.store, self.new_name.value, owner)
-            self.new_name.value = ""
-            if self.hub_user:  # no key: the login opens the tutor's cohorts
-                self.created.value = created_html(cohort)
-                self._list_owned()
-                self._show_cohort(cohort)
-                return
-            # The key is on the page once, until the tutor says it is written down; the dashboard waits.
-            self._new_cohort = cohort
-            self.access.layout.display = "none"
-            self.created.value = created_html(cohort, tutor_key)
-            self.written.children = [widgets.HBox([self.written_button])]
-            self._run_script(SELECT_KEY)
-
-        run()
+        if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
+            raise CohortError("This page is for tutors.")
+        owner = identity.hub_key(self.hub_user) if self.hub_user else None
+        cohort, _join_code, tutor_key = cohorts.create(self.store, self.new_name.value, owner)
+        self.new_name.value = ""
+        if self.hub_user:  # no key: the login opens the tutor's cohorts
+            self.created.value = created_html(cohort)
+            self._list_owned()
+            self._show_cohort(cohort)
+            return
+        # The key is on the page once, until the tutor says it is written down; the dashboard waits.
+        self._new_cohort = cohort
+        self.access.layout.display = "none"
+        self.created.value = created_html(cohort, tutor_key)
+        self.written.children = [widgets.HBox([self.written_button])]
+        self._run_script(SELECT_KEY)
 
     def _key_written(self) -> None:
-        @guarded(self.status, "The cohort did not open")
-        def run() -> None:
-            cohort = self._new_cohort
-            if cohort is None:  # no new key on this page (a forged click)
-                return
-            self._new_cohort = None
-            self.written.children = []
-            self.created.value = created_html(cohort)  # the key is gone from the page and its widgets
-            self._show_cohort(cohort)
-
-        run()
+        cohort = self._new_cohort
+        if cohort is None:  # no new key on this page (a forged click)
+            return
+        self._new_cohort = None
+        self.written.children = []
+        self.created.value = created_html(cohort)  # the key is gone from the page and its widgets
+        self._show_cohort(cohort)
 
     def _run_script(self, script: str) -> None:
         self.script.clear_output()
@@ -241,30 +227,26 @@ class Dashboard(widgets.VBox):
 
     # -- the cohort --------------------------------------------------------------------
     def _refresh(self) -> None:
-        @guarded(self.status, "The cohort's work was not read")
-        def run() -> None:
-            cohort = self.store.cohort(self._require_cohort().id) or self._require_cohort()
-            self.cohort = cohort
-            self.status.waiting("Reading the cohort's work…")
-            self.views = cohorts.cohort_views(self.store, cohort.id)
-            state = "open to new members" if cohort.open else f"closed to new members since {cohort.closed_at[:10]}"
-            self.header_html.value = (f"<h2>{escape(cohort.name)}</h2><p>{count_words(len(self.views), 'participant')}"
-                                      " · join code "
-                                      f"<strong>{escape(cohort.join_code)}</strong> · {escape(state)}</p>")
-            self.close_button.disabled = not cohort.open
-            self.sections["progress"].value = progress_html(self.views)
-            self.sections["capacity"].value = capacity_html(self.views)
-            self.sections["diagnoses"].value = diagnoses_html(self.views)
-            self.sections["reflections"].value = reflections_html(self.views)
-            self.participant.options = [("(choose a participant)", None)] + [
-                (v.name, i) for i, v in enumerate(self.views)]
-            self.participant.value = None
-            self.card.value = ""
-            self._merge_refresh()
-            self.exports.value = ""
-            self.status.waiting(f"Read at {datetime.now().strftime('%H:%M:%S')}.")
-
-        run()
+        cohort = self.store.cohort(self._require_cohort().id) or self._require_cohort()
+        self.cohort = cohort
+        self.status.waiting("Reading the cohort's work…")
+        self.views = cohorts.cohort_views(self.store, cohort.id)
+        state = "open to new members" if cohort.open else f"closed to new members since {cohort.closed_at[:10]}"
+        self.header_html.value = (f"<h2>{escape(cohort.name)}</h2><p>{count_words(len(self.views), 'participant')}"
+                                  " · join code "
+                                  f"<strong>{escape(cohort.join_code)}</strong> · {escape(state)}</p>")
+        self.close_button.disabled = not cohort.open
+        self.sections["progress"].value = progress_html(self.views)
+        self.sections["capacity"].value = capacity_html(self.views)
+        self.sections["diagnoses"].value = diagnoses_html(self.views)
+        self.sections["reflections"].value = reflections_html(self.views)
+        self.participant.options = [("(choose a participant)", None)] + [
+            (v.name, i) for i, v in enumerate(self.views)]
+        self.participant.value = None
+        self.card.value = ""
+        self._merge_refresh()
+        self.exports.value = ""
+        self.status.waiting(f"Read at {datetime.now().strftime('%H:%M:%S')}.")
 
     def _merge_refresh(self) -> None:
         cohort = self._require_cohort()
@@ -300,50 +282,34 @@ class Dashboard(widgets.VBox):
         self.card.value = participant_card_html(self.views[index])
 
     def _merge(self) -> None:
-        @guarded(self.status, "Not merged")
-        def run() -> None:
-            cohort = self._require_cohort()
-            if self.merged is None:
-                raise CohortError("Refresh the cohort first.")
-            a, b = cohort_network.check_manual_merge(self.merged, str(self.merge_a.value), str(self.merge_b.value))
-            self.status.saving()
-            self.store.add_merge(cohort.id, a, b)
-            self._merge_refresh()
-            self.status.saved()
-
-        run()
+        cohort = self._require_cohort()
+        if self.merged is None:
+            raise CohortError("Refresh the cohort first.")
+        a, b = cohort_network.check_manual_merge(self.merged, str(self.merge_a.value), str(self.merge_b.value))
+        self.status.saving()
+        self.store.add_merge(cohort.id, a, b)
+        self._merge_refresh()
+        self.status.saved()
 
     def _unmerge(self) -> None:
-        @guarded(self.status, "The merge was not undone")
-        def run() -> None:
-            cohort = self._require_cohort()
-            if self.unmerge.value is None:
-                raise CohortError("Choose the merge to undo.")
-            self.store.remove_merge(cohort.id, str(self.unmerge.value))
-            self._merge_refresh()
-            self.status.saved()
-
-        run()
+        cohort = self._require_cohort()
+        if self.unmerge.value is None:
+            raise CohortError("Choose the merge to undo.")
+        self.store.remove_merge(cohort.id, str(self.unmerge.value))
+        self._merge_refresh()
+        self.status.saved()
 
     def _close(self) -> None:
-        @guarded(self.status, "The cohort was not closed")
-        def run() -> None:
-            self.store.close_cohort(self._require_cohort().id)
-            self._refresh()
-
-        run()
+        self.store.close_cohort(self._require_cohort().id)
+        self._refresh()
 
     def _export(self) -> None:
-        @guarded(self.status, "The exports were not prepared")
-        def run() -> None:
-            cohort = self._require_cohort()
-            made = datetime.now(timezone.utc)
-            stamp = made.strftime("%Y-%m-%d")
-            merged = self.merged or cohort_network.merge(self._contributions())
-            report = cohort_report(cohort, self.views, merged, made).encode("utf-8")
-            self.exports.value = ("<p>" + download_link(f"cohort-{stamp}.csv", "text/csv",
-                                                        cohort_figures.export_csv(self.views), "cohort.csv (spreadsheet)")
-                                  + " · " + download_link(f"cohort-report-{stamp}.html", "text/html;charset=utf-8",
-                                                          report, "cohort report (HTML)") + "</p>")
-
-        run()
+        cohort = self._require_cohort()
+        made = datetime.now(timezone.utc)
+        stamp = made.strftime("%Y-%m-%d")
+        merged = self.merged or cohort_network.merge(self._contributions())
+        report = cohort_report(cohort, self.views, merged, made).encode("utf-8")
+        self.exports.value = ("<p>" + download_link(f"cohort-{stamp}.csv", "text/csv",
+                                                    cohort_figures.export_csv(self.views), "cohort.csv (spreadsheet)")
+                              + " · " + download_link(f"cohort-report-{stamp}.html", "text/html;charset=utf-8",
+                                                      report, "cohort report (HTML)") + "</p>")

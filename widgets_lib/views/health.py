@@ -12,7 +12,16 @@ from ..html.diagnosis import diagnosis_html, measures_html
 from ..lessons import DONE
 from ..network import Network
 from ..record import load_network
-from .common import WIDE, RadioQuestions, SaveStatus, guarded, heading
+from .common import (
+    WIDE,
+    Activity,
+    Listeners,
+    RadioQuestions,
+    SaveStatus,
+    guarded,
+    heading,
+    on_press,
+)
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -28,7 +37,7 @@ class HealthView(RadioQuestions):
         self.questionnaire = health.load_items()
         self.status = SaveStatus()
         self.answers: dict[str, int] = {}
-        self._listeners: list[Callable[[], None]] = []
+        self._changed = Listeners()
         self._setup_radios()
         options = [(f"{value} {label}", value) for value, label in self.questionnaire.scale]
         for number, item in enumerate(self.questionnaire.items, start=1):
@@ -38,8 +47,9 @@ class HealthView(RadioQuestions):
         self.add_class("course-activity")
         self.wait()
 
-    def on_change(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
+    def on_change(self, callback: Callable[[], None], remove: bool = False) -> None:
+        """Call ``callback`` after every answer (``remove``: no longer)."""
+        self._changed.register(callback, remove)
 
     def load(self, learner: "Learner") -> None:
         saved = self.saved_answers(ACTIVITY)
@@ -52,21 +62,20 @@ class HealthView(RadioQuestions):
         self.answers[item_id] = value
         self.lesson.save(ACTIVITY, item_id, value, self.status)
         self._count()
-        for listener in self._listeners:
-            listener()
+        self._changed()
 
     def _count(self) -> None:
         total = len(self.radios)
         self.counter.value = f'<p class="course-count" aria-live="polite">{len(self.answers)} of {total} statements answered.</p>'
 
 
-class DiagnosisView(widgets.VBox):
+class DiagnosisView(widgets.VBox, Activity):
     """The verdict, profile, reasons and evidence; the measures in words; "what if"."""
 
     def __init__(self, lesson: "Lesson") -> None:
         self.lesson = lesson
         self.network = Network()
-        self.health = next((v for v in lesson.views if isinstance(v, HealthView)), None)
+        self.health = next(iter(lesson.activities_of(HealthView)), None)
         if self.health:
             self.health.on_change(self.refresh)
         self.status = SaveStatus()
@@ -84,7 +93,7 @@ class DiagnosisView(widgets.VBox):
         self.value = widgets.Dropdown(description="to", style=WIDE,
                                       options=[(f"{v} {label}", v) for v, label in questionnaire.scale], value=3)
         self.what_if_button = widgets.Button(description="Show what would change", layout={"width": "auto"})
-        self.what_if_button.on_click(lambda _b: self._what_if())
+        on_press(self.what_if_button, self._what_if, self.status, "Could not try this change")
         self.what_if_result = widgets.HTML()
         super().__init__([self.status, self.result, heading("What the drawing shows, measure by measure", 4),
                           self.measures, self.judgements, heading("What if?", 4),
@@ -126,11 +135,7 @@ class DiagnosisView(widgets.VBox):
         run()
 
     def _what_if(self) -> None:
-        @guarded(self.status, "Could not try this change")
-        def run() -> None:
-            constructs = health.construct_scores(self._items())
-            change = {self.construct.value: float(self.value.value)} if self.construct.value else None
-            result = classify.what_if(self.network, constructs, remove_school=self.remove.value, change=change)
-            self.what_if_result.value = diagnosis_html(result, "What if")
-
-        run()
+        constructs = health.construct_scores(self._items())
+        change = {self.construct.value: float(self.value.value)} if self.construct.value else None
+        result = classify.what_if(self.network, constructs, remove_school=self.remove.value, change=change)
+        self.what_if_result.value = diagnosis_html(result, "What if")

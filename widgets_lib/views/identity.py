@@ -7,6 +7,11 @@ from typing import Callable
 
 import ipywidgets as widgets
 
+from .common import guarded, on_press
+
+NOT_STARTED = "Not started"
+NOT_RESUMED = "Not resumed"
+
 
 class IdentityBar(widgets.VBox):
     """Offers a new learner code or takes an existing one; calls back with the code."""
@@ -24,8 +29,8 @@ class IdentityBar(widgets.VBox):
             style={"description_width": "initial"}, layout=widgets.Layout(width="340px"),
         )
         self.resume_button = widgets.Button(description="Resume my work", layout=widgets.Layout(width="auto"))
-        self.start_button.on_click(lambda _b: self._on_start())
-        self.resume_button.on_click(lambda _b: self._resume())
+        on_press(self.start_button, self._on_start, self, NOT_STARTED)
+        on_press(self.resume_button, self._resume, self, NOT_RESUMED)
         self.code_box.continuous_update = False
         self.code_box.observe(self._submitted, names="value")
         self.form = widgets.VBox([
@@ -41,10 +46,14 @@ class IdentityBar(widgets.VBox):
 
     def _submitted(self, change) -> None:
         if change["new"]:
-            self._resume()
+            guarded(self, NOT_RESUMED)(self._resume)()
 
     def _resume(self) -> None:
         self._on_resume(self.code_box.value)
+
+    def failed(self, message: str, what: str = NOT_RESUMED) -> None:
+        """What went wrong with starting or resuming, said in the form, next to its buttons."""
+        self.ask(f"{what}: {message}")
 
     def ask(self, message: str = "") -> None:
         """Show the start / resume form, with a message (plain text) if any."""

@@ -13,14 +13,14 @@ from ..leadership import Lead, LeadError
 from ..lessons import DONE
 from ..network import Network
 from ..record import load_network
-from .common import FIELD, WIDE, SaveStatus, guarded, heading
+from .common import FIELD, WIDE, Activity, SaveStatus, heading, on_press
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
 
 
-class WhoLeadsView(widgets.VBox):
+class WhoLeadsView(widgets.VBox, Activity):
     """Mark leads with three labelled lists and a button; remove one from the list of leads."""
 
     def __init__(self, lesson: "Lesson") -> None:
@@ -35,10 +35,10 @@ class WhoLeadsView(widgets.VBox):
         self.role = widgets.Dropdown(description="Their role", style=WIDE, layout=FIELD,
                                      options=[(r.name, r.id) for r in leadership.roles().values()])
         self.add = widgets.Button(description="Add this lead", layout={"width": "auto"})
-        self.add.on_click(lambda _b: self._add())
+        on_press(self.add, self._add, self.status)
         self.chosen = widgets.Dropdown(description="Leads marked so far", style=WIDE, layout=FIELD, options=[])
         self.remove = widgets.Button(description="Remove this lead", layout={"width": "auto"})
-        self.remove.on_click(lambda _b: self._remove())
+        on_press(self.remove, self._remove, self.status)
         self.note = widgets.HTML()
         self.result = widgets.HTML()
         listing = "".join(f"<li><strong>{escape(a.name)}</strong>: {escape(a.about)}</li>" for a in activities.values())
@@ -94,23 +94,15 @@ class WhoLeadsView(widgets.VBox):
             self.lesson.mark(DONE)
 
     def _add(self) -> None:
-        @guarded(self.status)
-        def run() -> None:
-            lead = leadership.check_lead(self.network, Lead(str(self.activity.value), str(self.member.value),
-                                                            str(self.role.value)), self.leads)
-            self._commit([*self.leads, lead])
-
-        run()
+        lead = leadership.check_lead(self.network, Lead(str(self.activity.value), str(self.member.value),
+                                                        str(self.role.value)), self.leads)
+        self._commit([*self.leads, lead])
 
     def _remove(self) -> None:
-        @guarded(self.status)
-        def run() -> None:
-            index = self.chosen.value
-            if index is None or not 0 <= index < len(self.leads):
-                raise LeadError("Please choose the lead to remove from the list.")
-            self._commit([lead for i, lead in enumerate(self.leads) if i != index])
-
-        run()
+        index = self.chosen.value
+        if index is None or not 0 <= index < len(self.leads):
+            raise LeadError("Please choose the lead to remove from the list.")
+        self._commit([lead for i, lead in enumerate(self.leads) if i != index])
 
     def _render(self) -> None:
         acts, roles = leadership.activities(), leadership.roles()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import ipywidgets as widgets
 from IPython.display import HTML, display
@@ -20,7 +20,7 @@ from .. import identity, lessons, visit
 from ..html.scripts import forget_script, url_script
 from ..lessons import DONE, PROGRESS_ACTIVITY, STARTED
 from ..store import SaveConflict, Saved, Store, StoreError, get_store, now, values_and_times
-from .common import SaveStatus, guarded
+from .common import LOG_CONTEXT, Activity, SaveStatus, guarded
 from .identity import IdentityBar
 
 if TYPE_CHECKING:
@@ -60,7 +60,10 @@ ACTIVITIES = {
 }
 
 
-def _activity_class(name: str) -> Callable[["Lesson"], Any]:
+A = TypeVar("A", bound=Activity)
+
+
+def _activity_class(name: str) -> Callable[["Lesson"], Activity]:
     """Import only the activity a page uses, so every lesson's kernel starts light."""
     from importlib import import_module
 
@@ -75,13 +78,13 @@ class Lesson:
         self.info = lessons.by_id(lesson_id)
         self._store = store
         self.learner: Learner | None = None
-        self.views: list[Any] = []
+        self.views: list[Activity] = []
         self.progress: dict[str, dict] = {}
         self._saved: dict[str, dict[str, Saved]] | None = None  # what this page loaded: values and revisions
         self._draft_shown_on: list[SaveStatus] = []
         self._refused = False  # a save from this page was refused: what it shows is not what is saved
         self.status = SaveStatus()
-        self.identity = IdentityBar(on_start=self._start, on_resume=guarded(self.status)(self._resume))
+        self.identity = IdentityBar(on_start=self._start, on_resume=self._resume)
         self.progress_line = widgets.HTML()
         self.nav_top = widgets.HTML()
         self.nav_bottom = widgets.HTML()
@@ -137,14 +140,10 @@ class Lesson:
         run()
 
     def _start(self) -> None:
-        @guarded(self.status)
-        def run() -> None:
-            code = identity.new_code()
-            learner = Learner(identity.code_key(code), code=code)
-            self.store.ensure_learner(learner.id, "code")
-            self._signed_in(learner, fresh=True)
-
-        run()
+        code = identity.new_code()
+        learner = Learner(identity.code_key(code), code=code)
+        self.store.ensure_learner(learner.id, "code")
+        self._signed_in(learner, fresh=True)
 
     def _resume(self, raw: str, from_link: bool = False) -> None:
         try:
@@ -169,13 +168,18 @@ class Lesson:
             return
         self._signed_in(Learner(key, code=code))
 
+    def activities_of(self, kind: type[A]) -> list[A]:
+        """This page's activities of one kind, in page order: how an activity finds another it builds on
+        (the diagnosis finds the health check; the journal, the lesson's own reflections)."""
+        return [view for view in self.views if isinstance(view, kind)]
+
     def _waiting(self) -> None:
         for view in self.views:
-            if hasattr(view, "wait"):
-                view.wait()
+            view.wait()
 
     def _signed_in(self, learner: Learner, fresh: bool = False) -> None:
         self.learner = learner
+        LOG_CONTEXT["learner"] = learner.id  # a hash of the code: the operator's log never holds the code
         self.identity.show_code(learner.code, learner.hub_user, fresh=fresh)
         if learner.code:
             with self.script:
@@ -191,6 +195,7 @@ class Lesson:
     def forget(self) -> None:
         """After the learner deleted their data: nothing of theirs stays on the page or in its address."""
         self.learner = None
+        LOG_CONTEXT["learner"] = None
         self.progress = {}
         self._forget_loaded()
         self.script.clear_output()
@@ -205,7 +210,7 @@ class Lesson:
         """Record that this lesson is started or done (never goes back from done)."""
         if self.learner is None:
             return
-        if status == DONE and not all(getattr(view, "complete", True) for view in self.views):
+        if status == DONE and not all(view.complete for view in self.views):
             return  # a lesson is done when every one of its activities is
         if status == DONE and self._refused:
             return  # complete on this page only: its refused answers are drafts, not saved work

@@ -41,7 +41,7 @@ from ..network import (
     check_school_name,
 )
 from ..record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value, saved_network
-from .common import WIDE, SaveStatus, guarded, heading
+from .common import WIDE, Activity, SaveStatus, heading, on_press
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -168,7 +168,7 @@ class FormFeedback(widgets.VBox):
         self.message.value = html
 
 
-class NetworkView(widgets.VBox):
+class NetworkView(widgets.VBox, Activity):
     def __init__(self, lesson: "Lesson") -> None:
         self.lesson = lesson
         self.network = Network()
@@ -184,7 +184,7 @@ class NetworkView(widgets.VBox):
                                         options=[(title, key) for key, title in list_examples()])
         self.load_example = widgets.Button(description="Start from this example", layout={"width": "auto"})
         self.example_feedback = FormFeedback(asks=True)
-        self.load_example.on_click(self._act(self.example_feedback, self._load_example))
+        on_press(self.load_example, self._edit(self.example_feedback, self._load_example), self.status)
 
         # Schools ----------------------------------------------------------------
         self.name = widgets.Text(description="School name", style=WIDE, layout={"width": "420px"})
@@ -193,7 +193,7 @@ class NetworkView(widgets.VBox):
         self.locality = widgets.Text(description="Locality (optional)", style=WIDE)
         self.add_school = widgets.Button(description="Add school", button_style="primary", layout={"width": "auto"})
         self.school_feedback = FormFeedback()
-        self.add_school.on_click(self._act(self.school_feedback, self._add_school))
+        on_press(self.add_school, self._edit(self.school_feedback, self._add_school), self.status)
 
         self.pick_school = widgets.Dropdown(description="School to change", options=[], style=WIDE)
         self.new_name = widgets.Text(description="New name", style=WIDE)
@@ -202,22 +202,22 @@ class NetworkView(widgets.VBox):
         self.remove_school = widgets.Button(description="Remove this school and its links", layout={"width": "auto"})
         self.change_school_feedback = FormFeedback()
         self.pick_school.observe(lambda _c: self._show_school(), names="value")
-        self.save_school.on_click(self._act(self.change_school_feedback, self._change_school))
-        self.remove_school.on_click(self._act(self.change_school_feedback, self._remove_school))
+        on_press(self.save_school, self._edit(self.change_school_feedback, self._change_school), self.status)
+        on_press(self.remove_school, self._edit(self.change_school_feedback, self._remove_school), self.status)
 
         # Links ------------------------------------------------------------------
         self.add_form = LinkForm()
         self.add_link = widgets.Button(description="Add link", button_style="primary", layout={"width": "auto"})
         self.link_feedback = FormFeedback()
-        self.add_link.on_click(self._act(self.link_feedback, self._add_link))
+        on_press(self.add_link, self._edit(self.link_feedback, self._add_link), self.status)
         self.pick_link = widgets.Dropdown(description="Link to change", options=[], style=WIDE)
         self.edit_form = LinkForm(" (this link)")
         self.save_link = widgets.Button(description="Save changes to this link", layout={"width": "auto"})
         self.remove_link = widgets.Button(description="Remove this link", layout={"width": "auto"})
         self.change_link_feedback = FormFeedback()
         self.pick_link.observe(lambda _c: self._show_link(), names="value")
-        self.save_link.on_click(self._act(self.change_link_feedback, self._change_link))
-        self.remove_link.on_click(self._act(self.change_link_feedback, self._remove_link))
+        on_press(self.save_link, self._edit(self.change_link_feedback, self._change_link), self.status)
+        on_press(self.remove_link, self._edit(self.change_link_feedback, self._remove_link), self.status)
 
         # Files ------------------------------------------------------------------
         self.upload = widgets.FileUpload(description="Choose files", accept=".csv,.xlsx,.json", multiple=True,
@@ -225,21 +225,21 @@ class NetworkView(widgets.VBox):
         self.import_button = widgets.Button(description="Import the chosen files", layout={"width": "auto"})
         self.upload_check = widgets.HTML(upload_check_html())
         self.import_feedback = FormFeedback(asks=True)
-        self.import_button.on_click(self._act(self.import_feedback, self._import))
+        on_press(self.import_button, self._edit(self.import_feedback, self._import), self.status)
         self.prepare = widgets.Button(description="Prepare files to download", layout={"width": "auto"})
         self.download_feedback = FormFeedback()
-        self.prepare.on_click(self._act(self.download_feedback, self._prepare_downloads))
+        on_press(self.prepare, self._edit(self.download_feedback, self._prepare_downloads), self.status)
         self.downloads = widgets.HTML()
         self.undo = widgets.Button(description="Undo last change", disabled=True, layout={"width": "auto"})
         self.undo_feedback = FormFeedback()
-        self.undo.on_click(self._act(self.undo_feedback, self._undo))
+        on_press(self.undo, self._edit(self.undo_feedback, self._undo), self.status)
 
         self.feedbacks = [self.example_feedback, self.school_feedback, self.link_feedback,
                           self.change_school_feedback, self.change_link_feedback, self.undo_feedback,
                           self.import_feedback, self.download_feedback]
         for feedback in (self.example_feedback, self.import_feedback):
-            feedback.replace.on_click(lambda button: self._answer(button, confirmed=True))
-            feedback.keep.on_click(lambda button: self._answer(button, confirmed=False))
+            for button, confirmed in ((feedback.replace, True), (feedback.keep, False)):
+                on_press(button, lambda button=button, confirmed=confirmed: self._answer(button, confirmed), self.status)
         self._last = self.example_feedback
 
         # Picture and its text alternative ----------------------------------------
@@ -302,27 +302,23 @@ class NetworkView(widgets.VBox):
         self._render()
 
     # -- actions ------------------------------------------------------------------
-    def _act(self, feedback: FormFeedback,
-             action: Callable[[], tuple[Network | None, str]]) -> Callable[[Any], None]:
-        """Run an edit and answer under the form's buttons: its error in words, or what it did,
-        with the save state beside it; a new network is saved and drawn at once."""
+    def _edit(self, feedback: FormFeedback,
+              action: Callable[[], tuple[Network | None, str]]) -> Callable[[], None]:
+        """An edit that answers under the form's buttons: its error in words, or what it did, with the
+        save state beside it; a new network is saved and drawn at once."""
 
-        def run(_button: Any = None) -> None:
-            @guarded(self.status)
-            def inner() -> None:
-                self._asked = None  # any action answers a question left on the page: "not now"
-                self._answer_here(feedback)
-                try:
-                    network, said = action()
-                except (EditError, network_io.NetworkError) as exc:
-                    feedback.warned(str(exc))
-                    return
-                if network is not None:
-                    self._commit(network)
-                if said:
-                    feedback.said(said)
-
-            inner()
+        def run() -> None:
+            self._asked = None  # any action answers a question left on the page: "not now"
+            self._answer_here(feedback)
+            try:
+                network, said = action()
+            except (EditError, network_io.NetworkError) as exc:
+                feedback.warned(str(exc))
+                return
+            if network is not None:
+                self._commit(network)
+            if said:
+                feedback.said(said)
 
         return run
 
@@ -344,9 +340,9 @@ class NetworkView(widgets.VBox):
             return  # nothing is waiting there (an old button, or a message sent by hand)
         feedback, network, said = asked
         if confirmed:
-            self._act(feedback, lambda: (network, f"{said} Undo brings back the network you had."))()
+            self._edit(feedback, lambda: (network, f"{said} Undo brings back the network you had."))()
         else:
-            self._act(feedback, lambda: (None, "Kept your network: nothing was replaced."))()
+            self._edit(feedback, lambda: (None, "Kept your network: nothing was replaced."))()
 
     def _replacing(self, feedback: FormFeedback, network: Network, said: str) -> tuple[Network | None, str]:
         """Replace the learner's network at once if it is empty; otherwise ask first."""

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
@@ -12,14 +11,14 @@ from .. import plan
 from ..html.plan import plan_table
 from ..lessons import DONE
 from ..plan import Action, PlanError
-from .common import FIELD, WIDE, SaveStatus, guarded, heading
+from .common import FIELD, WIDE, Activity, SaveStatus, guarded, heading, on_press
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
 
 
-class PlanView(widgets.VBox):
+class PlanView(widgets.VBox, Activity):
     """A labelled form; "Add" appends, choosing an action fills the form to change or remove it."""
 
     def __init__(self, lesson: "Lesson") -> None:
@@ -35,15 +34,14 @@ class PlanView(widgets.VBox):
         self.challenge = widgets.Dropdown(description="Which challenge it meets", style=WIDE, layout=FIELD,
                                           options=[(label, key) for key, label in plan.CHALLENGES.items()])
         self.add = widgets.Button(description="Add to the plan", layout={"width": "auto"})
-        self.add.on_click(lambda _b: self._add())
+        on_press(self.add, self._add, self.status)
         self.chosen = widgets.Dropdown(description="Action to change or remove", style=WIDE, options=[], layout=FIELD)
         self.chosen.observe(lambda _c: self._chose(), names="value")
         self.change = widgets.Button(description="Save changes to this action", layout={"width": "auto"})
-        self.change.on_click(lambda _b: self._change())
+        on_press(self.change, self._change, self.status)
         self.remove = widgets.Button(description="Remove this action", layout={"width": "auto"})
-        self.remove.on_click(lambda _b: self._remove())
+        on_press(self.remove, self._remove, self.status)
         self.table = widgets.HTML()
-        self._quiet = False
         for field in (self.what, self.who, self.by, self.challenge):
             field.observe(self._typed, names="value")
         super().__init__([
@@ -70,7 +68,7 @@ class PlanView(widgets.VBox):
         for control in self.controls:
             control.disabled = False
         self.status.waiting("Your plan is saved whenever you add, change or remove an action.")
-        with self._quietly():
+        with self.loading():
             self._render(draft["chosen"] if draft["chosen"] in range(len(self.actions)) else None)
             self.what.value, self.who.value = draft["what"], draft["who"]
             self.by.value = draft["by"]
@@ -92,7 +90,7 @@ class PlanView(widgets.VBox):
     def _commit(self, actions: list[Action], chosen: int | None, clear: bool = False) -> None:
         self.lesson.save(plan.ACTIVITY, plan.KEY, plan.to_value(actions), self.status)
         self.actions = actions
-        with self._quietly():
+        with self.loading():
             self._render(chosen)
             if clear:
                 self.what.value, self.who.value, self.by.value = "", "", None
@@ -100,17 +98,8 @@ class PlanView(widgets.VBox):
         if self.complete:
             self.lesson.mark(DONE)
 
-    @contextlib.contextmanager
-    def _quietly(self) -> Iterator[None]:
-        """Change the form without saving each field as a draft (the caller saves it once)."""
-        before, self._quiet = self._quiet, True
-        try:
-            yield
-        finally:
-            self._quiet = before
-
     def _typed(self, _change: dict | None = None) -> None:
-        if not self._quiet:
+        if not self.loading_now:
             guarded(self.status)(self._save_draft)()
 
     def _save_draft(self) -> None:
@@ -120,33 +109,21 @@ class PlanView(widgets.VBox):
         self.lesson.save(plan.DRAFT_ACTIVITY, plan.DRAFT_KEY, value, self.status)
 
     def _chose(self) -> None:
-        if self._quiet:
+        if self.loading_now:
             return
-        with self._quietly():
+        with self.loading():
             self._fill()
         self._typed()
 
     def _add(self) -> None:
-        @guarded(self.status)
-        def run() -> None:
-            self._commit(plan.add(self.actions, self._form()), None, clear=True)
-
-        run()
+        self._commit(plan.add(self.actions, self._form()), None, clear=True)
 
     def _change(self) -> None:
-        @guarded(self.status)
-        def run() -> None:
-            index = self._index()
-            self._commit(plan.replace(self.actions, index, self._form()), index)
-
-        run()
+        index = self._index()
+        self._commit(plan.replace(self.actions, index, self._form()), index)
 
     def _remove(self) -> None:
-        @guarded(self.status)
-        def run() -> None:
-            self._commit(plan.remove(self.actions, self._index()), None)
-
-        run()
+        self._commit(plan.remove(self.actions, self._index()), None)
 
     def _fill(self) -> None:
         if self.chosen.value is None or not 0 <= self.chosen.value < len(self.actions):

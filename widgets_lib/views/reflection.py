@@ -9,13 +9,13 @@ import ipywidgets as widgets
 
 from .. import lessons, reflections
 from ..lessons import DONE
-from .common import SaveStatus, heading, save_as_typed
+from .common import Activity, SaveStatus, heading, save_as_typed
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
 
-class ReflectionView(widgets.VBox):
+class ReflectionView(widgets.VBox, Activity):
     """One lesson's reflection questions."""
 
     def __init__(self, lesson: "Lesson") -> None:
@@ -26,7 +26,6 @@ class ReflectionView(widgets.VBox):
         self.status = SaveStatus()
         self.questions = questions
         self.boxes: dict[str, widgets.Textarea] = {}
-        self._loading = False
         rows: list[widgets.Widget] = [self.status]
         current, number = None, 0
         for question in self.questions:
@@ -57,14 +56,11 @@ class ReflectionView(widgets.VBox):
 
     def load(self, learner: "Learner") -> None:
         saved = self.lesson.load(reflections.ACTIVITY, self.status, {k: box.description for k, box in self.boxes.items()})
-        self._loading = True
-        try:
+        with self.loading():
             for question_id, box in self.boxes.items():
                 box.disabled = False
                 value = saved.get(question_id)
                 box.value = value if isinstance(value, str) else ""
-        finally:
-            self._loading = False
         self.status.waiting("Your answers are saved as you type.")
 
     @property
@@ -85,7 +81,7 @@ class JournalView(ReflectionView):
     """
 
     def __init__(self, lesson: "Lesson") -> None:
-        shown = {qid for view in lesson.views if isinstance(view, ReflectionView) for qid in view.boxes}
+        shown = {qid for view in lesson.activities_of(ReflectionView) for qid in view.boxes}
         self._build(lesson, [q for q in reflections.questions() if q.id not in shown], grouped=True)
 
     @property

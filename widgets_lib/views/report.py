@@ -6,15 +6,16 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
+from .. import CourseError
 from ..html.common import download_link
 from ..record import load_record
-from .common import SaveStatus, guarded
+from .common import Activity, SaveStatus, on_press
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
 
-class ReportView(widgets.VBox):
+class ReportView(widgets.VBox, Activity):
     """A button that gathers everything saved into the report, then a link to download it."""
 
     def __init__(self, lesson: "Lesson") -> None:
@@ -23,7 +24,7 @@ class ReportView(widgets.VBox):
         self.status = SaveStatus()
         self.prepare = widgets.Button(description="Prepare my report", layout={"width": "auto"},
                                       tooltip="Gather your work from every lesson into one file")
-        self.prepare.on_click(lambda _b: self._prepare())
+        on_press(self.prepare, self._prepare, self.status, "Report not prepared")
         self.link = widgets.HTML()
         super().__init__([self.status, widgets.HBox([self.prepare]), self.link])
         self.add_class("course-activity")
@@ -39,18 +40,14 @@ class ReportView(widgets.VBox):
         self.status.waiting("Your report gathers what you have saved so far; prepare it again after changes.")
 
     def _prepare(self) -> None:
-        @guarded(self.status, "Report not prepared")
-        def run() -> None:
-            from ..html import report  # the report draws on every lesson: load it only when asked
+        from ..html import report  # the report draws on every lesson: load it only when asked
 
-            if self.learner is None:
-                raise ValueError("please start or resume at the top of the page first.")
-            html = report.build_report(load_record(self.lesson.store, self.learner.id),
-                                       who=self.learner.hub_user or "")
-            data = html.encode("utf-8")
-            self.link.value = (f"<p>{download_link(report.file_name(), 'text/html;charset=utf-8', data, 'Download my report (HTML)')} "
-                               f'<span class="course-hint">({len(data) // 1024 + 1} KB; it opens in any browser with '
-                               "no internet, and prints to PDF from there)</span></p>")
-            self.status.waiting("Your report is ready: use the link below to download it.")
-
-        run()
+        if self.learner is None:
+            raise CourseError("please start or resume at the top of the page first.")
+        html = report.build_report(load_record(self.lesson.store, self.learner.id),
+                                   who=self.learner.hub_user or "")
+        data = html.encode("utf-8")
+        self.link.value = (f"<p>{download_link(report.file_name(), 'text/html;charset=utf-8', data, 'Download my report (HTML)')} "
+                           f'<span class="course-hint">({len(data) // 1024 + 1} KB; it opens in any browser with '
+                           "no internet, and prints to PDF from there)</span></p>")
+        self.status.waiting("Your report is ready: use the link below to download it.")

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 import ipywidgets as widgets
 
 from ..html.welcome import lessons_table
+from .common import Activity
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
-class WelcomeView(widgets.VBox):
+class WelcomeView(widgets.VBox, Activity):
     def __init__(self, lesson: "Lesson") -> None:
         self.lesson = lesson
         self.table = widgets.HTML()
