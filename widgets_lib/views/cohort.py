@@ -82,14 +82,14 @@ class CohortView(widgets.VBox, Activity):
                                 f"<strong>{escape(member.display_name)}</strong>, since "
                                 f"{escape(member.joined_at[:10])}.</p>")
             self.form.children = [self.member_form]
-            self._loading_share(member.share_reflections)
+            self._show_sharing(member.share_reflections)
         else:
             self.state.value = "<p>You are not in a cohort. Joining is optional: self-study works the same.</p>"
             self.form.children = [self.join_form]
         self.status.waiting("Changes here are saved at once.")
         self._preview()
 
-    def _loading_share(self, value: bool) -> None:
+    def _show_sharing(self, value: bool) -> None:
         with self.loading():
             self.share.value = value
 
@@ -108,9 +108,9 @@ class CohortView(widgets.VBox, Activity):
     def _join(self) -> None:
         if self.learner is None:
             raise CohortError("please start or resume at the top of the page first.")
-        self.status.saving()
-        _cohort, self.membership = cohorts.join(self.lesson.store, self.learner.id, self.code.value,
-                                                self.name.value, self.share.value)
+        with self.status.storing():
+            _cohort, self.membership = cohorts.join(self.lesson.store, self.learner.id, self.code.value,
+                                                    self.name.value, self.share.value)
         self.code.value = ""
         self._show()
         self.status.saved(now())
@@ -122,10 +122,9 @@ class CohortView(widgets.VBox, Activity):
         @guarded(self.status)
         def run() -> None:
             if self.membership and self.learner:
-                self.status.saving()
-                self.lesson.store.set_sharing(self.learner.id, self.share.value)
+                with self.status.storing():
+                    self.lesson.store.set_sharing(self.learner.id, self.share.value)
                 self.membership = self.lesson.store.membership(self.learner.id)
-                self.status.saved(now())
             self._preview()
 
         run()
@@ -133,9 +132,10 @@ class CohortView(widgets.VBox, Activity):
     def _leave(self) -> None:
         if self.learner is None:
             return
-        self.lesson.store.leave(self.learner.id)
+        with self.status.storing():
+            self.lesson.store.leave(self.learner.id)
         self.membership = None
-        self._loading_share(False)
+        self._show_sharing(False)
         self._show()
         self.status.saved(now())
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 import ipywidgets as widgets
 
 from .. import CourseError
-from ..store import StoreError
+from ..store import StoreError, now
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -98,6 +98,15 @@ class SaveStatus(widgets.HTML):
             with self._watch_lock:
                 self._watching = None
             timer.cancel()
+
+    @contextlib.contextmanager
+    def storing(self) -> Iterator[None]:
+        """The one way a change is written with its state shown: "Saving…", then "Not saved yet" while
+        the database keeps it waiting, then "✓ All changes saved at …" (a failure: :func:`guarded`)."""
+        self.saving()
+        with self.watching():
+            yield
+        self.saved(now())
 
     def saved(self, stamp: str | None = None) -> None:
         when = _clock(stamp)

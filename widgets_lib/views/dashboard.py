@@ -286,21 +286,21 @@ class Dashboard(widgets.VBox):
         if self.merged is None:
             raise CohortError("Refresh the cohort first.")
         a, b = cohort_network.check_manual_merge(self.merged, str(self.merge_a.value), str(self.merge_b.value))
-        self.status.saving()
-        self.store.add_merge(cohort.id, a, b)
+        with self.status.storing():
+            self.store.add_merge(cohort.id, a, b)
         self._merge_refresh()
-        self.status.saved()
 
     def _unmerge(self) -> None:
         cohort = self._require_cohort()
         if self.unmerge.value is None:
             raise CohortError("Choose the merge to undo.")
-        self.store.remove_merge(cohort.id, str(self.unmerge.value))
+        with self.status.storing():
+            self.store.remove_merge(cohort.id, str(self.unmerge.value))
         self._merge_refresh()
-        self.status.saved()
 
     def _close(self) -> None:
-        self.store.close_cohort(self._require_cohort().id)
+        with self.status.storing():
+            self.store.close_cohort(self._require_cohort().id)
         self._refresh()
 
     def _export(self) -> None:

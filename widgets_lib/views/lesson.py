@@ -260,22 +260,19 @@ class Lesson:
             shown.failed("please start or resume above first.")
             return
         seen = self._loaded().setdefault(activity, {})
-        shown.saving()
-        try:
-            with shown.watching():
+        with shown.storing():
+            try:
                 saved = self.store.save(self.learner.id, activity, key, value,
                                         expected_rev=seen[key].rev if key in seen else 0)
-        except SaveConflict:
-            with shown.watching():
+            except SaveConflict:
                 self.store.save(self.learner.id, draft_activity(activity), key, value)
-            self._refused = True
-            shown.conflict()
-            return
-        seen[key] = saved
-        draft = self._loaded().get(draft_activity(activity), {}).pop(key, None)
-        if draft is not None:  # the learner saw it on this page and went on: it has served
-            self.store.discard(self.learner.id, draft_activity(activity), key, draft.rev)
-        shown.saved(saved.saved_at)
+                self._refused = True
+                shown.conflict()  # stays in view: a conflict is never hidden by "saved"
+                return
+            seen[key] = saved
+            draft = self._loaded().get(draft_activity(activity), {}).pop(key, None)
+            if draft is not None:  # the learner saw it on this page and went on: it has served
+                self.store.discard(self.learner.id, draft_activity(activity), key, draft.rev)
 
     def _loaded(self) -> dict[str, dict[str, Saved]]:
         if self.learner is None:
