@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from html import escape
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import ipywidgets as widgets
 from IPython.display import HTML, display
 
 from .. import identity, lessons, visit
+from ..html.nav import nav_html, progress_html
 from ..html.scripts import forget_script, url_script
 from ..lessons import DONE, PROGRESS_ACTIVITY, STARTED
 from ..store import SaveConflict, Saved, Store, StoreError, get_store, now, values_and_times
@@ -312,29 +312,6 @@ class Lesson:
     # -- navigation -----------------------------------------------------------
     def _render_nav(self) -> None:
         code = self.learner.code if self.learner else None
-        prev, nxt = lessons.neighbours(self.info.id)
-        items = []
-        if prev:
-            items.append(f'<a href="{escape(lessons.url(prev, code))}" rel="prev">← Previous: {escape(prev.id)} '
-                         f"{escape(prev.title)}</a>")
-        if self.info.id != "00":
-            items.append(f'<a href="{escape(lessons.url(lessons.by_id("00"), code))}">All lessons</a>')
-        if nxt:
-            items.append(f'<a href="{escape(lessons.url(nxt, code))}" rel="next">Next: {escape(nxt.id)} '
-                         f"{escape(nxt.title)} →</a>")
-        bar = '<nav class="course-nav" aria-label="Lessons">' + " <span aria-hidden=\"true\">·</span> ".join(items) + "</nav>"
-        self.nav_top.value = bar
-        self.nav_bottom.value = bar.replace('aria-label="Lessons"', 'aria-label="Lessons (bottom)"')
-        done, total = lessons.summary(self.progress)
-        here = f"{lessons.position(self.info.id)}. " if lessons.position(self.info.id) else ""
-        if not self.learner:
-            self.progress_line.value = f'<p class="course-progress">{escape(here)}</p>'
-            return
-        left = lessons.still_to_do(self.progress)
-        todo = ("Still to do: " + "; ".join(f"{info.id} {info.title}" for info in left) + "."
-                if left else "You have finished every lesson.")
-        self.progress_line.value = (
-            f'<p class="course-progress">{escape(here)}You have completed {done} of {total} lessons so far. '
-            f'<progress max="{max(total, 1)}" value="{done}" aria-label="Lessons completed">{done} of {total}'
-            f'</progress></p><p class="course-progress course-hint">{escape(todo)}</p>'
-        )
+        self.nav_top.value = nav_html(self.info.id, code, "Lessons")
+        self.nav_bottom.value = nav_html(self.info.id, code, "Lessons (bottom)")
+        self.progress_line.value = progress_html(self.info.id, self.progress if self.learner else None)
