@@ -278,11 +278,6 @@ def heading(text: str, level: int = 3) -> widgets.HTML:
     return widgets.HTML(f"<h{level}>{escape(text)}</h{level}>")
 
 
-def paragraph(text: str, css: str = "") -> widgets.HTML:
-    cls = f' class="{css}"' if css else ""
-    return widgets.HTML(f"<p{cls}>{escape(text)}</p>")
-
-
 class RadioQuestions(widgets.VBox, Activity):
     """Statements answered with labelled radio groups, each answer saved the moment it is chosen.
 
