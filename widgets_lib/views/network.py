@@ -179,14 +179,39 @@ class NetworkView(widgets.VBox, Activity):
         # (the form that asked, the network that would replace it, what to say once it has).
         self._asked: tuple[FormFeedback, Network, str] | None = None
 
-        # Examples ---------------------------------------------------------------
+        # A typed name is sent when the field loses focus, so it reaches Python before the
+        # button press that follows: with continuous updates, ipywidgets may hold keystrokes
+        # back while a click goes ahead, and the school would be added half-typed.
+        sections = [*self._example_form(), *self._school_forms(), *self._link_forms(), *self._picture(),
+                    *self._file_forms()]
+        for field in (self.name, self.phase, self.locality, self.new_name):
+            field.continuous_update = False
+        self.controls = [self.load_example, self.add_school, self.save_school, self.remove_school, self.add_link,
+                         self.save_link, self.remove_link, self.import_button, self.upload]
+        self.feedbacks = [self.example_feedback, self.school_feedback, self.link_feedback,
+                          self.change_school_feedback, self.change_link_feedback, self.undo_feedback,
+                          self.import_feedback, self.download_feedback]
+        for feedback in (self.example_feedback, self.import_feedback):
+            for button, confirmed in ((feedback.replace, True), (feedback.keep, False)):
+                on_press(button, lambda button=button, confirmed=confirmed: self._answer(button, confirmed), self.status)
+        self._last = self.example_feedback
+        super().__init__([self.top, *sections])
+        self.add_class("course-activity")
+        self.add_class("course-network")
+        self._render()
+        self.wait()
+
+    # -- the page's parts, each with its heading ---------------------------------
+    def _example_form(self) -> list[widgets.Widget]:
         self.example = widgets.Dropdown(description="Example network (invented)", style=WIDE,
                                         options=[(title, key) for key, title in list_examples()])
         self.load_example = widgets.Button(description="Start from this example", layout={"width": "auto"})
         self.example_feedback = FormFeedback(asks=True)
         on_press(self.load_example, self._edit(self.example_feedback, self._load_example), self.status)
+        return [heading("Start from an example, or from nothing", 3), _wrap(self.example, self.load_example),
+                self.example_feedback]
 
-        # Schools ----------------------------------------------------------------
+    def _school_forms(self) -> list[widgets.Widget]:
         self.name = widgets.Text(description="School name", style=WIDE, layout={"width": "420px"})
         self.kind = widgets.Dropdown(description="Kind", options=[(KIND_LABELS[k], k) for k in KINDS], style=WIDE)
         self.phase = widgets.Text(description="Phase (optional)", placeholder="e.g. primary", style=WIDE)
@@ -204,8 +229,10 @@ class NetworkView(widgets.VBox, Activity):
         self.pick_school.observe(lambda _c: self._show_school(), names="value")
         on_press(self.save_school, self._edit(self.change_school_feedback, self._change_school), self.status)
         on_press(self.remove_school, self._edit(self.change_school_feedback, self._remove_school), self.status)
+        return [heading("Add a school or partner", 3), self.name, self.kind, _wrap(self.phase, self.locality),
+                self.add_school, self.school_feedback]
 
-        # Links ------------------------------------------------------------------
+    def _link_forms(self) -> list[widgets.Widget]:
         self.add_form = LinkForm()
         self.add_link = widgets.Button(description="Add link", button_style="primary", layout={"width": "auto"})
         self.link_feedback = FormFeedback()
@@ -218,8 +245,23 @@ class NetworkView(widgets.VBox, Activity):
         self.pick_link.observe(lambda _c: self._show_link(), names="value")
         on_press(self.save_link, self._edit(self.change_link_feedback, self._change_link), self.status)
         on_press(self.remove_link, self._edit(self.change_link_feedback, self._remove_link), self.status)
+        return [heading("Add a link between two of them", 3), self.add_form, self.add_link, self.link_feedback,
+                heading("Change or remove a school", 3), self.pick_school, _wrap(self.new_name, self.new_kind),
+                _wrap(self.save_school, self.remove_school), self.change_school_feedback,
+                heading("Change or remove a link", 3), self.pick_link, self.edit_form,
+                _wrap(self.save_link, self.remove_link), self.change_link_feedback]
 
-        # Files ------------------------------------------------------------------
+    def _picture(self) -> list[widgets.Widget]:
+        """The drawing and its text alternative (a sentence and the tables), with Undo above them."""
+        self.undo = widgets.Button(description="Undo last change", disabled=True, layout={"width": "auto"})
+        self.undo_feedback = FormFeedback()
+        on_press(self.undo, self._edit(self.undo_feedback, self._undo), self.status)
+        self.drawing = widgets.HTML()
+        self.summary = widgets.HTML()
+        self.tables = widgets.HTML()
+        return [heading("Your network", 3), self.undo, self.undo_feedback, self.drawing, self.summary, self.tables]
+
+    def _file_forms(self) -> list[widgets.Widget]:
         self.upload = widgets.FileUpload(description="Choose files", accept=".csv,.xlsx,.json", multiple=True,
                                          tooltip="Choose two CSV files, one workbook or one JSON file to import")
         self.import_button = widgets.Button(description="Import the chosen files", layout={"width": "auto"})
@@ -230,55 +272,12 @@ class NetworkView(widgets.VBox, Activity):
         self.download_feedback = FormFeedback()
         on_press(self.prepare, self._edit(self.download_feedback, self._prepare_downloads), self.status)
         self.downloads = widgets.HTML()
-        self.undo = widgets.Button(description="Undo last change", disabled=True, layout={"width": "auto"})
-        self.undo_feedback = FormFeedback()
-        on_press(self.undo, self._edit(self.undo_feedback, self._undo), self.status)
-
-        self.feedbacks = [self.example_feedback, self.school_feedback, self.link_feedback,
-                          self.change_school_feedback, self.change_link_feedback, self.undo_feedback,
-                          self.import_feedback, self.download_feedback]
-        for feedback in (self.example_feedback, self.import_feedback):
-            for button, confirmed in ((feedback.replace, True), (feedback.keep, False)):
-                on_press(button, lambda button=button, confirmed=confirmed: self._answer(button, confirmed), self.status)
-        self._last = self.example_feedback
-
-        # Picture and its text alternative ----------------------------------------
-        self.drawing = widgets.HTML()
-        self.summary = widgets.HTML()
-        self.tables = widgets.HTML()
-
-        # A typed name is sent when the field loses focus, so it reaches Python before the
-        # button press that follows: with continuous updates, ipywidgets may hold keystrokes
-        # back while a click goes ahead, and the school would be added half-typed.
-        for field in (self.name, self.phase, self.locality, self.new_name):
-            field.continuous_update = False
-        self.controls = [self.load_example, self.add_school, self.save_school, self.remove_school, self.add_link,
-                         self.save_link, self.remove_link, self.import_button, self.upload]
-        super().__init__([
-            self.top,
-            heading("Start from an example, or from nothing", 3),
-            _wrap(self.example, self.load_example), self.example_feedback,
-            heading("Add a school or partner", 3),
-            self.name, self.kind, _wrap(self.phase, self.locality), self.add_school, self.school_feedback,
-            heading("Add a link between two of them", 3),
-            self.add_form, self.add_link, self.link_feedback,
-            heading("Change or remove a school", 3),
-            self.pick_school, _wrap(self.new_name, self.new_kind),
-            _wrap(self.save_school, self.remove_school), self.change_school_feedback,
-            heading("Change or remove a link", 3),
-            self.pick_link, self.edit_form, _wrap(self.save_link, self.remove_link), self.change_link_feedback,
-            heading("Your network", 3), self.undo, self.undo_feedback, self.drawing, self.summary, self.tables,
-            heading("Import and export", 3),
-            widgets.HTML("<p>Import two CSV files (<code>schools.csv</code> and <code>links.csv</code>), one "
-                         "workbook with sheets <em>schools</em> and <em>links</em>, or a JSON file exported here. "
-                         "Importing replaces the network on this page; Undo brings the old one back.</p>"),
-            _wrap(self.upload, self.import_button), self.import_feedback, self.upload_check,
-            self.prepare, self.download_feedback, self.downloads,
-        ])
-        self.add_class("course-activity")
-        self.add_class("course-network")
-        self._render()
-        self.wait()
+        return [heading("Import and export", 3),
+                widgets.HTML("<p>Import two CSV files (<code>schools.csv</code> and <code>links.csv</code>), one "
+                             "workbook with sheets <em>schools</em> and <em>links</em>, or a JSON file exported "
+                             "here. Importing replaces the network on this page; Undo brings the old one back.</p>"),
+                _wrap(self.upload, self.import_button), self.import_feedback, self.upload_check,
+                self.prepare, self.download_feedback, self.downloads]
 
     @property
     def message(self) -> widgets.HTML:
