@@ -13,17 +13,26 @@ from pathlib import Path
 from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-REPO_DIR = PACKAGE_DIR.parent
+REPO_DIR = PACKAGE_DIR.parent  # the checkout, when running from one
+
+
+def _shipped(folder: str) -> Path:
+    """``course`` or ``data``: the source tree's when running from a checkout (an editable
+    install included), else the copy a wheel carries inside the package (pyproject.toml maps
+    them there). A checkout is told by its ``pyproject.toml``, so a stray ``data/`` in
+    site-packages is never taken for the course's."""
+    root = REPO_DIR if (REPO_DIR / "pyproject.toml").is_file() else PACKAGE_DIR
+    return root / folder
 
 
 def data_dir() -> Path:
     """The folder of question banks and examples (``COURSE_DATA_DIR`` overrides)."""
-    return Path(os.environ.get("COURSE_DATA_DIR", REPO_DIR / "data"))
+    return Path(os.environ.get("COURSE_DATA_DIR", _shipped("data")))
 
 
 def course_dir() -> Path:
     """The folder of lesson notebooks (``COURSE_DIR`` overrides)."""
-    return Path(os.environ.get("COURSE_DIR", REPO_DIR / "course"))
+    return Path(os.environ.get("COURSE_DIR", _shipped("course")))
 
 
 def template_root() -> Path:

@@ -5,6 +5,11 @@ user's data directory (outside the repository), or ``postgresql://…`` for
 many users. Every save is one small transaction that updates the current
 answer and appends a revision, so nothing a learner typed is ever lost.
 
+A revision is stored as the change from the answer's previous revision when that is much
+smaller than the value (a network of 1,000 schools is over 600 KB; one edit of it changes a few
+lines), with a full copy first and at least every ``FULL_EVERY``-th revision, so reading one
+back takes a bounded number of rows. See :func:`_lines` for the change's format.
+
 SQLite: WAL journal, ``BEGIN IMMEDIATE`` for every write and a busy timeout,
 no pooling inside kernels (DESIGN.md: plain ``BEGIN`` fails most writes under
 concurrency).
@@ -13,14 +18,16 @@ concurrency).
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
 import logging
 import os
 import time
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -57,6 +64,8 @@ revisions = sa.Table(
     sa.Column("key", sa.String(200), nullable=False),
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("saved_at", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False, server_default="full",
+              comment="full: value is the answer's JSON text; delta: the change from the previous revision"),
     sa.Index("ix_revisions_learner", "learner_id", "activity", "key"),
 )
 
@@ -92,7 +101,18 @@ merges = sa.Table(
     sa.Column("same_as", sa.String(200), nullable=False),
 )
 
+# Columns added since the first version, for databases made before them: (table, column, SQL definition).
+ADDED_COLUMNS = (
+    ("answers", "rev", "INTEGER NOT NULL DEFAULT 1"),
+    ("revisions", "kind", "VARCHAR(8) NOT NULL DEFAULT 'full'"),
+)
+
 BUSY_TIMEOUT_S = 30
+FULL, DELTA = "full", "delta"
+FULL_EVERY = 50  # a full copy at least every 50th revision of an answer: reading one back reads at most 50 rows
+DELTA_MIN_CHARS = 1024  # a smaller value is stored whole: its change would save a few hundred bytes at most
+LINE_WIDTH = 200  # an array or object longer than this (as compact JSON) gets one line per item: never change
+LINE_DEPTH = 20  # nor this: an array or object nested deeper stays on one line, so laying out never recurses far
 log = logging.getLogger("widgets_lib")
 
 
@@ -208,6 +228,159 @@ def _upsert(dialect: str):
     return insert
 
 
+# -- revisions stored as changes ----------------------------------------------------------------------
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_recent_layouts: tuple[tuple[str, list[str]], ...] = ()  # see _lines_of
+
+
+def _lines(value: Any, depth: int = 0) -> list[str]:
+    """``value`` as JSON text cut into lines, the unit a change is made of.
+
+    An array or object whose compact JSON is longer than ``LINE_WIDTH`` gets one line per item
+    (keys in the order they come), recursively down to ``LINE_DEPTH``; anything shorter is one
+    line. So each school or link of a network is one line and an edit changes a few lines, while
+    a long text stays whole. Joined with newlines, the lines are JSON again, that parses to ``value``.
+
+    Part of the stored format: a change is read back against the lines computed now from the
+    revision before it, so this layout, ``LINE_WIDTH`` and ``LINE_DEPTH`` must never change; a new
+    layout needs a new kind of revision.
+    """
+    if not isinstance(value, (dict, list)) or depth == LINE_DEPTH:
+        return [_compact(value)]
+    if 2 * len(value) <= LINE_WIDTH:  # else it cannot fit: do not encode it all for nothing
+        line = _compact(value)
+        if len(line) <= LINE_WIDTH:
+            return [line]
+    if isinstance(value, dict):
+        opening, closing = "{", "}"
+        items = [_keyed(key, _lines(item, depth + 1)) for key, item in value.items()]
+    else:
+        opening, closing = "[", "]"
+        items = [_lines(item, depth + 1) for item in value]
+    lines = [opening]
+    for number, item in enumerate(items):
+        lines += [*item[:-1], item[-1] + ("," if number < len(items) - 1 else "")]
+    return [*lines, closing]
+
+
+def _keyed(key: str, lines: list[str]) -> list[str]:
+    return [_compact(key) + ":" + lines[0], *lines[1:]]
+
+
+def _lines_of(text: str) -> list[str]:
+    """:func:`_lines` of a JSON text. The last two are kept: a save lays out its value before it
+    takes the write lock, and the next save of the answer starts from it (laying out a network of
+    1,000 schools takes tens of milliseconds). The lists kept are never changed."""
+    global _recent_layouts
+    for seen, lines in _recent_layouts:
+        if seen == text:
+            return lines
+    lines = _lines(json.loads(text))
+    _recent_layouts = (*_recent_layouts[-1:], (text, lines))
+    return lines
+
+
+def _change(old_text: str, new_text: str) -> str:
+    """The change from one JSON text to another, as compact JSON: a list of steps over the old
+    text's :func:`_lines`, in order: ``n > 0`` copies the next n lines, ``-n`` skips n lines and
+    a string is a new line. Lines the two share at both ends are counted first (cheap), and
+    difflib compares the rest, so the same two values always give the same change."""
+    old, new = _lines_of(old_text), _lines_of(new_text)
+    start, end = _shared_ends(old, new)
+    matcher = difflib.SequenceMatcher(None, old[start:len(old) - end], new[start:len(new) - end])
+    steps: list[int | str] = [start]
+    for tag, old_from, old_to, new_from, new_to in matcher.get_opcodes():
+        if tag == "equal":
+            steps.append(old_to - old_from)
+            continue
+        if old_to > old_from:
+            steps.append(old_from - old_to)
+        steps.extend(new[start + new_from:start + new_to])
+    steps.append(end)
+    return _compact([step for step in steps if step != 0])
+
+
+def _shared_ends(old: list[str], new: list[str]) -> tuple[int, int]:
+    """How many lines the two share at their start, and then at their end."""
+    most = min(len(old), len(new))
+    start = 0
+    while start < most and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < most - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    return start, end
+
+
+def _patched(old: list[str], change: str) -> list[str]:
+    """The lines of a revision from those of the one before and :func:`_change`'s text; a change
+    that does not fit those lines exactly (the wrong revision before it) raises ValueError."""
+    lines: list[str] = []
+    at = 0
+    for step in json.loads(change):
+        if isinstance(step, str):
+            lines.append(step)
+            continue
+        if type(step) is not int or step == 0 or at + abs(step) > len(old):
+            raise ValueError(f"a step that does not fit the revision before it: {step!r}")
+        if step > 0:
+            lines += old[at:at + step]
+        at += abs(step)
+    if at != len(old):
+        raise ValueError("the change ends before the revision before it does")
+    return lines
+
+
+def _revision_text(conn: sa.Connection, answer: tuple[str, str, str], previous: str | None,
+                   text: str) -> tuple[str, str]:
+    """The kind and the text of a new revision whose value is ``text``: the change from
+    ``previous`` (the answer's latest revision) when that is at most half as long, else a copy.
+
+    A copy when the value is small, when the answer has no revision (a database from before
+    revisions, or nothing before) or when the last ``FULL_EVERY - 1`` revisions are changes.
+    """
+    if previous is None or len(text) < DELTA_MIN_CHARS:
+        return FULL, text
+    learner_id, activity, key = answer
+    kinds = conn.execute(
+        sa.select(revisions.c.kind)
+        .where(revisions.c.learner_id == learner_id, revisions.c.activity == activity, revisions.c.key == key)
+        .order_by(revisions.c.id.desc()).limit(FULL_EVERY - 1)
+    ).scalars().all()
+    copy_due = len(kinds) == FULL_EVERY - 1 and all(kind == DELTA for kind in kinds)
+    if not kinds or copy_due:
+        return FULL, text
+    change = _change(previous, text)
+    return (DELTA, change) if 2 * len(change) <= len(text) else (FULL, text)
+
+
+class _Rebuild:
+    """Saved values from revision rows read in the order they were written.
+
+    Call it with each row's answer (anything that tells answers apart), kind and stored text:
+    a change is applied to the lines of the same answer's previous revision.
+    """
+
+    def __init__(self) -> None:
+        self._previous: dict[Hashable, str | list[str]] = {}  # the text, or lines once a change needed them
+
+    def __call__(self, answer: Hashable, kind: str, stored: str) -> Any:
+        if kind != DELTA:
+            self._previous[answer] = stored
+            return json.loads(stored)
+        before = self._previous.get(answer)
+        try:
+            if before is None:
+                raise ValueError("a change without the revision before it")
+            lines = _patched(before if isinstance(before, list) else _lines(json.loads(before)), stored)
+            value = json.loads("\n".join(lines))
+        except (ValueError, TypeError) as exc:
+            log.error("revision history of %r could not be rebuilt: %s", answer, exc)
+            raise StoreError("Part of the history of this work is damaged, so it could not be read back.") from exc
+        self._previous[answer] = lines
+        return value
+
+
 class Store:
     """Read and write one learner's answers. Safe to share across threads and processes."""
 
@@ -231,18 +404,20 @@ class Store:
 
         Looked at with a read first, so a read-only database still opens and an up-to-date one
         is never locked; the write checks again, as another process may have just done it.
+        Existing rows get the column's default: an old revision is a full copy.
         """
-        def has_rev(conn: sa.Connection) -> bool:
-            return "rev" in {column["name"] for column in sa.inspect(conn).get_columns("answers")}
+        def missing(conn: sa.Connection) -> list[tuple[str, str, str]]:
+            inspector = sa.inspect(conn)
+            return [(table, column, definition) for table, column, definition in ADDED_COLUMNS
+                    if column not in {found["name"] for found in inspector.get_columns(table)}]
 
         with self._read() as conn:
-            if has_rev(conn):
+            if not missing(conn):
                 return
         with self._write() as conn:  # SQLite: BEGIN IMMEDIATE, so two first processes take turns
-            if self.engine.dialect.name == "postgresql":
-                conn.exec_driver_sql("ALTER TABLE answers ADD COLUMN IF NOT EXISTS rev INTEGER NOT NULL DEFAULT 1")
-            elif not has_rev(conn):
-                conn.exec_driver_sql("ALTER TABLE answers ADD COLUMN rev INTEGER NOT NULL DEFAULT 1")
+            if_new = " IF NOT EXISTS" if self.engine.dialect.name == "postgresql" else ""
+            for table, column, definition in missing(conn):
+                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN{if_new} {column} {definition}")
 
     # -- learners -------------------------------------------------------------
     def ensure_learner(self, learner_id: str, kind: str) -> None:
@@ -264,6 +439,10 @@ class Store:
         written only if the stored one is still that revision, checked in the same statement:
         otherwise :class:`SaveConflict` is raised and nothing is written. ``None`` saves
         unconditionally (progress marks, drafts).
+
+        The answer being replaced is read first, in the same transaction (and locked, on
+        PostgreSQL, so no other save slips in between): it is the answer's latest revision, which
+        the new revision may be stored as a change from.
         """
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
         stamp = now()
@@ -282,17 +461,21 @@ class Store:
         else:
             stmt = (answers.update().where(*where, answers.c.rev == expected_rev)
                     .values(value=text, updated_at=stamp, rev=answers.c.rev + 1))
+        if expected_rev != 0 and len(text) >= DELTA_MIN_CHARS:
+            _lines_of(text)  # the slow part of working out the change, done before the write lock is taken
         with self._write() as conn:
+            previous = None if expected_rev == 0 else conn.execute(
+                sa.select(answers.c.value).where(*where).with_for_update()).scalar()
             rev = conn.execute(stmt.returning(answers.c.rev)).scalar()
             if rev is None:  # the row is not at the expected revision: leave it as it is
                 stored = conn.execute(sa.select(answers.c.rev).where(*where)).scalar()
                 conflict = SaveConflict(stored or 0)
             else:
                 conflict = None
+                kind, stored_text = _revision_text(conn, (learner_id, activity, key), previous, text)
                 conn.execute(
-                    revisions.insert().values(
-                        learner_id=learner_id, activity=activity, key=key, value=text, saved_at=stamp
-                    )
+                    revisions.insert().values(learner_id=learner_id, activity=activity, key=key, value=stored_text,
+                                              saved_at=stamp, kind=kind)
                 )
         if conflict is not None:
             raise conflict
@@ -329,7 +512,7 @@ class Store:
     def history(self, learner_id: str, activity: str, key: str) -> list[Revision]:
         """Every saved value of one answer, oldest first."""
         query = (
-            sa.select(revisions.c.value, revisions.c.saved_at)
+            sa.select(revisions.c.kind, revisions.c.value, revisions.c.saved_at)
             .where(
                 revisions.c.learner_id == learner_id,
                 revisions.c.activity == activity,
@@ -338,7 +521,9 @@ class Store:
             .order_by(revisions.c.id)
         )
         with self._read() as conn:
-            return [Revision(json.loads(v), t) for v, t in conn.execute(query)]
+            rows = conn.execute(query).all()
+        rebuild = _Rebuild()
+        return [Revision(rebuild(key, kind, stored), stamp) for kind, stored, stamp in rows]
 
     # -- cohorts --------------------------------------------------------------
     def create_cohort(self, cohort_id: str, name: str, join_code: str, join_key: str, tutor_key: str,
@@ -458,14 +643,16 @@ class Store:
             current = conn.execute(sa.select(answers.c.activity, answers.c.key, answers.c.value, answers.c.updated_at)
                                    .where(answers.c.learner_id == learner_id)
                                    .order_by(answers.c.activity, answers.c.key)).all()
-            history = conn.execute(sa.select(revisions.c.activity, revisions.c.key, revisions.c.value,
-                                             revisions.c.saved_at)
+            history = conn.execute(sa.select(revisions.c.activity, revisions.c.key, revisions.c.kind,
+                                             revisions.c.value, revisions.c.saved_at)
                                    .where(revisions.c.learner_id == learner_id).order_by(revisions.c.id)).all()
+        rebuild = _Rebuild()
         return {
             "learner": {"kind": learner.kind, "created_at": learner.created_at} if learner else None,
             "cohort": dict(member._mapping) if member else None,
             "answers": [{"activity": a, "key": k, "value": json.loads(v), "updated_at": t} for a, k, v, t in current],
-            "history": [{"activity": a, "key": k, "value": json.loads(v), "saved_at": t} for a, k, v, t in history],
+            "history": [{"activity": a, "key": k, "value": rebuild((a, k), kind, v), "saved_at": t}
+                        for a, k, kind, v, t in history],
         }
 
     def delete_learner(self, learner_id: str) -> None:

@@ -64,19 +64,25 @@ def _connect(db: Path) -> sqlite3.Connection:
 
 def check_consistent(db: Path) -> None:
     """The file is sound and every save is whole: each answer is its latest revision, and no
-    answer exists without a revision or a revision without its answer."""
+    answer exists without a revision or a revision without its answer. Revisions are read back
+    through the store, which rebuilds those stored as changes."""
     conn = _connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        answers = {(l, a, k): (v, t) for l, a, k, v, t in conn.execute(
+        answers = {(l, a, k): (json.loads(v), t) for l, a, k, v, t in conn.execute(
             "SELECT learner_id, activity, key, value, updated_at FROM answers")}
-        latest = {(l, a, k): (v, t) for l, a, k, v, t in conn.execute(
-            "SELECT r.learner_id, r.activity, r.key, r.value, r.saved_at FROM revisions r "
-            "JOIN (SELECT MAX(id) AS id FROM revisions GROUP BY learner_id, activity, key) m "
-            "ON r.id = m.id")}
+        keys = conn.execute("SELECT DISTINCT learner_id, activity, key FROM revisions").fetchall()
     finally:
         conn.close()
+    store = Store(f"sqlite:///{db}")
+    try:
+        latest = {}
+        for key in keys:
+            last = store.history(*key)[-1]
+            latest[key] = (last.value, last.saved_at)
+    finally:
+        store.dispose()
     assert set(answers) == set(latest), "an answer without its revision, or the reverse"
     differ = [key for key in answers if answers[key] != latest[key]]
     assert differ == [], f"answers that are not their latest revision: {differ[:5]}"
@@ -158,18 +164,15 @@ class Writer:
 
 
 def _sequences(db: Path, learner: str) -> list[int]:
-    """The sequence numbers of one writer's saves, in the order the database holds them."""
+    """The sequence numbers of one writer's saves, in the order the database holds them (read
+    through the store, which rebuilds revisions stored as changes)."""
     if not db.exists():
         return []
-    conn = _connect(db)
+    store = Store(f"sqlite:///{db}")
     try:
-        rows = conn.execute("SELECT value FROM revisions WHERE learner_id = ? ORDER BY id",
-                            (learner,)).fetchall()
-    except sqlite3.OperationalError:  # no tables yet
-        return []
+        return [entry["value"]["seq"] for entry in store.export_learner(learner)["history"]]
     finally:
-        conn.close()
-    return [json.loads(value)["seq"] for (value,) in rows]
+        store.dispose()
 
 
 @pytest.mark.timeout(600)

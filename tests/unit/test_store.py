@@ -13,7 +13,6 @@ import pytest
 import sqlalchemy as sa
 
 from tests.helpers import read_only_file
-
 from widgets_lib import store as store_module
 from widgets_lib.store import Revision, SaveConflict, Store, StoreError, default_url
 
