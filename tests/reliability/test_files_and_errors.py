@@ -100,7 +100,7 @@ def targets(db_file: Path) -> dict[Path, list[str]]:
         networks / "links.csv",
         networks / "answers.json",
         REPO / "widgets_lib" / "store.py",
-        REPO / "widgets_lib" / "serve.py",
+        REPO / "widgets_lib" / "server" / "serve.py",
         REPO / "widgets_lib" / "identity.py",
         REPO / "pyproject.toml",
         REPO / "tests" / "voila" / "fixtures" / "failing.ipynb",
