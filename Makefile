@@ -10,8 +10,9 @@ export PORT
 NODE_DIR := .cache/node
 CHP      := $(NODE_DIR)/node_modules/.bin/configurable-http-proxy
 AXE      := $(NODE_DIR)/node_modules/axe-core/axe.min.js
+WHEELS   := .cache/wheelhouse
 
-.PHONY: serve test setup test-setup system-test-deps hub-proxy bench audit screens clean
+.PHONY: serve test setup test-setup system-test-deps hub-proxy bench audit screens clean lint format
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,11 +63,27 @@ hub-proxy: $(CHP)
 $(AXE): | system-test-deps
 	npm install --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error axe-core@4
 
-test-setup: $(VENV)/.installed-test system-test-deps $(CHP) $(AXE)
+## Wheels of every dependency (and of setuptools, to build the package), so the install test can
+## fill a fresh environment with no network: downloaded here, once per change of pyproject.toml.
+$(WHEELS)/.built: pyproject.toml | $(VENV)/.installed
+	$(PY) -m pip wheel --quiet --wheel-dir $(WHEELS) . 'setuptools>=68'
+	rm -f $(WHEELS)/widgets_lib-*.whl  # the test installs what it builds itself
+	@touch $@
+
+test-setup: $(VENV)/.installed-test system-test-deps $(CHP) $(AXE) $(WHEELS)/.built
 
 ## Every test layer: unit, widgets, notebooks (nbval), voila, browser, reliability, hub (deploy/).
-test: test-setup
+test: test-setup lint
 	$(PY) -m pytest
+
+## Lint (the rules in pyproject.toml) and formatting, checked; `make format` applies both.
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 ## Full-length screenshots of every page at 1280×900 and 390×844 into screens/ (git-ignored), to look at.
 screens: test-setup

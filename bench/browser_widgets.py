@@ -65,11 +65,11 @@ from first_visits import (
 
 from widgets_lib import capacity, classify, health, identity, lessons, network_io  # noqa: E402
 from widgets_lib.html.capacity_figure import model_svg, profile_svg  # noqa: E402
+from widgets_lib.html.diagnosis import diagnosis_html  # noqa: E402
 from widgets_lib.paths import course_dir, data_dir  # noqa: E402
 from widgets_lib.record import HEALTH_ACTIVITY, NETWORK_ACTIVITY, NETWORK_KEY, network_to_value  # noqa: E402
 from widgets_lib.server.serve import FRIENDLY_CELL_ERROR  # noqa: E402
 from widgets_lib.store import Store  # noqa: E402
-from widgets_lib.html.diagnosis import diagnosis_html  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 # As the browser tests (DESIGN.md); the host resolver rule makes every other host unreachable
@@ -152,9 +152,8 @@ READY_PROBE = """
 
 # A cell failed: Voila shows the course's friendly message (or an error output) instead of it.
 CELL_ERROR = (
-    "() => document.body.textContent.includes(%s) || "
+    f"() => document.body.textContent.includes({json.dumps(FRIENDLY_CELL_ERROR[:40])}) || "
     "!!document.querySelector('[data-mime-type=\"application/vnd.jupyter.stderr\"]')"
-    % json.dumps(FRIENDLY_CELL_ERROR[:40])
 )
 
 # The pictures of a lesson, as one string: equal strings = the same pictures on the page.

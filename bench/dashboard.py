@@ -46,9 +46,37 @@ from widgets_lib.views.dashboard import (  # noqa: E402
 
 
 def pool(n: int) -> list[str]:
-    return [f"{w} {k}" for w in ("Ash", "Birch", "Cedar", "Elm", "Hazel", "Oak", "Rowan", "Willow", "Yew", "Holly",
-                                "Alder", "Beech", "Larch", "Maple", "Pine", "Aspen")[: max(1, n // 8)]
-            for k in ("Primary", "Junior", "Infants", "High", "Academy", "College", "Special School", "Nursery")]
+    return [
+        f"{w} {k}"
+        for w in (
+            "Ash",
+            "Birch",
+            "Cedar",
+            "Elm",
+            "Hazel",
+            "Oak",
+            "Rowan",
+            "Willow",
+            "Yew",
+            "Holly",
+            "Alder",
+            "Beech",
+            "Larch",
+            "Maple",
+            "Pine",
+            "Aspen",
+        )[: max(1, n // 8)]
+        for k in (
+            "Primary",
+            "Junior",
+            "Infants",
+            "High",
+            "Academy",
+            "College",
+            "Special School",
+            "Nursery",
+        )
+    ]
 
 
 def fill(store: Store, participants: int, seed: int = 3) -> str:
@@ -63,16 +91,25 @@ def fill(store: Store, participants: int, seed: int = 3) -> str:
         chosen = rng.sample(names, rng.randint(6, 14))
         chosen = [n.lower() if rng.random() < 0.1 else n for n in chosen]  # spelling variants
         schools = tuple(School(n) for n in chosen)
-        links = {tuple(sorted(rng.sample(chosen, 2))) for _ in range(rng.randint(len(chosen), 2 * len(chosen)))}
-        network = Network(schools=schools, links=tuple(Link(a, b, level=rng.randint(1, 5)) for a, b in links))
+        links = {
+            tuple(sorted(rng.sample(chosen, 2)))
+            for _ in range(rng.randint(len(chosen), 2 * len(chosen)))
+        }
+        network = Network(
+            schools=schools, links=tuple(Link(a, b, level=rng.randint(1, 5)) for a, b in links)
+        )
         store.save(learner, NETWORK_ACTIVITY, NETWORK_KEY, network_to_value(network))
         for item in bank.items:
-            store.save(learner, capacity.ACTIVITY, capacity.answer_key(1, item.id), rng.randint(1, 4))
+            store.save(
+                learner, capacity.ACTIVITY, capacity.answer_key(1, item.id), rng.randint(1, 4)
+            )
         store.save(learner, capacity.ACTIVITY, "attempts", [{"n": 1, "started": "2026-11-22"}])
         for item in items:
             store.save(learner, "health", item.id, rng.randint(1, 5))
         for lesson in ("01", "02", "03", "04", "05")[: rng.randint(1, 5)]:
-            store.save(learner, "progress", lesson, {"status": "done", "at": "2026-11-22T10:00:00+00:00"})
+            store.save(
+                learner, "progress", lesson, {"status": "done", "at": "2026-11-22T10:00:00+00:00"}
+            )
         if i % 2 == 0:
             store.save(learner, "journal", "r01a", f"Generated reflection {i}.")
         cohorts.join(store, learner, code, f"Participant {i:03d} (invented)", i % 2 == 0)
@@ -99,15 +136,25 @@ def main() -> None:
     for _ in range(args.repeats):
         t, views = timed(lambda: cohorts.cohort_views(store, cohort.id))
         runs["load"].append(t)
-        runs["render"].append(timed(lambda: [f(views) for f in (progress_html, capacity_html, diagnoses_html,
-                                                                 reflections_html)])[0])
-        contributions = [cohort_network.Contribution(v.name, v.network) for v in views if v.network.schools]
+        runs["render"].append(
+            timed(
+                lambda: [
+                    f(views)
+                    for f in (progress_html, capacity_html, diagnoses_html, reflections_html)
+                ]
+            )[0]
+        )
+        contributions = [
+            cohort_network.Contribution(v.name, v.network) for v in views if v.network.schools
+        ]
         runs["merge"].append(timed(lambda: merged_html(cohort_network.merge(contributions)))[0])
         page = Dashboard(store=store, show=False)
         runs["total"].append(timed(lambda: page.finish(f"key={key}"))[0])
         assert page.cohort is not None and len(page.views) == args.participants, page.status.value
-    print(f"dashboard, {args.participants} generated participants ({store.engine.dialect.name}; "
-          f"filling the store took {t_fill:.1f} s), {args.repeats} runs")
+    print(
+        f"dashboard, {args.participants} generated participants ({store.engine.dialect.name}; "
+        f"filling the store took {t_fill:.1f} s), {args.repeats} runs"
+    )
     print(f"{'stage':<8} {'median s':>9} {'max s':>7}")
     for stage, values in runs.items():
         print(f"{stage:<8} {statistics.median(values):>9.2f} {max(values):>7.2f}")
@@ -116,11 +163,25 @@ def main() -> None:
     results = Path(__file__).resolve().parent / "results"
     results.mkdir(exist_ok=True)
     out = results / f"dashboard-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps({
-        "benchmark": "dashboard", "participants": args.participants, "repeats": args.repeats,
-        "database": store.engine.dialect.name, "fill_s": t_fill, "loadavg": os.getloadavg(),
-        "stages": {stage: {"median_s": statistics.median(v), "max_s": max(v), "runs_s": v}
-                   for stage, v in runs.items()}}, indent=2) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps(
+            {
+                "benchmark": "dashboard",
+                "participants": args.participants,
+                "repeats": args.repeats,
+                "database": store.engine.dialect.name,
+                "fill_s": t_fill,
+                "loadavg": os.getloadavg(),
+                "stages": {
+                    stage: {"median_s": statistics.median(v), "max_s": max(v), "runs_s": v}
+                    for stage, v in runs.items()
+                },
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     print(f"results: bench/results/{out.name}")
 
 

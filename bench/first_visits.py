@@ -54,31 +54,32 @@ CONFIGS = ("course", "plain")
 KERNEL_MB = 100  # resident memory of one lesson kernel, roughly (measured 80-115 MB)
 
 COLUMNS = {
-    "config": "course = `COURSE_POOLS=03_capacity_model.ipynb=P python -m widgets_lib.server.serve --pool-size 1` (pre-heated kernels, course "
-              "template); plain = the same with --plain (Voila's defaults, a kernel started per visit).",
+    "config": "course = `COURSE_POOLS=03_capacity_model.ipynb=P python -m widgets_lib.server.serve "
+    "--pool-size 1` (pre-heated kernels, course template); plain = the same with --plain "
+    "(Voila's defaults, a kernel started per visit).",
     "N": "number of simultaneous first visits to lesson 03 (all released at once by one asyncio "
-         "event loop, each on its own new HTTP connection, no cookies, no ?learner=).",
+    "event loop, each on its own new HTTP connection, no cookies, no ?learner=).",
     "repeats": "number of runs; each run uses a freshly started server, so every visit is a real "
-               "first visit.",
+    "first visit.",
     "p50 s / p95 s": "median / 95th percentile (linear interpolation) of the time to full page over "
-                     "the successful visits of all repeats: from sending the GET to receiving the "
-                     "last byte of the streamed body (Voila finishes the body only when every cell "
-                     "has run), measured on the client.",
+    "the successful visits of all repeats: from sending the GET to receiving the "
+    "last byte of the streamed body (Voila finishes the body only when every cell "
+    "has run), measured on the client.",
     "max s": "slowest successful visit over all repeats.",
     "fail": "visits that failed: an exception or timeout, a status other than 200, a body without "
-            "`window.voila_finish()` / `</html>`, or a page holding a cell error output.",
+    "`window.voila_finish()` / `</html>`, or a page holding a cell error output.",
     "kernels": "ipykernel processes among the server's descendants once the visits finished and the "
-               "server was idle again (pool refills included); median over repeats.",
+    "server was idle again (pool refills included); median over repeats.",
     "RSS MB": "resident memory (psutil RSS, MiB) summed over the server process and all its "
-              "descendants (kernels), measured at the same moment; median over repeats. Shared "
-              "pages are counted once per process, so this overstates the real footprint a little "
-              "(the JSON also holds the PSS sum).",
+    "descendants (kernels), measured at the same moment; median over repeats. Shared "
+    "pages are counted once per process, so this overstates the real footprint a little "
+    "(the JSON also holds the PSS sum).",
 }
 
 
 # ----------------------------------------------------------------------------- servers
 
-LIVE_SERVERS: list["Server"] = []
+LIVE_SERVERS: list[Server] = []
 
 
 def free_port() -> int:
@@ -149,8 +150,13 @@ class Server:
         log = open(self.log_path, "wb")
         try:
             self.proc = subprocess.Popen(
-                cmd, cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                cmd,
+                cwd=REPO,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         finally:
             log.close()
@@ -186,7 +192,9 @@ class Server:
     def _check_alive(self, what: str) -> None:
         if self.proc is None or self.proc.poll() is not None:
             code = None if self.proc is None else self.proc.returncode
-            raise StartError(f"{self.config} server exited (code {code}) while {what}", self.log_tail())
+            raise StartError(
+                f"{self.config} server exited (code {code}) while {what}", self.log_tail()
+            )
 
     def wait_ready(self, timeout: float, lessons: list[str]) -> dict:
         """Wait until the server answers HTTP and, for "course", until the pool of lesson 03
@@ -199,18 +207,22 @@ class Server:
             self.read_log()
             if "running at" in self._log_text:
                 try:
-                    r = httpx.get(self.base_url + "/", timeout=5, trust_env=False,
-                                  follow_redirects=False)
+                    r = httpx.get(
+                        self.base_url + "/", timeout=5, trust_env=False, follow_redirects=False
+                    )
                     if r.status_code < 500:
                         break
                 except httpx.HTTPError:
                     pass
             if time.monotonic() > deadline:
-                raise StartError(f"{self.config} server did not answer HTTP within {timeout:.0f} s",
-                                 self.log_tail())
+                raise StartError(
+                    f"{self.config} server did not answer HTTP within {timeout:.0f} s",
+                    self.log_tail(),
+                )
             time.sleep(0.2)
         info["http_ready_s"] = round(time.monotonic() - t0, 2)
         if self.config != "plain":
+
             def filled(name: str) -> bool:
                 return f"Kernel pool of {name} is filled with" in self._log_text
 
@@ -220,7 +232,8 @@ class Server:
                 if time.monotonic() > deadline:
                     raise StartError(
                         f"the kernel pool of {LESSON} was not filled within {timeout:.0f} s",
-                        self.log_tail())
+                        self.log_tail(),
+                    )
                 time.sleep(0.2)
             info["pool_03_filled_s"] = round(time.monotonic() - t0, 2)
             # The other lessons' pools fill at the same time; let them finish so they do not
@@ -329,8 +342,10 @@ class Server:
         if self.connection_dir:
             for p in psutil.process_iter(["pid", "cmdline"]):
                 try:
-                    if self.connection_dir in " ".join(p.info["cmdline"] or []) \
-                            and p.status() != psutil.STATUS_ZOMBIE:
+                    if (
+                        self.connection_dir in " ".join(p.info["cmdline"] or [])
+                        and p.status() != psutil.STATUS_ZOMBIE
+                    ):
                         found[p.pid] = p
                 except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                     pass
@@ -377,8 +392,11 @@ class Server:
                 except psutil.NoSuchProcess:
                     pass
             psutil.wait_procs(left, timeout=5)
-        if self.connection_dir and os.path.isdir(self.connection_dir) \
-                and os.path.basename(self.connection_dir).startswith("voila_"):
+        if (
+            self.connection_dir
+            and os.path.isdir(self.connection_dir)
+            and os.path.basename(self.connection_dir).startswith("voila_")
+        ):
             shutil.rmtree(self.connection_dir, ignore_errors=True)
         if self in LIVE_SERVERS:
             LIVE_SERVERS.remove(self)
@@ -402,13 +420,22 @@ def _on_sigterm(signum, frame):  # noqa: ARG001
 
 # ----------------------------------------------------------------------------- visits
 
+
 async def one_visit(url: str, start: asyncio.Event, timeout: float) -> dict:
-    async with httpx.AsyncClient(trust_env=False, follow_redirects=False,
-                                 timeout=httpx.Timeout(timeout, connect=10.0)) as client:
+    async with httpx.AsyncClient(
+        trust_env=False, follow_redirects=False, timeout=httpx.Timeout(timeout, connect=10.0)
+    ) as client:
         await start.wait()
         t0 = time.perf_counter()
-        rec: dict = {"status": None, "bytes": 0, "ttfb_s": None, "last_byte_s": None,
-                     "full_page_s": None, "ok": False, "error": None}
+        rec: dict = {
+            "status": None,
+            "bytes": 0,
+            "ttfb_s": None,
+            "last_byte_s": None,
+            "full_page_s": None,
+            "ok": False,
+            "error": None,
+        }
 
         async def fetch() -> None:
             parts: list[bytes] = []
@@ -453,6 +480,7 @@ async def visits(url: str, n: int, timeout: float) -> list[dict]:
 
 # ----------------------------------------------------------------------------- stats
 
+
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -464,10 +492,15 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def render_table(head: list[str], body: list[list[str]], left: int = 1) -> list[str]:
     """Lines of a plain-text table: the first ``left`` columns aligned left, the rest right."""
-    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
+    widths = [
+        max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)
+    ]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        return "  ".join(
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=False))
+        )
 
     return [line(head), "  ".join("-" * w for w in widths), *(line(b) for b in body)]
 
@@ -482,19 +515,27 @@ def fmt(x, digits: int = 2) -> str:
 
 # ----------------------------------------------------------------------------- main
 
+
 def run_once(config: str, n: int, pool: int | None, args, tag: str, log_copy: Path) -> dict:
     lessons = lesson_names()  # read again for every server: the course may change between runs
-    run: dict = {"config": config, "N": n, "pool_size": pool if config == "course" else None,
-                 "lessons": lessons, "loadavg_before": [round(x, 2) for x in os.getloadavg()]}
+    run: dict = {
+        "config": config,
+        "N": n,
+        "pool_size": pool if config == "course" else None,
+        "lessons": lessons,
+        "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+    }
     if config == "course" and not args.no_memory_check:
         # pre-heated kernels of every lesson, plus one refill per visit
         kernels = pool + (len(lessons) - 1) + n
         need_mb = kernels * KERNEL_MB
         avail_mb = psutil.virtual_memory().available / 2**20
         if need_mb > 0.9 * avail_mb:
-            run["skipped"] = (f"{kernels} kernels x ~{KERNEL_MB} MB = {need_mb / 1024:.1f} GB would "
-                              f"exceed 90% of the {avail_mb / 1024:.1f} GB available "
-                              "(lower --pool-size, or --no-memory-check)")
+            run["skipped"] = (
+                f"{kernels} kernels x ~{KERNEL_MB} MB = {need_mb / 1024:.1f} GB would "
+                f"exceed 90% of the {avail_mb / 1024:.1f} GB available "
+                "(lower --pool-size, or --no-memory-check)"
+            )
             print(f"  {tag}: SKIPPED: {run['skipped']}", flush=True)
             return run
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-first-visits-{config}-"))
@@ -506,17 +547,26 @@ def run_once(config: str, n: int, pool: int | None, args, tag: str, log_copy: Pa
             start_timeout = 120 + 10 * (pool + len(lessons))
         else:
             start_timeout = 120
-        print(f"  {tag}: starting {config} server"
-              + (f" (pool of {pool} for lesson 03, 1 for each other lesson)" if config == "course" else "")
-              + f", start timeout {start_timeout:.0f} s ...", flush=True)
+        print(
+            f"  {tag}: starting {config} server"
+            + (
+                f" (pool of {pool} for lesson 03, 1 for each other lesson)"
+                if config == "course"
+                else ""
+            )
+            + f", start timeout {start_timeout:.0f} s ...",
+            flush=True,
+        )
         server.start()
         try:
             run["start"] = server.wait_ready(start_timeout, lessons)
         except StartError as exc:
             run["start_error"] = str(exc)
             run["log_tail"] = exc.log_tail
-            print(f"  {tag}: SERVER FAILED TO START: {exc}\n--- log tail ---\n{exc.log_tail}\n---",
-                  flush=True)
+            print(
+                f"  {tag}: SERVER FAILED TO START: {exc}\n--- log tail ---\n{exc.log_tail}\n---",
+                flush=True,
+            )
             return run
         run["before"] = server.memory()
         url = f"{server.base_url}/voila/render/{LESSON}"
@@ -526,8 +576,11 @@ def run_once(config: str, n: int, pool: int | None, args, tag: str, log_copy: Pa
         run["loadavg_after_visits"] = [round(x, 2) for x in os.getloadavg()]
         ok = [v["full_page_s"] for v in run["visits"] if v["ok"]]
         fails = [v["error"] for v in run["visits"] if not v["ok"]]
-        print(f"  {tag}: {len(ok)}/{n} ok, slowest {fmt(max(ok) if ok else None)} s"
-              + (f", failures: {sorted(set(fails))}" if fails else ""), flush=True)
+        print(
+            f"  {tag}: {len(ok)}/{n} ok, slowest {fmt(max(ok) if ok else None)} s"
+            + (f", failures: {sorted(set(fails))}" if fails else ""),
+            flush=True,
+        )
         run["idle_wait_s"] = server.wait_idle(max_wait=args.idle_timeout)
         time.sleep(3)
         if server.proc.poll() is None:
@@ -535,14 +588,19 @@ def run_once(config: str, n: int, pool: int | None, args, tag: str, log_copy: Pa
         else:
             # Not stopped by us: nothing to measure, and the visits' failures say why.
             run["server_exited_early"] = server.proc.returncode
-            print(f"  {tag}: WARNING: the server exited on its own (code {server.proc.returncode}) "
-                  f"before the measurement\n--- log tail ---\n{server.log_tail(15)}\n---", flush=True)
+            print(
+                f"  {tag}: WARNING: the server exited on its own (code {server.proc.returncode}) "
+                f"before the measurement\n--- log tail ---\n{server.log_tail(15)}\n---",
+                flush=True,
+            )
     finally:
         run["stop"] = server.stop()
         if run["stop"]["leftover_kernels"] or run["stop"]["leftover_pids"]:
-            print(f"  {tag}: WARNING: {len(run['stop']['leftover_pids'])} process(es) "
-                  f"({run['stop']['leftover_kernels']} kernels) outlived the server and were killed",
-                  flush=True)
+            print(
+                f"  {tag}: WARNING: {len(run['stop']['leftover_pids'])} process(es) "
+                f"({run['stop']['leftover_kernels']} kernels) outlived the server and were killed",
+                flush=True,
+            )
         run["server_log_tail"] = server.log_tail(15)
         if server.log_path is not None and server.log_path.exists():
             log_copy.parent.mkdir(parents=True, exist_ok=True)
@@ -573,49 +631,90 @@ def summarise(runs: list[dict], config: str, n: int, repeats: int) -> dict:
         "skipped_runs": skipped,
         "kernels_after": statistics.median([a["kernels"] for a in after]) if after else None,
         "rss_mb_after": statistics.median([a["rss_mb"] for a in after]) if after else None,
-        "pss_mb_after": (statistics.median([a["pss_mb"] for a in after])
-                         if after and all(a["pss_mb"] is not None for a in after) else None),
+        "pss_mb_after": (
+            statistics.median([a["pss_mb"] for a in after])
+            if after and all(a["pss_mb"] is not None for a in after)
+            else None
+        ),
         "leftover_kernels": sum(r["stop"]["leftover_kernels"] for r in mine if "stop" in r),
     }
 
 
 def table(rows: list[dict], speedups: dict) -> str:
     head = ["config", "N", "repeats", "p50 s", "p95 s", "max s", "fail", "kernels", "RSS MB"]
-    body = [[r["config"], str(r["N"]), str(r["repeats"]), fmt(r["p50_s"]), fmt(r["p95_s"]),
-             fmt(r["max_s"]), str(r["failures"]) + (f" ({r['skipped_runs']} skipped)"
-                                                   if r["skipped_runs"] else ""),
-             fmt(r["kernels_after"], 0) if r["kernels_after"] is not None else "-",
-             fmt(r["rss_mb_after"], 0) if r["rss_mb_after"] is not None else "-"] for r in rows]
+    body = [
+        [
+            r["config"],
+            str(r["N"]),
+            str(r["repeats"]),
+            fmt(r["p50_s"]),
+            fmt(r["p95_s"]),
+            fmt(r["max_s"]),
+            str(r["failures"]) + (f" ({r['skipped_runs']} skipped)" if r["skipped_runs"] else ""),
+            fmt(r["kernels_after"], 0) if r["kernels_after"] is not None else "-",
+            fmt(r["rss_mb_after"], 0) if r["rss_mb_after"] is not None else "-",
+        ]
+        for r in rows
+    ]
     lines = render_table(head, body)
     lines.append("")
     for name, text in COLUMNS.items():
         lines.append(f"{name}: {text}")
     lines.append("")
     for n, s in speedups.items():
-        lines.append(f"speed-up at N={n} (plain p95 / course p95): "
-                     + (f"{s:.1f}x" if s is not None else "-"))
+        lines.append(
+            f"speed-up at N={n} (plain p95 / course p95): "
+            + (f"{s:.1f}x" if s is not None else "-")
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--visitors", default="1,10,30",
-                        help="comma-separated numbers of simultaneous visitors (default 1,10,30)")
-    parser.add_argument("--repeats", type=int, default=3, help="fresh-server runs per cell (default 3)")
-    parser.add_argument("--pool-size", type=int, default=None,
-                        help="pre-heated kernels for lesson 03 in the course config, 1 for the other lessons (default max(N, 2))")
-    parser.add_argument("--configs", default=",".join(CONFIGS),
-                        help="comma-separated subset of course,plain (default both)")
-    parser.add_argument("--timeout", type=float, default=180,
-                        help="total timeout of one visit, seconds (default 180)")
-    parser.add_argument("--start-timeout", type=float, default=None,
-                        help="server start timeout, seconds (default 120, or for 'course' "
-                             "120 + 10 x pool size x lessons)")
-    parser.add_argument("--no-memory-check", action="store_true",
-                        help="start a course server even when its kernels (about "
-                             f"{KERNEL_MB} MB each) may not fit in the available memory")
-    parser.add_argument("--idle-timeout", type=float, default=180,
-                        help="longest wait for the server to become idle after the visits (default 180)")
+    parser.add_argument(
+        "--visitors",
+        default="1,10,30",
+        help="comma-separated numbers of simultaneous visitors (default 1,10,30)",
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="fresh-server runs per cell (default 3)"
+    )
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=None,
+        help="pre-heated kernels for lesson 03 in the course config, 1 for the other lessons (default max(N, 2))",
+    )
+    parser.add_argument(
+        "--configs",
+        default=",".join(CONFIGS),
+        help="comma-separated subset of course,plain (default both)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=180,
+        help="total timeout of one visit, seconds (default 180)",
+    )
+    parser.add_argument(
+        "--start-timeout",
+        type=float,
+        default=None,
+        help="server start timeout, seconds (default 120, or for 'course' "
+        "120 + 10 x pool size x lessons)",
+    )
+    parser.add_argument(
+        "--no-memory-check",
+        action="store_true",
+        help="start a course server even when its kernels (about "
+        f"{KERNEL_MB} MB each) may not fit in the available memory",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=180,
+        help="longest wait for the server to become idle after the visits (default 180)",
+    )
     args = parser.parse_args(argv)
     ns = [int(x) for x in args.visitors.split(",") if x.strip()]
     configs = [c.strip() for c in args.configs.split(",") if c.strip()]
@@ -634,16 +733,22 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[dict] = []
     pools: dict[int, int] = {}
     logs_dir = RESULTS_DIR / f"first_visits-{started:%Y%m%d-%H%M%S}-logs"
-    print(f"first visits to {LESSON}: visitors {ns}, repeats {args.repeats}, configs {configs}, "
-          f"{os.cpu_count()} CPUs", flush=True)
+    print(
+        f"first visits to {LESSON}: visitors {ns}, repeats {args.repeats}, configs {configs}, "
+        f"{os.cpu_count()} CPUs",
+        flush=True,
+    )
     for n in ns:
         pool = args.pool_size if args.pool_size is not None else max(n, 2)
         pools[n] = pool
         if "course" in configs:
             how = "--pool-size" if args.pool_size is not None else "default max(N, 2)"
-            print(f"N={n}: course pool size {pool} kernels for lesson 03 ({how}), "
-                  f"{pool + len(lessons) - 1} pre-heated kernels in all ({len(lessons)} lessons in "
-                  "the course folder, one kernel for each other lesson)", flush=True)
+            print(
+                f"N={n}: course pool size {pool} kernels for lesson 03 ({how}), "
+                f"{pool + len(lessons) - 1} pre-heated kernels in all ({len(lessons)} lessons in "
+                "the course folder, one kernel for each other lesson)",
+                flush=True,
+            )
     try:
         for config in configs:
             for n in ns:
@@ -673,41 +778,57 @@ def main(argv: list[str] | None = None) -> int:
 
     for r in runs:
         if "start_error" in r:
-            print(f"\nWARNING: {r['config']} N={r['N']} server failed to start: {r['start_error']}\n"
-                  f"{r['log_tail']}")
+            print(
+                f"\nWARNING: {r['config']} N={r['N']} server failed to start: {r['start_error']}\n"
+                f"{r['log_tail']}"
+            )
         if r.get("start", {}).get("idle_before_visits") is False:
-            print(f"WARNING: {r['config']} N={r['N']}: the server's kernels were not all warm, or it "
-                  "was still busy (CPU), when the visits started")
+            print(
+                f"WARNING: {r['config']} N={r['N']}: the server's kernels were not all warm, or it "
+                "was still busy (CPU), when the visits started"
+            )
         if r.get("start", {}).get("all_pools_filled") is False:
-            print(f"WARNING: {r['config']} N={r['N']}: not every lesson's pool was filled before "
-                  "the visits")
+            print(
+                f"WARNING: {r['config']} N={r['N']}: not every lesson's pool was filled before "
+                "the visits"
+            )
         if "skipped" in r:
             print(f"WARNING: {r['config']} N={r['N']} skipped: {r['skipped']}")
         if "server_exited_early" in r:
-            print(f"WARNING: {r['config']} N={r['N']}: the server exited (code "
-                  f"{r['server_exited_early']}) before it was stopped; see the JSON for its log")
+            print(
+                f"WARNING: {r['config']} N={r['N']}: the server exited (code "
+                f"{r['server_exited_early']}) before it was stopped; see the JSON for its log"
+            )
     busy = [r for r in runs if r["loadavg_before"][0] > (os.cpu_count() or 1)]
     if busy:
-        print(f"WARNING: the machine was busy (1-min load average above {os.cpu_count()}) before "
-              f"{len(busy)} of {len(runs)} runs: "
-              + ", ".join(f"{r['config']} N={r['N']} ({r['loadavg_before'][0]:.1f})" for r in busy))
+        print(
+            f"WARNING: the machine was busy (1-min load average above {os.cpu_count()}) before "
+            f"{len(busy)} of {len(runs)} runs: "
+            + ", ".join(f"{r['config']} N={r['N']} ({r['loadavg_before'][0]:.1f})" for r in busy)
+        )
     if any(r["leftover_kernels"] for r in rows):
         print("WARNING: kernels outlived their server (killed by the benchmark); see the JSON")
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"first_visits-{started:%Y%m%d-%H%M%S}.json"
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True,
-                                text=True, timeout=10).stdout.strip() or None
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            or None
+        )
     except (OSError, subprocess.SubprocessError):
         commit = None
     try:
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True,
-                               text=True, timeout=10).stdout.splitlines()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True, timeout=10
+        ).stdout.splitlines()
     except (OSError, subprocess.SubprocessError):
         dirty = None
     try:
         from importlib.metadata import version
+
         voila_version = version("voila")
     except Exception:  # noqa: BLE001
         voila_version = None
@@ -722,9 +843,13 @@ def main(argv: list[str] | None = None) -> int:
         "pool_sizes": {str(n): pools[n] for n in ns},
         "pool_size_source": "--pool-size" if args.pool_size is not None else "max(N, 2)",
         "visit_timeout_s": args.timeout,
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version(), "voila": voila_version,
-                    "memory_mb": round(psutil.virtual_memory().total / 2**20)},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "voila": voila_version,
+            "memory_mb": round(psutil.virtual_memory().total / 2**20),
+        },
         "git_commit": commit,
         "git_uncommitted": dirty,
         "columns": COLUMNS,

@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from widgets_lib import classify, network_io  # noqa: E402
 from widgets_lib.health import CONSTRUCTS  # noqa: E402
 from widgets_lib.html.drawing import network_page  # noqa: E402
-from widgets_lib.network import Link, Network, School  # noqa: E402
 from widgets_lib.html.network_tables import summary_html, tables_html  # noqa: E402
+from widgets_lib.network import Link, Network, School  # noqa: E402
 
 
 def generate(n: int, seed: int = 1) -> Network:
@@ -45,9 +45,16 @@ def generate(n: int, seed: int = 1) -> Network:
         if a == b or (min(a, b), max(a, b)) in seen:
             continue
         seen.add((min(a, b), max(a, b)))
-        links.append(Link(schools[a].name, schools[b].name, level=rng.randrange(6),
-                          origin=rng.choice(["funding", "friendship", "shared_problem"]),
-                          flows=("information",), trust=rng.randrange(1, 5)))
+        links.append(
+            Link(
+                schools[a].name,
+                schools[b].name,
+                level=rng.randrange(6),
+                origin=rng.choice(["funding", "friendship", "shared_problem"]),
+                flows=("information",),
+                trust=rng.randrange(1, 5),
+            )
+        )
     return Network(schools=schools, links=tuple(links))
 
 
@@ -79,7 +86,9 @@ def main() -> None:
                     continue  # the view does not draw it (see above)
                 median, worst = timed(lambda: network_page(network), args.repeats)
             else:
-                median, worst = timed(lambda: (summary_html(network), tables_html(network)), args.repeats)
+                median, worst = timed(
+                    lambda: (summary_html(network), tables_html(network)), args.repeats
+                )
             rows.append((work, n, len(network.links), median, worst))
     print(f"{'work':<9} {'schools':>8} {'links':>7} {'median ms':>10} {'max ms':>8}")
     for work, n, links, median, worst in rows:
@@ -89,11 +98,23 @@ def main() -> None:
     results = Path(__file__).resolve().parent / "results"
     results.mkdir(exist_ok=True)
     out = results / f"network_scale-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps({
-        "benchmark": "network_scale", "repeats": args.repeats, "loadavg": os.getloadavg(),
-        "how": __doc__.split("\n\n")[2],
-        "rows": [{"work": w, "schools": n, "links": k, "median_ms": m * 1000, "max_ms": x * 1000}
-                 for w, n, k, m, x in rows]}, indent=2) + "\n", encoding="utf-8")
+    out.write_text(
+        json.dumps(
+            {
+                "benchmark": "network_scale",
+                "repeats": args.repeats,
+                "loadavg": os.getloadavg(),
+                "how": __doc__.split("\n\n")[2],
+                "rows": [
+                    {"work": w, "schools": n, "links": k, "median_ms": m * 1000, "max_ms": x * 1000}
+                    for w, n, k, m, x in rows
+                ],
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     print(f"results: bench/results/{out.name}")
 
 

@@ -48,13 +48,15 @@ STEPS = ("first", "reload", "back", "again")
 
 def usable_after(page, timeout_ms: float) -> float:
     """Seconds from this navigation's start to the first usable control."""
-    page.wait_for_function("() => window.__bench && window.__bench.usable !== null",
-                           timeout=timeout_ms, polling=50)
+    page.wait_for_function(
+        "() => window.__bench && window.__bench.usable !== null", timeout=timeout_ms, polling=50
+    )
     return round(page.evaluate("() => window.__bench.usable") / 1000, 3)
 
 
-def one_round(browser, server: Server, info: lessons.LessonInfo, code: str, timeout: float,
-              profile=None) -> dict:
+def one_round(
+    browser, server: Server, info: lessons.LessonInfo, code: str, timeout: float, profile=None
+) -> dict:
     """One person's round. ``profile``: a persistent browser context that has been to the course
     before (its caches warm, as a returning learner's browser is); its tabs are closed afterwards,
     the context kept. Without it, a new empty context (a browser that has never seen the course)."""
@@ -71,6 +73,7 @@ def one_round(browser, server: Server, info: lessons.LessonInfo, code: str, time
             tab = context.new_page()
             tab.add_init_script(probe)
             return tab
+
     ms = timeout * 1000
     out: dict = {"lesson": info.id}
     try:
@@ -117,8 +120,11 @@ def run(config: str, args, chosen: list[lessons.LessonInfo], tmp: Path) -> list[
             browser = profile = None
             if args.returning_browser:
                 profile = p.chromium.launch_persistent_context(
-                    str(folder / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                    viewport={"width": 1280, "height": 900})
+                    str(folder / "profile"),
+                    executable_path=CHROMIUM,
+                    args=CHROMIUM_ARGS,
+                    viewport={"width": 1280, "height": 900},
+                )
                 for info in chosen:  # the browser has been to the course before: not measured
                     one_round(None, server, info, new_learner(store), args.timeout, profile)
                 server.wait_idle(max_wait=args.settle)
@@ -126,11 +132,16 @@ def run(config: str, args, chosen: list[lessons.LessonInfo], tmp: Path) -> list[
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for r in range(args.rounds):
                 for info in chosen:
-                    row = one_round(browser, server, info, new_learner(store), args.timeout, profile)
+                    row = one_round(
+                        browser, server, info, new_learner(store), args.timeout, profile
+                    )
                     row.update(config=config, round=r)
                     rows.append(row)
-                    print(f"  {config} {info.id} round {r}: " + ", ".join(
-                        f"{k} {row.get(k)}" for k in (*STEPS, "error") if k in row), flush=True)
+                    print(
+                        f"  {config} {info.id} round {r}: "
+                        + ", ".join(f"{k} {row.get(k)}" for k in (*STEPS, "error") if k in row),
+                        flush=True,
+                    )
                     idle = server.wait_idle(max_wait=args.settle)
                     row["idle_wait_s"] = idle
             (profile or browser).close()
@@ -146,10 +157,19 @@ def table(rows: list[dict]) -> str:
         for step in STEPS:
             values = [r[step] for r in rows if r["config"] == config and step in r]
             failed = sum(1 for r in rows if r["config"] == config and step not in r)
-            body.append([f"{'course' if config == 'default' else 'plain Voila'}", step, str(len(values)),
-                         fmt(statistics.median(values)) if values else "–",
-                         fmt(max(values)) if values else "–", str(failed)])
-    return "\n".join(render_table(["server", "step", "n", "median s", "max s", "failed"], body, left=2))
+            body.append(
+                [
+                    f"{'course' if config == 'default' else 'plain Voila'}",
+                    step,
+                    str(len(values)),
+                    fmt(statistics.median(values)) if values else "–",
+                    fmt(max(values)) if values else "–",
+                    str(failed),
+                ]
+            )
+    return "\n".join(
+        render_table(["server", "step", "n", "median s", "max s", "failed"], body, left=2)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,12 +177,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--lessons", default="02,03")
     parser.add_argument("--timeout", type=float, default=180)
-    parser.add_argument("--settle", type=float, default=60,
-                        help="at most this long to wait for an idle server between rounds")
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=60,
+        help="at most this long to wait for an idle server between rounds",
+    )
     parser.add_argument("--configs", default="default,plain")
-    parser.add_argument("--returning-browser", action="store_true",
-                        help="one browser profile that has been to the course before (warm caches), "
-                             "as a learner's own browser is, instead of a new empty one per round")
+    parser.add_argument(
+        "--returning-browser",
+        action="store_true",
+        help="one browser profile that has been to the course before (warm caches), "
+        "as a learner's own browser is, instead of a new empty one per round",
+    )
     args = parser.parse_args(argv)
     chosen = [lessons.by_id(x.strip().zfill(2)) for x in args.lessons.split(",")]
     rows: list[dict] = []
@@ -173,8 +200,17 @@ def main(argv: list[str] | None = None) -> int:
     print(table(rows))
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"reloads-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps({"rounds": args.rounds, "lessons": args.lessons,
-                               "returning_browser": args.returning_browser, "rows": rows}, indent=1))
+    out.write_text(
+        json.dumps(
+            {
+                "rounds": args.rounds,
+                "lessons": args.lessons,
+                "returning_browser": args.returning_browser,
+                "rows": rows,
+            },
+            indent=1,
+        )
+    )
     print(f"\nwritten: {out}")
     return 0
 

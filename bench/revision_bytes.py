@@ -57,21 +57,45 @@ def measured(database: str, url: str, schools: int, edits: int) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    head = ["database", "schools / links", "full copy KB", "one edit KB", "mean KB/edit", "database KB/edit",
-            "% of full", "save ms"]
-    body = [[r["database"], f"{r['schools']} / {r['links']}", fmt(r["full_bytes"] / 1000, 1),
-             fmt(r["one_edit_bytes"] / 1000, 2),
-             fmt(statistics.mean(r["edit_bytes"]) / 1000, 2), fmt(r["database_bytes"] / 1000, 2),
-             fmt(100 * r["one_edit_bytes"] / r["full_bytes"], 2), fmt(r["save_ms"], 1)] for r in rows]
-    return "\n".join([*render_table(head, body), "", *(f"{name}: {text}" for name, text in COLUMNS.items())])
+    head = [
+        "database",
+        "schools / links",
+        "full copy KB",
+        "one edit KB",
+        "mean KB/edit",
+        "database KB/edit",
+        "% of full",
+        "save ms",
+    ]
+    body = [
+        [
+            r["database"],
+            f"{r['schools']} / {r['links']}",
+            fmt(r["full_bytes"] / 1000, 1),
+            fmt(r["one_edit_bytes"] / 1000, 2),
+            fmt(statistics.mean(r["edit_bytes"]) / 1000, 2),
+            fmt(r["database_bytes"] / 1000, 2),
+            fmt(100 * r["one_edit_bytes"] / r["full_bytes"], 2),
+            fmt(r["save_ms"], 1),
+        ]
+        for r in rows
+    ]
+    return "\n".join(
+        [*render_table(head, body), "", *(f"{name}: {text}" for name, text in COLUMNS.items())]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--schools", default="200,1000", help="network sizes, comma-separated (default 200,1000)")
+    parser.add_argument(
+        "--schools", default="200,1000", help="network sizes, comma-separated (default 200,1000)"
+    )
     parser.add_argument("--edits", type=int, default=100, help="edits saved per size (default 100)")
-    parser.add_argument("--pg", default=os.environ.get("COURSE_BENCH_PG_URL", ""),
-                        help="a PostgreSQL URL (default COURSE_BENCH_PG_URL; none = SQLite only)")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("COURSE_BENCH_PG_URL", ""),
+        help="a PostgreSQL URL (default COURSE_BENCH_PG_URL; none = SQLite only)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.schools.split(",")]
     if args.edits < 2 or min(sizes) < 2:
@@ -81,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     for schools in sizes:
         folder = Path(tempfile.mkdtemp(prefix="bench-revision-bytes-"))
         try:
-            rows.append(measured("sqlite", f"sqlite:///{folder / 'course.db'}", schools, args.edits))
+            rows.append(
+                measured("sqlite", f"sqlite:///{folder / 'course.db'}", schools, args.edits)
+            )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         if args.pg:
@@ -96,7 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "revision_bytes",
         "started": started.isoformat(timespec="seconds"),
         "argv": [a if "://" not in a else "<database URL>" for a in sys.argv[1:]],
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
         "columns": COLUMNS,
         "rows": rows,
         "table": text,

@@ -24,8 +24,9 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -240,8 +241,11 @@ def rows_network_scale(doc: dict) -> list[Row]:
             f"{r['work']} a network of {r['schools']:,} schools"
             + (" (in the kernel)" if r["work"] == "draw" else ""),
             f"median {r['median_ms']:.0f} ms, max {r['max_ms']:.0f} ms ({r['links']:,} links)",
-            *(("<= 100 ms", _met(r["median_ms"] <= 100)) if (r["work"], r["schools"]) == ("diagnose", 1000)
-              else ("-", "-")),
+            *(
+                ("<= 100 ms", _met(r["median_ms"] <= 100))
+                if (r["work"], r["schools"]) == ("diagnose", 1000)
+                else ("-", "-")
+            ),
             f"in one process, {doc['repeats']} run(s); generated network, 3 links per school; "
             "draw = the drawing page built, the browser's layout not included",
         )
@@ -310,12 +314,14 @@ def render(rows: list[Row], width: int | None = None) -> str:
     lines = []
 
     def emit(cells: tuple[str, ...]) -> None:
-        wrapped = [textwrap.wrap(c, w) or [""] for c, w in zip(cells, [*widths, how_width])]
+        wrapped = [
+            textwrap.wrap(c, w) or [""] for c, w in zip(cells, [*widths, how_width], strict=False)
+        ]
         for k in range(max(len(w) for w in wrapped)):
             lines.append(
                 "  ".join(
                     (w[k] if k < len(w) else "").ljust(size)
-                    for w, size in zip(wrapped, [*widths, how_width])
+                    for w, size in zip(wrapped, [*widths, how_width], strict=False)
                 ).rstrip()
             )
 
@@ -439,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
                 "loadavg_before": loadavg_before,
                 "loadavg_after": load_now,
                 "rows": [
-                    dict(zip(("figure", "measured", "target", "met", "how"), r)) for r in rows
+                    dict(zip(("figure", "measured", "target", "met", "how"), r, strict=True))
+                    for r in rows
                 ],
                 "table": text,
             },

@@ -7,8 +7,12 @@
 # tree, terminals or language server; the REST API answers only what Voila's pages use; over a
 # kernel's websocket only widget messages pass.
 
-from widgets_lib.server.serve import (install_log_scrubber, prepare_environment, server_extension_config,
-                               use_private_runtime_dir)
+from widgets_lib.server.serve import (
+    install_log_scrubber,
+    prepare_environment,
+    server_extension_config,
+    use_private_runtime_dir,
+)
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 prepare_environment()  # JUPYTER_PATH for Voila's "course" template, unless the hub set it already

@@ -31,8 +31,10 @@ DEPLOY = Path(__file__).resolve().parent
 TUTOR_GROUP = os.environ.get("COURSE_TUTOR_GROUP", "tutors").strip() or "tutors"
 DB_URL = os.environ.get("COURSE_DB_URL", "")
 if not DB_URL.startswith(("postgresql://", "postgresql+psycopg://")):
-    sys.exit("deploy/jupyterhub_config.py: set COURSE_DB_URL=postgresql://user:password@host/db "
-             "(the course's shared database; see deploy/README.md).")
+    sys.exit(
+        "deploy/jupyterhub_config.py: set COURSE_DB_URL=postgresql://user:password@host/db "
+        "(the course's shared database; see deploy/README.md)."
+    )
 
 
 def tutor_flag(spawner) -> str:
@@ -88,8 +90,11 @@ if hub_db:
 
 test_password = os.environ.get("COURSE_HUB_TEST_PASSWORD")
 if test_password:
-    print("deploy/jupyterhub_config.py: COURSE_HUB_TEST_PASSWORD is set: TEST MODE, anyone with "
-          "that password logs in as anyone, servers run without isolation.", file=sys.stderr)
+    print(
+        "deploy/jupyterhub_config.py: COURSE_HUB_TEST_PASSWORD is set: TEST MODE, anyone with "
+        "that password logs in as anyone, servers run without isolation.",
+        file=sys.stderr,
+    )
     c.JupyterHub.authenticator_class = "shared-password"
     c.SharedPasswordAuthenticator.user_password = test_password
     c.Authenticator.allow_all = True

@@ -29,8 +29,8 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -92,9 +92,7 @@ class _PostgresServer:
         return ["runuser", "-u", "postgres", "--", *cmd] if self.as_root else cmd
 
     def _run(self, tool: str, *args: str) -> str:
-        result = subprocess.run(
-            self._cmd(tool, *args), capture_output=True, text=True, timeout=120
-        )
+        result = subprocess.run(self._cmd(tool, *args), capture_output=True, text=True, timeout=120)
         if result.returncode != 0:
             raise RuntimeError(
                 f"{tool} {' '.join(args)} failed ({result.returncode}):\n"
@@ -104,8 +102,21 @@ class _PostgresServer:
 
     def _psql(self, sql: str) -> str:
         return self._run(
-            "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.sock),
-            "-p", str(self.port), "-U", "postgres", "-d", "postgres", "-c", sql,
+            "psql",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            str(self.sock),
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-c",
+            sql,
         )
 
     def start(self) -> str:
@@ -116,16 +127,33 @@ class _PostgresServer:
             shutil.chown(self.sock, "postgres", "postgres")
             shutil.chown(self.log, "postgres", "postgres")
         self._run(
-            "initdb", "-D", str(self.data), "-U", "postgres", "-E", "UTF8",
-            "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256",
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
         )
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 self._cmd(
-                    "postgres", "-D", str(self.data), "-p", str(self.port),
-                    "-k", str(self.sock), "-h", "127.0.0.1",
+                    "postgres",
+                    "-D",
+                    str(self.data),
+                    "-p",
+                    str(self.port),
+                    "-k",
+                    str(self.sock),
+                    "-h",
+                    "127.0.0.1",
                 ),
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
             )
         deadline = time.monotonic() + 60
         while True:
@@ -251,7 +279,8 @@ def browser():
 
 @pytest.fixture
 def new_context(browser, course_server):
-    """(For layers whose conftest defines ``course_server``.) Make browser contexts (fresh cookies and storage each) that refuse to leave the server."""
+    """(For layers whose conftest defines ``course_server``.) Make browser contexts (fresh cookies
+    and storage each) that refuse to leave the server."""
     made = []
     offsite = Offsite(course_server)
     dialogs: list[str] = []
@@ -264,7 +293,10 @@ def new_context(browser, course_server):
         context.set_default_timeout(60_000)
         context.set_default_navigation_timeout(120_000)
         context.route("**/*", offsite.route)
-        context.on("page", lambda page: page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
+        context.on(
+            "page",
+            lambda page: page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())),
+        )
         made.append(context)
         return context
 

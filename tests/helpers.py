@@ -9,9 +9,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlparse
 
 import requests
@@ -20,8 +20,13 @@ from playwright.sync_api import expect
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 from widgets_lib.lessons import available  # noqa: E402
 
@@ -37,19 +42,37 @@ def free_port() -> int:
 class CourseServer:
     """A real Voila server for the course, started with the course's own launcher."""
 
-    def __init__(self, db_url: str, log_path: Path, notebook_dir: Path | None = None,
-                 pool_size: int = 1, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        db_url: str,
+        log_path: Path,
+        notebook_dir: Path | None = None,
+        pool_size: int = 1,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_url = db_url
         self.log_path = log_path
         env = {**os.environ, "COURSE_DB_URL": db_url, **(extra_env or {})}
-        cmd = [sys.executable, "-m", "widgets_lib.server.serve", f"--port={self.port}", f"--pool-size={pool_size}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "widgets_lib.server.serve",
+            f"--port={self.port}",
+            f"--pool-size={pool_size}",
+        ]
         if notebook_dir:
             cmd.append(f"--notebook-dir={notebook_dir}")
         self._log = open(log_path, "w")
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=REPO,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_ready(self, pools: list[str], timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
@@ -167,8 +190,10 @@ def read_only_file(path: Path) -> Iterator[str]:
             path.chmod(mode)
 
 
-_CHECKED = ("root => Array.from(root.querySelectorAll('.course-item')).map(g =>"
-            " Array.from(g.querySelectorAll('input')).findIndex(x => x.checked))")
+_CHECKED = (
+    "root => Array.from(root.querySelectorAll('.course-item')).map(g =>"
+    " Array.from(g.querySelectorAll('input')).findIndex(x => x.checked))"
+)
 
 
 def checked_indexes(scope) -> list[int]:

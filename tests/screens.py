@@ -27,7 +27,9 @@ VIEWPORTS = [(1280, 900), (390, 844)]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(REPO / "screens"))
-    parser.add_argument("--only", default="", help="page ids to take, by prefix (e.g. 04,dashboard)")
+    parser.add_argument(
+        "--only", default="", help="page ids to take, by prefix (e.g. 04,dashboard)"
+    )
     args = parser.parse_args(argv)
     wanted = [w.strip() for w in args.only.split(",") if w.strip()]
     out = Path(args.out)
@@ -48,9 +50,12 @@ def main(argv: list[str] | None = None) -> int:
                     for spec in PAGES:
                         if wanted and not any(spec.id.startswith(w) for w in wanted):
                             continue
-                        context = browser.new_context(viewport={"width": width, "height": height},
-                                                      has_touch=phone, is_mobile=phone,
-                                                      device_scale_factor=1)
+                        context = browser.new_context(
+                            viewport={"width": width, "height": height},
+                            has_touch=phone,
+                            is_mobile=phone,
+                            device_scale_factor=1,
+                        )
                         context.set_default_timeout(120_000)
                         page = context.new_page()
                         try:
@@ -60,8 +65,11 @@ def main(argv: list[str] | None = None) -> int:
                             taken += 1
                             print(f"  {width}x{height} {spec.id}", flush=True)
                         except Exception as exc:  # noqa: BLE001 - one page's failure is reported
-                            print(f"  {width}x{height} {spec.id}: FAILED {type(exc).__name__}: "
-                                  f"{str(exc).splitlines()[0][:160]}", flush=True)
+                            print(
+                                f"  {width}x{height} {spec.id}: FAILED {type(exc).__name__}: "
+                                f"{str(exc).splitlines()[0][:160]}",
+                                flush=True,
+                            )
                         finally:
                             context.close()
                     if not wanted or any("report".startswith(w) for w in wanted):

@@ -86,8 +86,12 @@ def run_writers(url: str, prefix: str, writers: int, saves: int) -> dict[str, An
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(writers)
     results = ctx.Queue()
-    procs = [ctx.Process(target=writer_process, args=(url, prefix, w, saves, barrier, results), daemon=True)
-             for w in range(writers)]
+    procs = [
+        ctx.Process(
+            target=writer_process, args=(url, prefix, w, saves, barrier, results), daemon=True
+        )
+        for w in range(writers)
+    ]
     wall = time.monotonic()
     for proc in procs:
         proc.start()
@@ -139,7 +143,11 @@ def check_saved(url: str, prefix: str, writers: int, saves: int) -> dict[str, An
         lost += max(sum(1 for p in per_writer if p[0] == shared_learner(prefix)) - len(shared), 0)
         for w in range(writers):
             learner, plans = own_learner(prefix, w), [plan(prefix, w, i) for i in range(saves)]
-            expected = {key: value for who, act, key, value in plans if who == learner and act == "acceptance"}
+            expected = {
+                key: value
+                for who, act, key, value in plans
+                if who == learner and act == "acceptance"
+            }
             saved = store.load(learner, "acceptance")
             lost += sum(1 for key, value in expected.items() if saved.get(key) != value)
             latest = [value for who, act, _, value in plans if who == learner and act == "upsert"]
@@ -151,7 +159,9 @@ def check_saved(url: str, prefix: str, writers: int, saves: int) -> dict[str, An
                 problems.append(f"writer {w}: the history of 'latest' is out of order or altered")
             mine = [v for v in shared if v.get("writer") == w]
             if mine != [p[3] for p in plans if p[0] == shared_learner(prefix)]:
-                problems.append(f"writer {w}: its writes to the shared key are missing or out of order")
+                problems.append(
+                    f"writer {w}: its writes to the shared key are missing or out of order"
+                )
         if shared and store.load(shared_learner(prefix), "upsert") != {"everyone": shared[-1]}:
             problems.append("the shared key does not hold its last revision")
     finally:

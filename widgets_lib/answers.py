@@ -9,7 +9,9 @@ class AnswerError(CourseError):
     """An answer outside its scale, or for a statement or construct that does not exist."""
 
 
-def check_whole(item_id: str, value: object, low: int, high: int, low_word: str = "", high_word: str = "") -> int:
+def check_whole(
+    item_id: str, value: object, low: int, high: int, low_word: str = "", high_word: str = ""
+) -> int:
     """``value`` if it is a whole number from ``low`` to ``high``, else :class:`AnswerError` naming the statement."""
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         low_text = f"{low} ({low_word})" if low_word else str(low)
@@ -25,6 +27,8 @@ def check_free_text(what: str, text: object, limit: int) -> str:
     if not isinstance(text, str):
         raise AnswerError(f"{what}: the answer must be text.")
     if len(text) > limit:
-        raise AnswerError(f"{what}: please keep it under {limit:,} characters (it has {len(text):,}); "
-                         "the rest was not saved.")
+        raise AnswerError(
+            f"{what}: please keep it under {limit:,} characters (it has {len(text):,}); "
+            "the rest was not saved."
+        )
     return text

@@ -8,9 +8,9 @@ but does not list the states.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import mean
-from typing import Mapping
 
 from .answers import AnswerError, check_whole
 from .paths import load_json
@@ -57,7 +57,9 @@ class Bank:
 def load_bank() -> Bank:
     raw = load_json("capacity_items.json")
     return Bank(
-        elements=tuple(Element(e["id"], e["group"], e["name"], e["summary"]) for e in raw["elements"]),
+        elements=tuple(
+            Element(e["id"], e["group"], e["name"], e["summary"]) for e in raw["elements"]
+        ),
         items=tuple(Item(i["id"], i["element"], i["text"]) for i in raw["items"]),
         scale=tuple((s["value"], s["label"]) for s in raw["scale"]),
         growth_states={g["id"]: g for g in raw["growth_states"]},
@@ -120,7 +122,9 @@ def _read_growth(bank: Bank, scores: Mapping[str, float | None]) -> tuple[str, l
         if "heart_leadership" in heart:  # leadership is the critical variable (HJ)
             heart.remove("heart_leadership")
             heart.insert(0, "heart_leadership")
-        rest = sorted((k for k in full if full[k] < STRONG_FROM and k not in heart), key=lambda k: full[k])
+        rest = sorted(
+            (k for k in full if full[k] < STRONG_FROM and k not in heart), key=lambda k: full[k]
+        )
         return "connecting", (heart + rest)[:2]
     return "self_developing", ["external"]
 
@@ -128,6 +132,7 @@ def _read_growth(bank: Bank, scores: Mapping[str, float | None]) -> tuple[str, l
 # -- attempts -----------------------------------------------------------------
 # Answers are saved under "a<N>/<item>" so a learner can retake the questionnaire and
 # compare; "attempts" lists when each attempt began.
+
 
 def answer_key(attempt: int, item_id: str) -> str:
     return f"a{attempt}/{item_id}"

@@ -8,8 +8,8 @@ Pure Python; the view is ``views.challenges``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from .answers import check_free_text, check_whole
 from .leadership import Spread
@@ -35,8 +35,10 @@ class Challenge:
 def load() -> tuple[tuple[str, ...], tuple[Challenge, ...]]:
     """The rating words (1 = the first) and the three challenges, from ``data/challenges.json``."""
     raw = load_json("challenges.json")
-    found = tuple(Challenge(c["id"], c["name"], c["summary"], c["quote"], c["question"], tuple(c["ideas"]))
-                  for c in raw["challenges"])
+    found = tuple(
+        Challenge(c["id"], c["name"], c["summary"], c["quote"], c["question"], tuple(c["ideas"]))
+        for c in raw["challenges"]
+    )
     return tuple(raw["ratings"]), found
 
 
@@ -68,45 +70,74 @@ def _low(constructs: Mapping[str, float], key: str, words: str) -> list[str]:
     return []
 
 
-def evidence(network: Network, constructs: Mapping[str, float], spread: Spread | None) -> dict[str, list[str]]:
+def evidence(
+    network: Network, constructs: Mapping[str, float], spread: Spread | None
+) -> dict[str, list[str]]:
     """For each challenge, sentences naming what in the learner's saved work bears on it."""
     found: dict[str, list[str]] = {"distance": [], "culture": [], "structure": []}
     metrics = measure(network) if network.schools else None
     if metrics:
-        places = sorted({s.locality.strip() for s in network.schools if s.locality and s.locality.strip()},
-                        key=str.casefold)
+        places = sorted(
+            {s.locality.strip() for s in network.schools if s.locality and s.locality.strip()},
+            key=str.casefold,
+        )
         if len(places) >= 2:
             shown = ", ".join(places[:5]) + (" and others" if len(places) > 5 else "")
-            found["distance"].append(f"Your members are in {len(places)} different localities ({shown}): "
-                                     "meeting in person means travel.")
+            found["distance"].append(
+                f"Your members are in {len(places)} different localities ({shown}): "
+                "meeting in person means travel."
+            )
         elif not places:
-            found["distance"].append("Your network does not record where members are (the locality column), "
-                                     "so the course cannot tell how far apart they are.")
+            found["distance"].append(
+                "Your network does not record where members are (the locality column), "
+                "so the course cannot tell how far apart they are."
+            )
         if metrics.components > 1:
-            found["distance"].append(f"Your network falls into {metrics.components} separate parts with no link "
-                                     "between them.")
+            found["distance"].append(
+                f"Your network falls into {metrics.components} separate parts with no link "
+                "between them."
+            )
         if metrics.isolated:
-            found["distance"].append(f"{metrics.isolated} member{'s have' if metrics.isolated != 1 else ' has'} "
-                                     "no link to anyone.")
-        if metrics.hub and metrics.hub_share is not None and metrics.hub_share >= 0.5 and metrics.links >= 3:
-            found["structure"].append(f"{metrics.hub} takes part in {_pct(metrics.hub_share)} of all links: "
-                                      "much of the network runs through one member.")
+            found["distance"].append(
+                f"{metrics.isolated} member{'s have' if metrics.isolated != 1 else ' has'} "
+                "no link to anyone."
+            )
+        if (
+            metrics.hub
+            and metrics.hub_share is not None
+            and metrics.hub_share >= 0.5
+            and metrics.links >= 3
+        ):
+            found["structure"].append(
+                f"{metrics.hub} takes part in {_pct(metrics.hub_share)} of all links: "
+                "much of the network runs through one member."
+            )
         if metrics.articulation_points:
             count = len(metrics.articulation_points)
-            found["structure"].append(f"{count} member{'s hold' if count != 1 else ' holds'} the network together: "
-                                      "if one left, part of it would be cut off.")
+            found["structure"].append(
+                f"{count} member{'s hold' if count != 1 else ' holds'} the network together: "
+                "if one left, part of it would be cut off."
+            )
         if metrics.origins_known:
-            imposed = metrics.origin_counts.get("funding", 0) + metrics.origin_counts.get("mandate", 0)
+            imposed = metrics.origin_counts.get("funding", 0) + metrics.origin_counts.get(
+                "mandate", 0
+            )
             if imposed / metrics.origins_known >= 0.5:
-                found["structure"].append(f"{_pct(imposed / metrics.origins_known)} of the links whose origin you "
-                                          "gave exist because of funding or a mandate.")
+                found["structure"].append(
+                    f"{_pct(imposed / metrics.origins_known)} of the links whose origin you "
+                    "gave exist because of funding or a mandate."
+                )
         if metrics.links:
             share = metrics.practice_links / metrics.links
             if share < 0.34:
-                found["structure"].append(f"Only {_pct(share)} of links carry joint practice or staff between "
-                                          "members: most work stays inside each school.")
+                found["structure"].append(
+                    f"Only {_pct(share)} of links carry joint practice or staff between "
+                    "members: most work stays inside each school."
+                )
         if metrics.mean_trust is not None and metrics.mean_trust < 2.5:
-            found["culture"].append(f"The trust you gave your links averages {metrics.mean_trust:.1f} out of 4.")
+            found["culture"].append(
+                f"The trust you gave your links averages {metrics.mean_trust:.1f} out of 4."
+            )
     found["distance"] += _low(constructs, "communication", "clear communication")
     found["culture"] += _low(constructs, "trust", "mutual trust")
     found["culture"] += _low(constructs, "openness", "openness to new members and ideas")
@@ -115,9 +146,13 @@ def evidence(network: Network, constructs: Mapping[str, float], spread: Spread |
     if spread and spread.leads:
         formal = spread.formal_share or 0.0
         if formal >= 0.6:
-            found["culture"].append(f"Headteachers and senior leaders hold {_pct(formal)} of the leads you marked "
-                                    "in Lesson 06: leadership still runs mostly from the top.")
+            found["culture"].append(
+                f"Headteachers and senior leaders hold {_pct(formal)} of the leads you marked "
+                "in Lesson 06: leadership still runs mostly from the top."
+            )
         if not spread.cross_school:
-            found["structure"].append("In Lesson 06, every shared activity is led from a single school: nothing is "
-                                      "yet led across school boundaries.")
+            found["structure"].append(
+                "In Lesson 06, every shared activity is led from a single school: nothing is "
+                "yet led across school boundaries."
+            )
     return {key: sentences or [NOTHING_YET] for key, sentences in found.items()}

@@ -33,7 +33,8 @@ class Choice:
 def load_choice(name: str) -> Choice:
     raw = load_json(f"choices/{name}.json")
     return Choice(
-        id=name, about=raw.get("about", ""),
+        id=name,
+        about=raw.get("about", ""),
         questions=tuple((q["id"], q["prompt"]) for q in raw["questions"]),
         options=tuple(Option(o["id"], o["name"], o["description"]) for o in raw["options"]),
         feedback=dict(raw.get("feedback", {})),

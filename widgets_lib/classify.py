@@ -31,60 +31,93 @@ from .network import Network
 TYPES = ("meaningful", "contrived", "cosy", "inertia", "thuggery")
 VERDICTS = (*TYPES, "uncertain")
 TYPE_NAMES = {
-    "meaningful": "meaningful network", "contrived": "contrived network", "cosy": "cosy network",
-    "inertia": "network in collaborative inertia", "thuggery": "network of collaborative thuggery",
+    "meaningful": "meaningful network",
+    "contrived": "contrived network",
+    "cosy": "cosy network",
+    "inertia": "network in collaborative inertia",
+    "thuggery": "network of collaborative thuggery",
 }
 # What Harris says about each type, quoted briefly (Harris, "Distributed leadership within
 # learning networks", NCSL).
 TYPE_SOURCES = {
-    "meaningful": ("Harris describes meaningful networks as based on \"clearly shared goals, clear ways "
-                   "of communicating, internal cohesion and mutual trust\", connected to the wider "
-                   "system and \"bridged rather than tightly bonded\""),
-    "contrived": ("Harris describes contrived networks as \"formed for the extra resource that this "
-                  "generates\", which \"dissipate when other more profitable opportunities arise\""),
-    "cosy": ("Harris describes cosy networks as \"based on friendship groups or existing partnerships\", "
-             "where \"powerful personal relationships dictate and restrict their activity\""),
-    "inertia": ("Harris, after Huxham and Vangen, describes collaborative inertia as collaboration whose "
-                "outcomes are \"negligible or non-existent\""),
-    "thuggery": ("Harris describes collaborative thuggery as collaboration where \"manipulation and "
-                 "political activity replace shared decision making\""),
+    "meaningful": (
+        'Harris describes meaningful networks as based on "clearly shared goals, clear ways '
+        'of communicating, internal cohesion and mutual trust", connected to the wider '
+        'system and "bridged rather than tightly bonded"'
+    ),
+    "contrived": (
+        'Harris describes contrived networks as "formed for the extra resource that this '
+        'generates", which "dissipate when other more profitable opportunities arise"'
+    ),
+    "cosy": (
+        'Harris describes cosy networks as "based on friendship groups or existing partnerships", '
+        'where "powerful personal relationships dictate and restrict their activity"'
+    ),
+    "inertia": (
+        "Harris, after Huxham and Vangen, describes collaborative inertia as collaboration whose "
+        'outcomes are "negligible or non-existent"'
+    ),
+    "thuggery": (
+        'Harris describes collaborative thuggery as collaboration where "manipulation and '
+        'political activity replace shared decision making"'
+    ),
 }
 
 # -- the course's own thresholds (see JUDGEMENTS) -------------------------------------------
-MIN_SCHOOLS = 3          # fewer members than this are too few to judge
-NAME_FROM = 0.55         # a type is named only from this score
-CLOSE_MARGIN = 0.05      # a runner-up this close weakens the evidence
-MIN_COVERAGE = 0.4       # share of a type's signal weight that must be readable to name it
-UNKNOWN = 0.5            # strength of a signal that cannot be read
-SUPPORT_FROM = 0.6       # a signal this strong is reported as a reason
-AGAINST_BELOW = 0.25     # ... and one this weak as a reason against
+MIN_SCHOOLS = 3  # fewer members than this are too few to judge
+NAME_FROM = 0.55  # a type is named only from this score
+CLOSE_MARGIN = 0.05  # a runner-up this close weakens the evidence
+MIN_COVERAGE = 0.4  # share of a type's signal weight that must be readable to name it
+UNKNOWN = 0.5  # strength of a signal that cannot be read
+SUPPORT_FROM = 0.6  # a signal this strong is reported as a reason
+AGAINST_BELOW = 0.25  # ... and one this weak as a reason against
 
 JUDGEMENTS = (
-    ("The signals, their weights and the 0.55 score needed to name a type are the course's own "
-     "judgement: Harris describes the four empty networks and meaningful ones but gives no measures "
-     "or thresholds."),
-    ("An answer from 1 to 5 counts as a sign in proportion: (score − 1) ÷ 4 for agreement, "
-     "(5 − score) ÷ 4 for disagreement. That reading is the course's own."),
-    ("A type is named only when at least one of the behaviours Harris defines it by is reported in "
-     "the answers (for example manipulation or decisions not shared, for thuggery): the drawing alone "
-     "never names a type. Which answers count as defining is the course's reading of Harris."),
-    ("A signal that cannot be read (a question not answered, nothing recorded on the links) counts "
-     "halfway (0.5), and a type is named only when at least 40% of its signals by weight can be read: "
-     "the course's own rule, so that missing answers lead to 'Too early to say' rather than to a verdict."),
-    ("At least 3 schools and one link are needed before the course names a type: its own judgement "
-     "of what makes a network rather than a partnership."),
-    ("Counting links begun by mandate as a sign of a contrived network is the course's own "
-     "extension: Harris speaks of networks formed for extra resources."),
-    ("Reading 'bridged' as links to a local authority, university or community partner, and "
-     "'tightly bonded' as clustering above 0.4, are the course's own measures of Harris's words."),
-    ("Treating power concentrated in one hub (degree centralisation from 0.3, full at 0.8) as a sign "
-     "of thuggery only alongside manipulation, few shared decisions and low trust is the course's own "
-     "reading of Harris's call for \"multiple centres of power\"."),
-    ("Reading links at levels 0–1 (Frey et al.'s 'none' and 'networking') and links along which "
-     "nothing flows as signs of inertia is the course's own use of those scales."),
-    ("Evidence is the course's own rule: strong with 12 or more of the 14 aspects answered, 5 or more "
-     "members and at least half the links described; moderate with 7 or more answered; otherwise "
-     "weak; one step weaker when a rival type scores within 0.05 or answers contradict each other."),
+    (
+        "The signals, their weights and the 0.55 score needed to name a type are the course's own "
+        "judgement: Harris describes the four empty networks and meaningful ones but gives no measures "
+        "or thresholds."
+    ),
+    (
+        "An answer from 1 to 5 counts as a sign in proportion: (score − 1) ÷ 4 for agreement, "
+        "(5 − score) ÷ 4 for disagreement. That reading is the course's own."
+    ),
+    (
+        "A type is named only when at least one of the behaviours Harris defines it by is reported in "
+        "the answers (for example manipulation or decisions not shared, for thuggery): the drawing alone "
+        "never names a type. Which answers count as defining is the course's reading of Harris."
+    ),
+    (
+        "A signal that cannot be read (a question not answered, nothing recorded on the links) counts "
+        "halfway (0.5), and a type is named only when at least 40% of its signals by weight can be read: "
+        "the course's own rule, so that missing answers lead to 'Too early to say' rather than to a verdict."
+    ),
+    (
+        "At least 3 schools and one link are needed before the course names a type: its own judgement "
+        "of what makes a network rather than a partnership."
+    ),
+    (
+        "Counting links begun by mandate as a sign of a contrived network is the course's own "
+        "extension: Harris speaks of networks formed for extra resources."
+    ),
+    (
+        "Reading 'bridged' as links to a local authority, university or community partner, and "
+        "'tightly bonded' as clustering above 0.4, are the course's own measures of Harris's words."
+    ),
+    (
+        "Treating power concentrated in one hub (degree centralisation from 0.3, full at 0.8) as a sign "
+        "of thuggery only alongside manipulation, few shared decisions and low trust is the course's own "
+        'reading of Harris\'s call for "multiple centres of power".'
+    ),
+    (
+        "Reading links at levels 0–1 (Frey et al.'s 'none' and 'networking') and links along which "
+        "nothing flows as signs of inertia is the course's own use of those scales."
+    ),
+    (
+        "Evidence is the course's own rule: strong with 12 or more of the 14 aspects answered, 5 or more "
+        "members and at least half the links described; moderate with 7 or more answered; otherwise "
+        "weak; one step weaker when a rival type scores within 0.05 or answers contradict each other."
+    ),
 )
 
 
@@ -92,7 +125,7 @@ JUDGEMENTS = (
 @dataclass(frozen=True)
 class Reading:
     strength: float  # 0 no sign … 1 a clear sign
-    fact: str        # what was seen, with the figure, e.g. "4 of 5 links began with funding"
+    fact: str  # what was seen, with the figure, e.g. "4 of 5 links began with funding"
 
 
 @dataclass(frozen=True)
@@ -108,8 +141,8 @@ class Signal:
     id: str
     type: str
     weight: float
-    label: str       # the signal in plain words
-    basis: str       # where the idea comes from
+    label: str  # the signal in plain words
+    basis: str  # where the idea comes from
     literature: bool  # True: the idea is the literature's (the threshold may still be the course's)
     read: Callable[[Context], Reading | None]
 
@@ -134,6 +167,7 @@ def _agree(construct: str) -> Callable[[Context], Reading | None]:
         if value is None:
             return None
         return Reading((value - 1) / 4, f"'{_construct_name(construct)}' scored {value:g} of 5")
+
     read.construct = construct  # type: ignore[attr-defined]
     return read
 
@@ -144,13 +178,16 @@ def _disagree(construct: str) -> Callable[[Context], Reading | None]:
         if value is None:
             return None
         only = "only " if value <= 2.5 else ""
-        return Reading((5 - value) / 4, f"'{_construct_name(construct)}' scored {only}{value:g} of 5")
+        return Reading(
+            (5 - value) / 4, f"'{_construct_name(construct)}' scored {only}{value:g} of 5"
+        )
+
     read.construct = construct  # type: ignore[attr-defined]
     return read
 
 
 def _of(count: int, total: int, noun: str) -> str:
-    """"1 of 1 link", "2 of 5 links": the noun agrees with the total."""
+    """ "1 of 1 link", "2 of 5 links": the noun agrees with the total."""
     return f"{count} of {total} {noun}{'' if total == 1 else 's'}"
 
 
@@ -169,8 +206,11 @@ def _origin_share(origins: tuple[str, ...], words: str) -> Callable[[Context], R
         if not m.origins_known:
             return None
         count = sum(m.origin_counts.get(o, 0) for o in origins)
-        return Reading(_ramp(count / m.origins_known, 0.25, 0.75),
-                       f"{_of(count, m.origins_known, 'link')} with a recorded start began {words}")
+        return Reading(
+            _ramp(count / m.origins_known, 0.25, 0.75),
+            f"{_of(count, m.origins_known, 'link')} with a recorded start began {words}",
+        )
+
     return read
 
 
@@ -179,11 +219,17 @@ def _bridged(ctx: Context) -> Reading | None:
     if not m.links or m.outside_share is None:
         return None
     if not m.outside_links:
-        none = "the only link does not reach" if m.links == 1 else f"none of the {m.links} links reaches"
+        none = (
+            "the only link does not reach"
+            if m.links == 1
+            else f"none of the {m.links} links reaches"
+        )
         return Reading(0.0, f"{none} a partner outside the schools")
-    return Reading(_ramp(m.outside_share, 0.0, 0.2),
-                   f"{_of(m.outside_links, m.links, 'link')} {_verb(m.outside_links, 'reaches', 'reach')} "
-                   "a partner outside the schools (local authority, university or community)")
+    return Reading(
+        _ramp(m.outside_share, 0.0, 0.2),
+        f"{_of(m.outside_links, m.links, 'link')} {_verb(m.outside_links, 'reaches', 'reach')} "
+        "a partner outside the schools (local authority, university or community)",
+    )
 
 
 def _closed(ctx: Context) -> Reading | None:
@@ -195,26 +241,32 @@ def _clustered(ctx: Context) -> Reading | None:
     c = ctx.metrics.clustering
     if c is None or not ctx.metrics.links:
         return None
-    return Reading(_ramp(c, 0.4, 0.8),
-                   f"clustering is {c:.2f} (1 would mean that any two partners of a school also work with "
-                   "each other)")
+    return Reading(
+        _ramp(c, 0.4, 0.8),
+        f"clustering is {c:.2f} (1 would mean that any two partners of a school also work with "
+        "each other)",
+    )
 
 
 def _connected(ctx: Context) -> Reading | None:
     m = ctx.metrics
     if not m.links:
         return None
-    return Reading(_ramp(m.largest_component / m.schools, 0.5, 1.0),
-                   f"the largest connected group holds {m.largest_component} of {m.schools} members")
+    return Reading(
+        _ramp(m.largest_component / m.schools, 0.5, 1.0),
+        f"the largest connected group holds {m.largest_component} of {m.schools} members",
+    )
 
 
 def _level_high(ctx: Context) -> Reading | None:
     m = ctx.metrics
     if m.mean_level is None:
         return None
-    return Reading(_ramp(m.mean_level, 2.0, 4.0),
-                   f"the mean level of collaboration is {m.mean_level:.1f} of 5 "
-                   f"({m.levels_known} {'link' if m.levels_known == 1 else 'links'} rated)")
+    return Reading(
+        _ramp(m.mean_level, 2.0, 4.0),
+        f"the mean level of collaboration is {m.mean_level:.1f} of 5 "
+        f"({m.levels_known} {'link' if m.levels_known == 1 else 'links'} rated)",
+    )
 
 
 def _level_low(ctx: Context) -> Reading | None:
@@ -222,9 +274,11 @@ def _level_low(ctx: Context) -> Reading | None:
     if not m.levels_known:
         return None
     shallow = m.level_counts.get(0, 0) + m.level_counts.get(1, 0)
-    return Reading(_ramp(shallow / m.levels_known, 0.3, 0.8),
-                   f"{shallow} of the {m.levels_known} rated {'link' if m.levels_known == 1 else 'links'} "
-                   f"{_verb(shallow, 'is', 'are')} at level 0–1 (none or networking)")
+    return Reading(
+        _ramp(shallow / m.levels_known, 0.3, 0.8),
+        f"{shallow} of the {m.levels_known} rated {'link' if m.levels_known == 1 else 'links'} "
+        f"{_verb(shallow, 'is', 'are')} at level 0–1 (none or networking)",
+    )
 
 
 def _flows_little(ctx: Context) -> Reading | None:
@@ -233,20 +287,27 @@ def _flows_little(ctx: Context) -> Reading | None:
         return None  # no flow recorded anywhere: not drawn, rather than "nothing flows"
     empty = m.links - m.links_with_flows
     flows = sum(m.flow_counts.values())
-    return Reading(1 - _ramp(m.mean_flows, 0.5, 1.5),
-                   f"{flows} {'flow is' if flows == 1 else 'flows are'} recorded across "
-                   f"{m.links} {'link' if m.links == 1 else 'links'}, and "
-                   + ("every link carries something" if not empty
-                      else f"{empty} of them {_verb(empty, 'carries', 'carry')} nothing"))
+    return Reading(
+        1 - _ramp(m.mean_flows, 0.5, 1.5),
+        f"{flows} {'flow is' if flows == 1 else 'flows are'} recorded across "
+        f"{m.links} {'link' if m.links == 1 else 'links'}, and "
+        + (
+            "every link carries something"
+            if not empty
+            else f"{empty} of them {_verb(empty, 'carries', 'carry')} nothing"
+        ),
+    )
 
 
 def _knowledge_flows(ctx: Context) -> Reading | None:
     m = ctx.metrics
     if not m.links_with_flows:
         return None
-    return Reading(_ramp(m.practice_links / m.links, 0.1, 0.5),
-                   f"{_of(m.practice_links, m.links, 'link')} {_verb(m.practice_links, 'carries', 'carry')} "
-                   "joint practice or staff between schools")
+    return Reading(
+        _ramp(m.practice_links / m.links, 0.1, 0.5),
+        f"{_of(m.practice_links, m.links, 'link')} {_verb(m.practice_links, 'carries', 'carry')} "
+        "joint practice or staff between schools",
+    )
 
 
 def _trust_links_high(ctx: Context) -> Reading | None:
@@ -268,112 +329,376 @@ def _concentrated(ctx: Context) -> Reading | None:
     m = ctx.metrics
     if m.centralisation is None or not m.links:
         return None
-    return Reading(_ramp(m.centralisation, 0.3, 0.8),
-                   f"degree centralisation (how far the links run through one member) is "
-                   f"{m.centralisation:.0%}, with {m.hub} on {_of(m.hub_links, m.links, 'link')}")
+    return Reading(
+        _ramp(m.centralisation, 0.3, 0.8),
+        f"degree centralisation (how far the links run through one member) is "
+        f"{m.centralisation:.0%}, with {m.hub} on {_of(m.hub_links, m.links, 'link')}",
+    )
 
 
 def _one_way(ctx: Context) -> Reading | None:
     m = ctx.metrics
     if m.directed_links < 3 or m.reciprocity is None:
         return None
-    return Reading(1 - m.reciprocity,
-                   f"{m.reciprocity:.0%} of the {m.directed_links} one-way links are returned by a link "
-                   "the other way")
+    return Reading(
+        1 - m.reciprocity,
+        f"{m.reciprocity:.0%} of the {m.directed_links} one-way links are returned by a link "
+        "the other way",
+    )
 
 
 _MEANING = "Harris: meaningful networks rest on"
 _WENGER = "Wenger, cited by Harris:"
 # (id, type, weight, label, basis, the idea is the literature's, reader). Weights are the
 # course's own; see JUDGEMENTS.
-SIGNALS: tuple[Signal, ...] = tuple(Signal(*row) for row in (
-    # meaningful: Harris's four ingredients, Wenger's three disorders absent, bridged, connected
-    ("goals_shared", "meaningful", 3, "shared goals",
-     f"{_MEANING} \"clearly shared goals\"; Castells' consistency", True, _agree("shared_goals")),
-    ("communication_clear", "meaningful", 2, "clear communication",
-     f"{_MEANING} \"clear ways of communicating\"; Castells' connectedness", True, _agree("communication")),
-    ("cohesion_internal", "meaningful", 2, "internal cohesion",
-     f"{_MEANING} \"internal cohesion\"", True, _agree("cohesion")),
-    ("trust_mutual", "meaningful", 3, "mutual trust",
-     f"{_MEANING} \"mutual trust\"; Wenger's first disorder is its lack", True, _agree("trust")),
-    ("outcomes_seen", "meaningful", 2, "early tangible outcomes",
-     f"{_WENGER} communities fail without a focus on tangible outcomes", True, _agree("tangible_outcomes")),
-    ("knowledge_moves", "meaningful", 2, "ways to transfer knowledge",
-     f"{_WENGER} communities fail without mechanisms for knowledge transfer", True,
-     _agree("knowledge_transfer")),
-    ("dissent_welcome", "meaningful", 1, "room for challenge",
-     "Surowiecki, cited by Harris: a network must withstand dissent", True, _agree("challenge")),
-    ("decisions_shared", "meaningful", 1, "shared decisions",
-     "Harris: leadership that is neither autocratic nor heroic", True, _agree("shared_decisions")),
-    ("open_outward", "meaningful", 1, "openness",
-     "Harris: networks connect with other communities", True, _agree("openness")),
-    ("no_manipulation", "meaningful", 1, "no partner steering alone",
-     "Harris: thuggery replaces shared decision making", True, _disagree("manipulation")),
-    ("bridged", "meaningful", 2, "ties to the wider system",
-     ("Harris: networks \"bridged rather than tightly bonded\", powerful through \"interconnections "
-      "they make across the wider system\""), True, _bridged),
-    ("connected", "meaningful", 1, "one connected network",
-     "Castells, cited by Harris: performance depends on connectedness", True, _connected),
-    ("levels_deep", "meaningful", 1, "deep collaboration on the links",
-     "the course's reading of Frey et al.'s levels", False, _level_high),
-    ("practice_flows", "meaningful", 1, "joint practice or staff flowing",
-     "Harris: knowledge transfer through collective activity", True, _knowledge_flows),
-    ("links_trusted", "meaningful", 1, "trust on the links",
-     "Harris: \"mutual trust\"", True, _trust_links_high),
-    # contrived
-    ("would_fade", "contrived", 3, "would not outlast its funding",
-     "Harris: contrived networks \"dissipate when other more profitable opportunities arise\"", True,
-     _disagree("survive_without_funding")),
-    ("money_motive", "contrived", 3, "in it for the money",
-     "Harris: contrived networks are \"formed for the extra resource\"", True, _agree("resource_motive")),
-    ("funded_start", "contrived", 2, "links begun for funding or a mandate",
-     "Harris on extra resource; mandate is the course's own addition", False,
-     _origin_share(("funding", "mandate"), "with funding or a mandate")),
-    ("goals_apart", "contrived", 1, "goals not shared",
-     "Castells, cited by Harris: consistency between the network's goals and its members'", True,
-     _disagree("shared_goals")),
-    # cosy
-    ("no_challenge", "cosy", 3, "little challenge",
-     "Surowiecki, cited by Harris: not \"a cosy or contrived consensus\"", True, _disagree("challenge")),
-    ("friends_first", "cosy", 2, "held together by friendship",
-     "Harris: cosy networks are \"based on friendship groups or existing partnerships\"", True,
-     _agree("friendship_basis")),
-    ("friendly_start", "cosy", 2, "links begun in friendship or an earlier partnership",
-     "Harris: \"friendship groups or existing partnerships\"", True,
-     _origin_share(("friendship", "prior_partnership"), "in friendship or an earlier partnership")),
-    ("closed_door", "cosy", 2, "closed to outsiders",
-     "Harris: relationships \"restrict their activity\"", True, _disagree("openness")),
-    ("inward", "cosy", 1, "no ties outside the group",
-     "Harris: \"bridged rather than tightly bonded\"", True, _closed),
-    ("tight_bond", "cosy", 1, "tightly bonded circle",
-     "the course's measure of \"tightly bonded\"", False, _clustered),
-    ("cosy_results", "cosy", 1, "few results",
-     "Harris: cosy networks show \"the tell tale signs of inertia\"", True, _disagree("tangible_outcomes")),
-    # inertia
-    ("no_outcomes", "inertia", 3, "few tangible outcomes",
-     "Huxham and Vangen, cited by Harris: outcomes \"negligible or non-existent\"; Wenger's second disorder",
-     True, _disagree("tangible_outcomes")),
-    ("stalled", "inertia", 3, "little momentum",
-     "Huxham and Vangen's \"collaborative inertia\", cited by Harris", True, _disagree("momentum")),
-    ("shallow_links", "inertia", 2, "links at level 0–1",
-     "the course's reading of Frey et al.'s levels", False, _level_low),
-    ("little_flows", "inertia", 2, "little flowing along the links",
-     "the course's reading of negligible outcomes", False, _flows_little),
-    ("knowledge_stuck", "inertia", 1, "no ways to transfer knowledge",
-     f"{_WENGER} the third community disorder", True, _disagree("knowledge_transfer")),
-    # thuggery
-    ("steered", "thuggery", 3, "one partner steers the network",
-     "Harris: \"manipulation and political activity\"", True, _agree("manipulation")),
-    ("decided_elsewhere", "thuggery", 3, "few shared decisions",
-     "Harris: thuggery replaces \"shared decision making\"", True, _disagree("shared_decisions")),
-    ("distrust", "thuggery", 2, "low trust",
-     f"{_WENGER} communities do not function without trust", True, _disagree("trust")),
-    ("one_centre", "thuggery", 2, "power concentrated in one hub",
-     "the course's reading of Harris's \"multiple centres of power\"", False, _concentrated),
-    ("links_distrusted", "thuggery", 1, "low trust on the links", _WENGER[:-1], True, _trust_links_low),
-    ("one_way", "thuggery", 1, "links that flow one way",
-     "the course's reading of direction replacing dialogue", False, _one_way),
-))
+SIGNALS: tuple[Signal, ...] = tuple(
+    Signal(*row)
+    for row in (
+        # meaningful: Harris's four ingredients, Wenger's three disorders absent, bridged, connected
+        (
+            "goals_shared",
+            "meaningful",
+            3,
+            "shared goals",
+            f'{_MEANING} "clearly shared goals"; Castells\' consistency',
+            True,
+            _agree("shared_goals"),
+        ),
+        (
+            "communication_clear",
+            "meaningful",
+            2,
+            "clear communication",
+            f'{_MEANING} "clear ways of communicating"; Castells\' connectedness',
+            True,
+            _agree("communication"),
+        ),
+        (
+            "cohesion_internal",
+            "meaningful",
+            2,
+            "internal cohesion",
+            f'{_MEANING} "internal cohesion"',
+            True,
+            _agree("cohesion"),
+        ),
+        (
+            "trust_mutual",
+            "meaningful",
+            3,
+            "mutual trust",
+            f'{_MEANING} "mutual trust"; Wenger\'s first disorder is its lack',
+            True,
+            _agree("trust"),
+        ),
+        (
+            "outcomes_seen",
+            "meaningful",
+            2,
+            "early tangible outcomes",
+            f"{_WENGER} communities fail without a focus on tangible outcomes",
+            True,
+            _agree("tangible_outcomes"),
+        ),
+        (
+            "knowledge_moves",
+            "meaningful",
+            2,
+            "ways to transfer knowledge",
+            f"{_WENGER} communities fail without mechanisms for knowledge transfer",
+            True,
+            _agree("knowledge_transfer"),
+        ),
+        (
+            "dissent_welcome",
+            "meaningful",
+            1,
+            "room for challenge",
+            "Surowiecki, cited by Harris: a network must withstand dissent",
+            True,
+            _agree("challenge"),
+        ),
+        (
+            "decisions_shared",
+            "meaningful",
+            1,
+            "shared decisions",
+            "Harris: leadership that is neither autocratic nor heroic",
+            True,
+            _agree("shared_decisions"),
+        ),
+        (
+            "open_outward",
+            "meaningful",
+            1,
+            "openness",
+            "Harris: networks connect with other communities",
+            True,
+            _agree("openness"),
+        ),
+        (
+            "no_manipulation",
+            "meaningful",
+            1,
+            "no partner steering alone",
+            "Harris: thuggery replaces shared decision making",
+            True,
+            _disagree("manipulation"),
+        ),
+        (
+            "bridged",
+            "meaningful",
+            2,
+            "ties to the wider system",
+            (
+                'Harris: networks "bridged rather than tightly bonded", powerful through "interconnections '
+                'they make across the wider system"'
+            ),
+            True,
+            _bridged,
+        ),
+        (
+            "connected",
+            "meaningful",
+            1,
+            "one connected network",
+            "Castells, cited by Harris: performance depends on connectedness",
+            True,
+            _connected,
+        ),
+        (
+            "levels_deep",
+            "meaningful",
+            1,
+            "deep collaboration on the links",
+            "the course's reading of Frey et al.'s levels",
+            False,
+            _level_high,
+        ),
+        (
+            "practice_flows",
+            "meaningful",
+            1,
+            "joint practice or staff flowing",
+            "Harris: knowledge transfer through collective activity",
+            True,
+            _knowledge_flows,
+        ),
+        (
+            "links_trusted",
+            "meaningful",
+            1,
+            "trust on the links",
+            'Harris: "mutual trust"',
+            True,
+            _trust_links_high,
+        ),
+        # contrived
+        (
+            "would_fade",
+            "contrived",
+            3,
+            "would not outlast its funding",
+            'Harris: contrived networks "dissipate when other more profitable opportunities arise"',
+            True,
+            _disagree("survive_without_funding"),
+        ),
+        (
+            "money_motive",
+            "contrived",
+            3,
+            "in it for the money",
+            'Harris: contrived networks are "formed for the extra resource"',
+            True,
+            _agree("resource_motive"),
+        ),
+        (
+            "funded_start",
+            "contrived",
+            2,
+            "links begun for funding or a mandate",
+            "Harris on extra resource; mandate is the course's own addition",
+            False,
+            _origin_share(("funding", "mandate"), "with funding or a mandate"),
+        ),
+        (
+            "goals_apart",
+            "contrived",
+            1,
+            "goals not shared",
+            "Castells, cited by Harris: consistency between the network's goals and its members'",
+            True,
+            _disagree("shared_goals"),
+        ),
+        # cosy
+        (
+            "no_challenge",
+            "cosy",
+            3,
+            "little challenge",
+            'Surowiecki, cited by Harris: not "a cosy or contrived consensus"',
+            True,
+            _disagree("challenge"),
+        ),
+        (
+            "friends_first",
+            "cosy",
+            2,
+            "held together by friendship",
+            'Harris: cosy networks are "based on friendship groups or existing partnerships"',
+            True,
+            _agree("friendship_basis"),
+        ),
+        (
+            "friendly_start",
+            "cosy",
+            2,
+            "links begun in friendship or an earlier partnership",
+            'Harris: "friendship groups or existing partnerships"',
+            True,
+            _origin_share(
+                ("friendship", "prior_partnership"), "in friendship or an earlier partnership"
+            ),
+        ),
+        (
+            "closed_door",
+            "cosy",
+            2,
+            "closed to outsiders",
+            'Harris: relationships "restrict their activity"',
+            True,
+            _disagree("openness"),
+        ),
+        (
+            "inward",
+            "cosy",
+            1,
+            "no ties outside the group",
+            'Harris: "bridged rather than tightly bonded"',
+            True,
+            _closed,
+        ),
+        (
+            "tight_bond",
+            "cosy",
+            1,
+            "tightly bonded circle",
+            'the course\'s measure of "tightly bonded"',
+            False,
+            _clustered,
+        ),
+        (
+            "cosy_results",
+            "cosy",
+            1,
+            "few results",
+            'Harris: cosy networks show "the tell tale signs of inertia"',
+            True,
+            _disagree("tangible_outcomes"),
+        ),
+        # inertia
+        (
+            "no_outcomes",
+            "inertia",
+            3,
+            "few tangible outcomes",
+            'Huxham and Vangen, cited by Harris: outcomes "negligible or non-existent"; Wenger\'s second disorder',
+            True,
+            _disagree("tangible_outcomes"),
+        ),
+        (
+            "stalled",
+            "inertia",
+            3,
+            "little momentum",
+            'Huxham and Vangen\'s "collaborative inertia", cited by Harris',
+            True,
+            _disagree("momentum"),
+        ),
+        (
+            "shallow_links",
+            "inertia",
+            2,
+            "links at level 0–1",
+            "the course's reading of Frey et al.'s levels",
+            False,
+            _level_low,
+        ),
+        (
+            "little_flows",
+            "inertia",
+            2,
+            "little flowing along the links",
+            "the course's reading of negligible outcomes",
+            False,
+            _flows_little,
+        ),
+        (
+            "knowledge_stuck",
+            "inertia",
+            1,
+            "no ways to transfer knowledge",
+            f"{_WENGER} the third community disorder",
+            True,
+            _disagree("knowledge_transfer"),
+        ),
+        # thuggery
+        (
+            "steered",
+            "thuggery",
+            3,
+            "one partner steers the network",
+            'Harris: "manipulation and political activity"',
+            True,
+            _agree("manipulation"),
+        ),
+        (
+            "decided_elsewhere",
+            "thuggery",
+            3,
+            "few shared decisions",
+            'Harris: thuggery replaces "shared decision making"',
+            True,
+            _disagree("shared_decisions"),
+        ),
+        (
+            "distrust",
+            "thuggery",
+            2,
+            "low trust",
+            f"{_WENGER} communities do not function without trust",
+            True,
+            _disagree("trust"),
+        ),
+        (
+            "one_centre",
+            "thuggery",
+            2,
+            "power concentrated in one hub",
+            "the course's reading of Harris's \"multiple centres of power\"",
+            False,
+            _concentrated,
+        ),
+        (
+            "links_distrusted",
+            "thuggery",
+            1,
+            "low trust on the links",
+            _WENGER[:-1],
+            True,
+            _trust_links_low,
+        ),
+        (
+            "one_way",
+            "thuggery",
+            1,
+            "links that flow one way",
+            "the course's reading of direction replacing dialogue",
+            False,
+            _one_way,
+        ),
+    )
+)
 
 
 SIGNAL_BY_ID = {signal.id: signal for signal in SIGNALS}
@@ -403,8 +728,13 @@ class Diagnosis:
 
     def as_json(self) -> dict[str, Any]:
         """The command line's JSON object (DESIGN.md): verdict, scores, evidence, reasons, metrics."""
-        return {"verdict": self.verdict, "scores": dict(self.scores), "evidence": self.evidence,
-                "reasons": list(self.reasons), "metrics": dict(self.metrics)}
+        return {
+            "verdict": self.verdict,
+            "scores": dict(self.scores),
+            "evidence": self.evidence,
+            "reasons": list(self.reasons),
+            "metrics": dict(self.metrics),
+        }
 
 
 @dataclass(frozen=True)
@@ -424,8 +754,10 @@ class _Read:
         fact = self.fact[:1].upper() + self.fact[1:]
         if against:
             return f"Against this reading: {fact}, so the signal '{self.signal.label}' is not seen here."
-        return (f"{fact} (signal: {self.signal.label}): a sign of a {TYPE_NAMES[verdict_type]} "
-                f"({self.signal.basis}).")
+        return (
+            f"{fact} (signal: {self.signal.label}): a sign of a {TYPE_NAMES[verdict_type]} "
+            f"({self.signal.basis})."
+        )
 
 
 def _score(reads: Sequence[_Read]) -> tuple[float, float]:
@@ -447,8 +779,12 @@ def _evidence(answered: int, metrics: Metrics) -> str:
 _WEAKER = {"strong": "moderate", "moderate": "weak", "weak": "weak"}
 
 
-def diagnose(network: Network, constructs: Mapping[str, object] | None = None, *,
-             items: Mapping[str, object] | None = None) -> Diagnosis:
+def diagnose(
+    network: Network,
+    constructs: Mapping[str, object] | None = None,
+    *,
+    items: Mapping[str, object] | None = None,
+) -> Diagnosis:
     """Diagnose a network from its drawing and its construct scores (1–5; missing ones allowed).
 
     ``items`` (statement id → 1–5) may be given instead of, or as well as, ``constructs``;
@@ -464,8 +800,11 @@ def diagnose(network: Network, constructs: Mapping[str, object] | None = None, *
     ranked = sorted(TYPES, key=lambda t: -scores[t])
     # A type can be named when its score is high enough, enough of it can be read, and at
     # least one of the behaviours Harris defines it by is reported (not the drawing alone).
-    nameable = [t for t in ranked if scores[t] >= NAME_FROM and scored[t][1] >= MIN_COVERAGE
-                and _defining(reads[t])]
+    nameable = [
+        t
+        for t in ranked
+        if scores[t] >= NAME_FROM and scored[t][1] >= MIN_COVERAGE and _defining(reads[t])
+    ]
     top = ranked[0]
     answered = len(scores_in)
     missing = [c for c in health.CONSTRUCTS if c not in scores_in]
@@ -479,85 +818,127 @@ def diagnose(network: Network, constructs: Mapping[str, object] | None = None, *
             reasons.append(
                 f"With {metrics.schools} {'member' if metrics.schools == 1 else 'members'} there is too little "
                 f"network to judge: the empty networks Harris describes are patterns among several schools, so "
-                f"the course asks for at least {MIN_SCHOOLS} members joined by links.")
+                f"the course asks for at least {MIN_SCHOOLS} members joined by links."
+            )
         else:
             reasons.append(
                 f"No links are drawn between the {metrics.schools} members yet, so there is no network "
-                "to judge: draw who works with whom first.")
+                "to judge: draw who works with whom first."
+            )
     elif not nameable and scored[top][1] < MIN_COVERAGE:
         evidence = "weak"
         reasons.append(
             f"Too little is known to judge: {answered} of the {len(health.CONSTRUCTS)} aspects of network "
-            f"health {_verb(answered, 'is', 'are')} answered, and every type depends mostly on them (the course names a type only "
-            f"when {MIN_COVERAGE:.0%} of its signals can be read).")
+            f"health {_verb(answered, 'is', 'are')} answered, and every type depends mostly on them "
+            f"(the course names a type only when {MIN_COVERAGE:.0%} of its signals can be read)."
+        )
     elif not nameable:
         if scores[top] >= NAME_FROM:
-            core = ", ".join(f"'{_construct_name(SIGNAL_BY_ID[s].construct)}'" for s in CORE[top]
-                             if SIGNAL_BY_ID[s].construct)
+            core = ", ".join(
+                f"'{_construct_name(SIGNAL_BY_ID[s].construct)}'"
+                for s in CORE[top]
+                if SIGNAL_BY_ID[s].construct
+            )
             reasons.append(
                 f"The drawing looks like a {TYPE_NAMES[top]} (score {scores[top]:.2f}), but none of the "
                 f"answers that define one ({core}) points that way, so the course does not name it. "
-                "Harris warns that empty networks \"superficially ... appear like any other network\": "
-                "what differs is what they do.")
+                'Harris warns that empty networks "superficially ... appear like any other network": '
+                "what differs is what they do."
+            )
         else:
             reasons.append(
                 f"No pattern stands out: the highest score is {scores[top]:.2f} ({TYPE_NAMES[top]}), below the "
                 f"{NAME_FROM:.2f} the course asks for before naming a type. Mixed signals are common in real "
-                "networks; the reasons below show which way the strongest ones point.")
+                "networks; the reasons below show which way the strongest ones point."
+            )
         reasons += [r.sentence(top) for r in _strongest(reads[top])[:2]]
     else:
         verdict = nameable[0]
-        reasons.append(f"This looks most like a {TYPE_NAMES[verdict]} (score {scores[verdict]:.2f} of 1). "
-                       f"{TYPE_SOURCES[verdict]}.")
+        reasons.append(
+            f"This looks most like a {TYPE_NAMES[verdict]} (score {scores[verdict]:.2f} of 1). "
+            f"{TYPE_SOURCES[verdict]}."
+        )
         reasons += [r.sentence(verdict) for r in _strongest(reads[verdict])[:4]]
         against = _weakest(reads[verdict])
-        if against is not None and verdict != "meaningful":  # for meaningful, "Still to build" says it
+        if (
+            against is not None and verdict != "meaningful"
+        ):  # for meaningful, "Still to build" says it
             reasons.append(against.sentence(verdict, against=True))
         rival = nameable[1] if len(nameable) > 1 else None
         if rival and scores[verdict] - scores[rival] < CLOSE_MARGIN:
             evidence = _WEAKER[evidence]
-            reasons.append(f"A {TYPE_NAMES[rival]} scores almost as high ({scores[rival]:.2f}), so read "
-                           "this verdict with care.")
+            reasons.append(
+                f"A {TYPE_NAMES[rival]} scores almost as high ({scores[rival]:.2f}), so read "
+                "this verdict with care."
+            )
         for other in nameable[1:]:
             strongest = _strongest(reads[other])
             if other != "meaningful" and strongest and other != rival:
-                reasons.append(f"There are also signs of a {TYPE_NAMES[other]} (score {scores[other]:.2f}): "
-                               f"{strongest[0].fact} (signal: {strongest[0].signal.label}).")
+                reasons.append(
+                    f"There are also signs of a {TYPE_NAMES[other]} (score {scores[other]:.2f}): "
+                    f"{strongest[0].fact} (signal: {strongest[0].signal.label})."
+                )
         if verdict == "meaningful":
             gaps = [r for r in reads["meaningful"] if r.reading is not None and r.strength <= 0.4]
             if gaps:
-                reasons.append("Still to build: " + "; ".join(
-                    f"{r.signal.label} ({r.fact})" for r in gaps[:3]) + ".")
+                reasons.append(
+                    "Still to build: "
+                    + "; ".join(f"{r.signal.label} ({r.fact})" for r in gaps[:3])
+                    + "."
+                )
         reasons += _look_alikes(verdict, reads, scores, nameable)[:2]
 
     reasons += _structure_notes(metrics)
     if missing and answered:
-        reasons.append(f"{len(missing)} of the {len(health.CONSTRUCTS)} aspects of network health "
-                       f"{_verb(len(missing), 'is', 'are')} not answered ({', '.join(_construct_name(c) for c in missing)}); the signals they feed "
-                       "count halfway, which weakens the evidence.")
+        reasons.append(
+            f"{len(missing)} of the {len(health.CONSTRUCTS)} aspects of network health "
+            f"{_verb(len(missing), 'is', 'are')} not answered "
+            f"({', '.join(_construct_name(c) for c in missing)}); the signals they feed count "
+            "halfway, which weakens the evidence."
+        )
     elif not answered:
-        reasons.append("The network health questions are not answered yet: answer them to see which kind of "
-                       "network this is.")
+        reasons.append(
+            "The network health questions are not answered yet: answer them to see which kind of "
+            "network this is."
+        )
     contradicted = health.contradictions(items) if items else []
     if contradicted:
         evidence = _WEAKER[evidence]
-        reasons.append("You agreed both with a statement and with its opposite for "
-                       f"{', '.join(_construct_name(c) for c in contradicted)}: look at those answers again.")
+        reasons.append(
+            "You agreed both with a statement and with its opposite for "
+            f"{', '.join(_construct_name(c) for c in contradicted)}: look at those answers again."
+        )
 
     return Diagnosis(
-        verdict=verdict, scores=scores, evidence=evidence, reasons=reasons, metrics=metrics.as_dict(),
-        signals=[{"type": r.signal.type, "signal": r.signal.id, "label": r.signal.label,
-                  "weight": r.signal.weight, "strength": None if r.reading is None else round(r.strength, 3),
-                  "fact": r.fact or None, "basis": r.signal.basis, "literature": r.signal.literature,
-                  "defining": r.signal.id in CORE[r.signal.type]}
-                 for t in TYPES for r in reads[t]],
+        verdict=verdict,
+        scores=scores,
+        evidence=evidence,
+        reasons=reasons,
+        metrics=metrics.as_dict(),
+        signals=[
+            {
+                "type": r.signal.type,
+                "signal": r.signal.id,
+                "label": r.signal.label,
+                "weight": r.signal.weight,
+                "strength": None if r.reading is None else round(r.strength, 3),
+                "fact": r.fact or None,
+                "basis": r.signal.basis,
+                "literature": r.signal.literature,
+                "defining": r.signal.id in CORE[r.signal.type],
+            }
+            for t in TYPES
+            for r in reads[t]
+        ],
     )
 
 
 def _defining(reads: Sequence[_Read]) -> bool:
     """Whether at least one defining signal of the type points to it (beyond 'neither agree nor disagree')."""
-    return any(r.signal.id in CORE[r.signal.type] and r.reading is not None and r.strength > UNKNOWN
-               for r in reads)
+    return any(
+        r.signal.id in CORE[r.signal.type] and r.reading is not None and r.strength > UNKNOWN
+        for r in reads
+    )
 
 
 def _strongest(reads: Sequence[_Read]) -> list[_Read]:
@@ -572,8 +953,12 @@ def _weakest(reads: Sequence[_Read]) -> _Read | None:
     return max(found, key=lambda r: r.signal.weight * (1 - r.strength), default=None)
 
 
-def _look_alikes(verdict: str, reads: Mapping[str, Sequence[_Read]], scores: Mapping[str, float],
-                 nameable: Sequence[str]) -> list[str]:
+def _look_alikes(
+    verdict: str,
+    reads: Mapping[str, Sequence[_Read]],
+    scores: Mapping[str, float],
+    nameable: Sequence[str],
+) -> list[str]:
     """Empty types the drawing resembles but that the defining answers rule out."""
     found = []
     for kind in TYPES[1:]:
@@ -586,7 +971,8 @@ def _look_alikes(verdict: str, reads: Mapping[str, Sequence[_Read]], scores: Map
                 f"At first sight the drawing could be a {TYPE_NAMES[kind]}: {seen[0].fact} "
                 f"(signal: {seen[0].signal.label}). But {against.fact}: no sign of "
                 f"'{against.signal.label}', which is what defines one, so the course does not name it "
-                f"(score {scores[kind]:.2f}).")
+                f"(score {scores[kind]:.2f})."
+            )
     return found
 
 
@@ -595,21 +981,31 @@ def _structure_notes(metrics: Metrics) -> list[str]:
     cut = metrics.articulation_points
     if cut and metrics.schools >= MIN_SCHOOLS:
         if len(cut) == 1:
-            notes.append(f"Single point of failure (articulation point): if {cut[0]} left, the network "
-                         "would split into parts that no longer meet.")
+            notes.append(
+                f"Single point of failure (articulation point): if {cut[0]} left, the network "
+                "would split into parts that no longer meet."
+            )
         else:
             names = ", ".join(cut[:3]) + (f" and {len(cut) - 3} more" if len(cut) > 3 else "")
-            notes.append(f"Single points of failure (articulation points): {names}. If any one of them "
-                         "left, the network would split into parts that no longer meet.")
+            notes.append(
+                f"Single points of failure (articulation points): {names}. If any one of them "
+                "left, the network would split into parts that no longer meet."
+            )
     if metrics.isolated and metrics.links:
         one = metrics.isolated == 1
-        notes.append(f"{metrics.isolated} {'member has' if one else 'members have'} no link yet (signal: "
-                     f"connectedness): {'a member' if one else 'members'} on paper only.")
+        notes.append(
+            f"{metrics.isolated} {'member has' if one else 'members have'} no link yet (signal: "
+            f"connectedness): {'a member' if one else 'members'} on paper only."
+        )
     return notes
 
 
-def what_if(network: Network, constructs: Mapping[str, object] | None = None,
-            remove_school: str | None = None, change: Mapping[str, object] | None = None) -> Diagnosis:
+def what_if(
+    network: Network,
+    constructs: Mapping[str, object] | None = None,
+    remove_school: str | None = None,
+    change: Mapping[str, object] | None = None,
+) -> Diagnosis:
     """The diagnosis if a school left and/or some answers changed ("what if" on lesson 05's page)."""
     scores = health.check_construct_scores(constructs or {})
     changed = health.check_construct_scores(change or {})
@@ -635,7 +1031,9 @@ class InputError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not argparse's usage block
-        raise InputError(f"{self.prog}: {message} (usage: --schools S.csv --links L.csv [--answers A.json])")
+        raise InputError(
+            f"{self.prog}: {message} (usage: --schools S.csv --links L.csv [--answers A.json])"
+        )
 
 
 def _read_bytes(path: str) -> bytes:
@@ -656,14 +1054,17 @@ def _read_answers(path: str) -> tuple[dict[str, object], dict[str, object]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8") from None
+        raise InputError(
+            f"{path}: not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8"
+        ) from None
     if not text.strip():
         raise InputError(f"{path}: the file is empty; expected a JSON object of answers")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a JSON object of answers, not {type(data).__name__}")
     if "constructs" not in data and "items" not in data:
@@ -671,7 +1072,8 @@ def _read_answers(path: str) -> tuple[dict[str, object], dict[str, object]]:
     unknown = sorted(set(data) - {"constructs", "items", "note"})
     if unknown:
         raise InputError(
-            f"{path}: unknown key {unknown[0]!r}; expected 'constructs' and/or 'items' (and 'note')")
+            f"{path}: unknown key {unknown[0]!r}; expected 'constructs' and/or 'items' (and 'note')"
+        )
     parts = []
     for key in ("constructs", "items"):
         part = data.get(key, {})
@@ -696,11 +1098,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = _Parser(
             prog="python -m widgets_lib.classify",
-            description="Diagnose a school network: meaningful, or one of Harris's empty networks.")
+            description="Diagnose a school network: meaningful, or one of Harris's empty networks.",
+        )
         parser.add_argument("--schools", required=True, help="CSV file of schools (name, kind, …)")
         parser.add_argument("--links", required=True, help="CSV file of links (from, to, level, …)")
-        parser.add_argument("--answers",
-                            help='JSON: {"constructs": {…}}, {"items": {…}} or flat construct scores')
+        parser.add_argument(
+            "--answers", help='JSON: {"constructs": {…}}, {"items": {…}} or flat construct scores'
+        )
         args = parser.parse_args(argv)
         constructs, items = _read_answers(args.answers) if args.answers else ({}, {})
         network = _read_network(args.schools, args.links)
@@ -714,7 +1118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     except Exception as exc:  # noqa: BLE001 - never a traceback: one line, and say it is ours
-        print(f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}", file=sys.stderr)
+        print(
+            f"internal error: {type(exc).__name__}: {' '.join(str(exc).split())}", file=sys.stderr
+        )
         return 1
 
 

@@ -7,9 +7,9 @@ participant agreed to. The view is ``views.dashboard``; the same figures go into
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
-from typing import Sequence
 
 from . import capacity, classify, lessons
 from .cohorts import ParticipantSummary
@@ -30,7 +30,9 @@ def status(view: ParticipantSummary, lesson_id: str) -> str:
 
 def progress_counts(views: Sequence[ParticipantSummary]) -> dict[str, Counter[str]]:
     """For each lesson, how many participants have done, started or not started it."""
-    return {lesson_id: Counter(status(view, lesson_id) for view in views) for lesson_id in lesson_ids()}
+    return {
+        lesson_id: Counter(status(view, lesson_id) for view in views) for lesson_id in lesson_ids()
+    }
 
 
 @dataclass(frozen=True)
@@ -50,37 +52,63 @@ def capacity_spread(views: Sequence[ParticipantSummary]) -> list[ElementSpread]:
     done = [view.capacity[1] for view in views if view.capacity]
     found = []
     for element in bank.elements:
-        scores = [result.scores[element.id] for result in done if result.scores.get(element.id) is not None]
-        found.append(ElementSpread(
-            element.id, element.name, len(scores),
-            min(scores) if scores else None, round(median(scores), 2) if scores else None,
-            max(scores) if scores else None, round(sum(scores) / len(scores), 2) if scores else None))
+        scores = [
+            result.scores[element.id]
+            for result in done
+            if result.scores.get(element.id) is not None
+        ]
+        found.append(
+            ElementSpread(
+                element.id,
+                element.name,
+                len(scores),
+                min(scores) if scores else None,
+                round(median(scores), 2) if scores else None,
+                max(scores) if scores else None,
+                round(sum(scores) / len(scores), 2) if scores else None,
+            )
+        )
     return found
 
 
 def growth_counts(views: Sequence[ParticipantSummary]) -> Counter[str]:
     bank = capacity.load_bank()
-    return Counter(bank.growth_states[view.capacity[1].growth_state or ""]["name"] for view in views if view.capacity)
+    return Counter(
+        bank.growth_states[view.capacity[1].growth_state or ""]["name"]
+        for view in views
+        if view.capacity
+    )
 
 
 def verdict_name(verdict: str) -> str:
-    return "Too early to say" if verdict == "uncertain" else classify.TYPE_NAMES[verdict].capitalize()
+    return (
+        "Too early to say" if verdict == "uncertain" else classify.TYPE_NAMES[verdict].capitalize()
+    )
 
 
 def diagnosis_counts(views: Sequence[ParticipantSummary]) -> Counter[str]:
     """How many networks got each verdict ("No network yet" for those not drawn)."""
-    return Counter(verdict_name(view.diagnosis.verdict) if view.diagnosis else "No network yet" for view in views)
+    return Counter(
+        verdict_name(view.diagnosis.verdict) if view.diagnosis else "No network yet"
+        for view in views
+    )
 
 
 def export_rows(views: Sequence[ParticipantSummary]) -> list[list[object]]:
     """One row per participant: progress, capacity, diagnosis, sharing — for a spreadsheet."""
     bank = capacity.load_bank()
-    head = (["participant", "joined"] + [f"lesson {i}" for i in lesson_ids()] + ["capacity attempt", "growth state"]
-            + [e.name for e in bank.elements] + ["network members", "network links", "diagnosis", "evidence",
-                                                  "shares reflections"])
+    head = (
+        ["participant", "joined"]
+        + [f"lesson {i}" for i in lesson_ids()]
+        + ["capacity attempt", "growth state"]
+        + [e.name for e in bank.elements]
+        + ["network members", "network links", "diagnosis", "evidence", "shares reflections"]
+    )
     rows: list[list[object]] = [head]
     for view in views:
-        row: list[object] = [view.name, view.joined_at[:10]] + [status(view, i) for i in lesson_ids()]
+        row: list[object] = [view.name, view.joined_at[:10]] + [
+            status(view, i) for i in lesson_ids()
+        ]
         if view.capacity:
             attempt, result = view.capacity
             row += [attempt, bank.growth_states[result.growth_state or ""]["name"]]
@@ -88,7 +116,11 @@ def export_rows(views: Sequence[ParticipantSummary]) -> list[list[object]]:
         else:
             row += ["", ""] + ["" for _ in bank.elements]
         row += [len(view.network.schools), len(view.network.links)]
-        row += ([verdict_name(view.diagnosis.verdict), view.diagnosis.evidence] if view.diagnosis else ["", ""])
+        row += (
+            [verdict_name(view.diagnosis.verdict), view.diagnosis.evidence]
+            if view.diagnosis
+            else ["", ""]
+        )
         row.append("yes" if view.shares_reflections else "no")
         rows.append(row)
     return rows

@@ -54,8 +54,15 @@ from .network import Link, Network, School
 from .network_io import _key
 
 __all__ = [
-    "Contribution", "Merged", "MergedLink", "MergedSchool", "MergeError", "check_manual_merge",
-    "merge", "name_key", "suggestions",
+    "Contribution",
+    "Merged",
+    "MergedLink",
+    "MergedSchool",
+    "MergeError",
+    "check_manual_merge",
+    "merge",
+    "name_key",
+    "suggestions",
 ]
 
 # Marks people type for an apostrophe (dropped: "St Mary's" is "St Marys"), and dashes (unified);
@@ -138,8 +145,11 @@ class Merged:
         """(key, school number) for every spelling, computed once."""
         keys = self.__dict__.get("_spelling_keys")
         if keys is None:
-            keys = [(name_key(spelling), i) for i, school in enumerate(self.schools)
-                    for spelling in school.spellings]
+            keys = [
+                (name_key(spelling), i)
+                for i, school in enumerate(self.schools)
+                for spelling in school.spellings
+            ]
             object.__setattr__(self, "_spelling_keys", keys)
         return keys
 
@@ -169,9 +179,11 @@ def _resolver(manual: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]
         if a == b:
             continue
         if a in step and step[a][0] != b:
-            raise MergeError(f"{_quote(step[a][2])} is merged with two different schools, "
-                             f"{_quote(step[a][1])} and {_quote(target)}; keep one of the two "
-                             "merges.")
+            raise MergeError(
+                f"{_quote(step[a][2])} is merged with two different schools, "
+                f"{_quote(step[a][1])} and {_quote(target)}; keep one of the two "
+                "merges."
+            )
         step[a] = (b, target, source)
     final: dict[str, str] = {}
     for start in step:
@@ -180,10 +192,11 @@ def _resolver(manual: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]
         key = start
         while key in step and key not in final:
             if key in on_path:
-                circle = path[path.index(key):] + [key]
+                circle = path[path.index(key) :] + [key]
                 names = " → ".join(_quote(step[k][2]) for k in circle)
-                raise MergeError(f"The manual merges go round in a circle: {names}; remove one "
-                                 "of them.")
+                raise MergeError(
+                    f"The manual merges go round in a circle: {names}; remove one of them."
+                )
             on_path.add(key)
             path.append(key)
             key = step[key][0]
@@ -226,8 +239,7 @@ class _Link:
         self.level: int | None = None
 
 
-def merge(contributions: Sequence[Contribution],
-          manual: Mapping[str, str] = _NO_MERGES) -> Merged:
+def merge(contributions: Sequence[Contribution], manual: Mapping[str, str] = _NO_MERGES) -> Merged:
     """Merge the participants' networks into one (see the module's docstring for the rules).
 
     ``manual`` maps a spelling to the spelling it is the same school as; both are compared by
@@ -268,8 +280,9 @@ def merge(contributions: Sequence[Contribution],
             if merged_link is None:
                 merged_link = links[pair] = _Link()
             merged_link.reporters[number] = None
-            if link.level is not None and (merged_link.level is None
-                                           or link.level > merged_link.level):
+            if link.level is not None and (
+                merged_link.level is None or link.level > merged_link.level
+            ):
                 merged_link.level = link.level
 
     labels = [contribution.participant for contribution in contributions]
@@ -280,11 +293,17 @@ def merge(contributions: Sequence[Contribution],
         ranked = _ranked(school.spellings, keys)
         name = ranked[0]
         names[root] = name
-        merged_schools.append(MergedSchool(
-            name=name, kind=_most_common(school.kinds), spellings=tuple(ranked),
-            reported_by=tuple(labels[n] for n in school.members)))
-        roots.append(next((s for s in ranked if keys[s] == root), None)
-                     or manual_spelling.get(root, name))
+        merged_schools.append(
+            MergedSchool(
+                name=name,
+                kind=_most_common(school.kinds),
+                spellings=tuple(ranked),
+                reported_by=tuple(labels[n] for n in school.members),
+            )
+        )
+        roots.append(
+            next((s for s in ranked if keys[s] == root), None) or manual_spelling.get(root, name)
+        )
 
     merged_links: list[MergedLink] = []
     for (a, b), link in links.items():
@@ -296,17 +315,29 @@ def merge(contributions: Sequence[Contribution],
         owners_missing = (owners.get(a, set()) | owners.get(b, set())) - reporters.keys()
         one_sided = bool(owners_missing) or (len(reporters) == 1 and bool(could))
         source, target = sorted((names[a], names[b]))
-        merged_links.append(MergedLink(
-            source=source, target=target, reported_by=tuple(labels[n] for n in reporters),
-            level=link.level, one_sided=one_sided,
-            not_reported_by=tuple(labels[n] for n in sorted(could | owners_missing))))
+        merged_links.append(
+            MergedLink(
+                source=source,
+                target=target,
+                reported_by=tuple(labels[n] for n in reporters),
+                level=link.level,
+                one_sided=one_sided,
+                not_reported_by=tuple(labels[n] for n in sorted(could | owners_missing)),
+            )
+        )
 
     network = Network(
         schools=tuple(School(name=s.name, kind=s.kind) for s in merged_schools),
-        links=tuple(Link(source=link.source, target=link.target, level=link.level)
-                    for link in merged_links))
-    return Merged(schools=tuple(merged_schools), links=tuple(merged_links), network=network,
-                  _roots=tuple(roots))
+        links=tuple(
+            Link(source=link.source, target=link.target, level=link.level) for link in merged_links
+        ),
+    )
+    return Merged(
+        schools=tuple(merged_schools),
+        links=tuple(merged_links),
+        network=network,
+        _roots=tuple(roots),
+    )
 
 
 def check_manual_merge(merged: Merged, a: str, b: str) -> tuple[str, str]:
@@ -326,14 +357,17 @@ def check_manual_merge(merged: Merged, a: str, b: str) -> tuple[str, str]:
         position = index.get(name_key(name))
         if position is None:
             close = difflib.get_close_matches(name_key(name), index, n=1, cutoff=0.75)
-            hint = (f"; did you mean {_quote(merged.schools[index[close[0]]].name)}?" if close
-                    else ".")
+            hint = (
+                f"; did you mean {_quote(merged.schools[index[close[0]]].name)}?" if close else "."
+            )
             raise MergeError(f"{_quote(name)} is not a school in the cohort's network{hint}")
         found.append(position)
     first, second = found
     if first == second:
-        raise MergeError(f"{_quote(a)} and {_quote(b)} are already one school, "
-                         f"{_quote(merged.schools[first].name)}.")
+        raise MergeError(
+            f"{_quote(a)} and {_quote(b)} are already one school, "
+            f"{_quote(merged.schools[first].name)}."
+        )
     source = merged._roots[first] if merged._roots else merged.schools[first].name
     return source, merged.schools[second].name
 
@@ -363,8 +397,9 @@ def _bounds(counts: np.ndarray, lengths: np.ndarray, a: np.ndarray, b: np.ndarra
     return 2.0 * shared / np.maximum(lengths[a] + lengths[b], 1)
 
 
-def suggestions(merged: Merged, limit: int = 20, *,
-                dismissed: Collection[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+def suggestions(
+    merged: Merged, limit: int = 20, *, dismissed: Collection[tuple[str, str]] = ()
+) -> list[tuple[str, str]]:
     """Pairs of merged schools whose names look alike, for the tutor to confirm or dismiss.
 
     Names are compared without capitals, spacing or punctuation (every spelling of a merged
@@ -403,7 +438,7 @@ def suggestions(merged: Merged, limit: int = 20, *,
     prefixes = set()
     for n, p in enumerate(forward):
         if len(texts[p]) >= _MIN_PREFIX:
-            for q in forward[n + 1:n + 1 + _MAX_PREFIX_SCAN]:
+            for q in forward[n + 1 : n + 1 + _MAX_PREFIX_SCAN]:
                 if not texts[q].startswith(texts[p]):
                     break  # the names that begin with texts[p] come right after it
                 prefixes.add((min(p, q), max(p, q)))
@@ -421,7 +456,7 @@ def suggestions(merged: Merged, limit: int = 20, *,
     if prefixes:
         keep |= np.isin(pairs, [p * len(entries) + q for p, q in prefixes])
     candidates = []
-    for p, q, bound in zip(a[keep].tolist(), b[keep].tolist(), bounds[keep].tolist()):
+    for p, q, bound in zip(a[keep].tolist(), b[keep].tolist(), bounds[keep].tolist(), strict=True):
         i, j = owner[p], owner[q]
         pair = (min(i, j), max(i, j))
         prefix = (p, q) in prefixes
@@ -435,8 +470,7 @@ def suggestions(merged: Merged, limit: int = 20, *,
     for negative_bound, pair, p, q, prefix in candidates:
         if len(ranked_scores) >= limit and -negative_bound < ranked_scores[-limit]:
             break
-        score = difflib.SequenceMatcher(None, *sorted((texts[p], texts[q])),
-                                        autojunk=False).ratio()
+        score = difflib.SequenceMatcher(None, *sorted((texts[p], texts[q])), autojunk=False).ratio()
         if not prefix and score < _CUTOFF:
             continue
         old = best.get(pair)

@@ -34,8 +34,10 @@ SHARED_WITH_CONSENT = "your reflection journal, only if you tick the box to shar
 NEVER_SHARED = "your learner code, your action plan and your notes on the three challenges"
 
 
-WRONG_KEY = ("That tutor key was not recognised. Check it letter by letter (it is the key you wrote down "
-             "when you created the cohort), or create a new cohort below.")
+WRONG_KEY = (
+    "That tutor key was not recognised. Check it letter by letter (it is the key you wrote down "
+    "when you created the cohort), or create a new cohort below."
+)
 
 
 class CohortError(CourseError):
@@ -58,8 +60,14 @@ def create(store: Store, name: str, owner: str | None = None) -> tuple[Cohort, s
     """A new cohort with its join code (for participants) and tutor key (secret); only hashes are stored."""
     name = check_name("Cohort name", name, MAX_COHORT_NAME)
     join_code, tutor_key = identity.new_join_code(), identity.new_tutor_key()
-    cohort = store.create_cohort(secrets.token_hex(8), name, join_code, identity.join_key(join_code),
-                                 identity.tutor_key_hash(tutor_key), owner)
+    cohort = store.create_cohort(
+        secrets.token_hex(8),
+        name,
+        join_code,
+        identity.join_key(join_code),
+        identity.tutor_key_hash(tutor_key),
+        owner,
+    )
     return cohort, join_code, tutor_key
 
 
@@ -70,14 +78,20 @@ def find_to_join(store: Store, code: str) -> Cohort:
         raise CohortError(str(exc)) from None
     cohort = store.cohort_by_join_key(key)
     if cohort is None:
-        raise CohortError(f"No cohort has the join code {identity.normalise_join_code(code)}. "
-                          "Check it letter by letter with your tutor.")
+        raise CohortError(
+            f"No cohort has the join code {identity.normalise_join_code(code)}. "
+            "Check it letter by letter with your tutor."
+        )
     if not cohort.open:
-        raise CohortError(f"The cohort {cohort.name} is closed to new members. Please ask your tutor.")
+        raise CohortError(
+            f"The cohort {cohort.name} is closed to new members. Please ask your tutor."
+        )
     return cohort
 
 
-def join(store: Store, learner_id: str, code: str, display_name: str, share_reflections: bool) -> tuple[Cohort, Membership]:
+def join(
+    store: Store, learner_id: str, code: str, display_name: str, share_reflections: bool
+) -> tuple[Cohort, Membership]:
     cohort = find_to_join(store, code)
     name = check_name("Your name for the tutor", display_name, MAX_DISPLAY_NAME)
     return cohort, store.join(learner_id, cohort.id, name, bool(share_reflections))
@@ -111,8 +125,9 @@ class ParticipantSummary:
         return self.journal is not None
 
 
-def participant_view(membership: Membership, values: dict[str, dict[str, Any]],
-                     updated: dict[str, str] | None = None) -> ParticipantSummary:
+def participant_view(
+    membership: Membership, values: dict[str, dict[str, Any]], updated: dict[str, str] | None = None
+) -> ParticipantSummary:
     record = Record(values, updated or {})
     network = record.network
     diagnosis = classify.diagnose(network, items=record.health_answers) if network.schools else None
@@ -122,7 +137,9 @@ def participant_view(membership: Membership, values: dict[str, dict[str, Any]],
     return ParticipantSummary(
         name=membership.display_name,
         joined_at=membership.joined_at,
-        progress={k: v for k, v in record.activity(PROGRESS_ACTIVITY).items() if isinstance(v, dict)},
+        progress={
+            k: v for k, v in record.activity(PROGRESS_ACTIVITY).items() if isinstance(v, dict)
+        },
         capacity=record.capacity(),
         network=network,
         diagnosis=diagnosis,
@@ -132,4 +149,7 @@ def participant_view(membership: Membership, values: dict[str, dict[str, Any]],
 
 def cohort_views(store: Store, cohort_id: str) -> list[ParticipantSummary]:
     """The tutor's view of every member, read in one consistent pass."""
-    return [participant_view(member, values, updated) for member, values, updated in store.load_cohort(cohort_id)]
+    return [
+        participant_view(member, values, updated)
+        for member, values, updated in store.load_cohort(cohort_id)
+    ]

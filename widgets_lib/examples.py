@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 
 from .network import Network
 from .paths import data_dir
@@ -13,7 +13,7 @@ def _folder():
     return data_dir() / "networks"
 
 
-@lru_cache(maxsize=None)
+@cache
 def list_examples() -> list[tuple[str, str]]:
     """(id, title) of every example, the title saying it is invented."""
     found = []
@@ -31,8 +31,12 @@ def load_example(example_id: str) -> tuple[Network, dict[str, float]]:
     from .network_io import read_network
 
     folder = _folder() / example_id
-    network = read_network((folder / "schools.csv").read_bytes(), (folder / "links.csv").read_bytes(),
-                           f"{example_id}/schools.csv", f"{example_id}/links.csv")
+    network = read_network(
+        (folder / "schools.csv").read_bytes(),
+        (folder / "links.csv").read_bytes(),
+        f"{example_id}/schools.csv",
+        f"{example_id}/links.csv",
+    )
     answers = json.loads((folder / "answers.json").read_text(encoding="utf-8"))
     constructs = answers.get("constructs", answers)
     return network, {k: float(v) for k, v in constructs.items()}

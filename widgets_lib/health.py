@@ -21,9 +21,20 @@ from .paths import load_json
 SCALE_MIN, SCALE_MAX = 1, 5
 # The contract's order (DESIGN.md); the classifier and the page list constructs in it.
 CONSTRUCTS = (
-    "shared_goals", "communication", "cohesion", "trust", "tangible_outcomes", "knowledge_transfer",
-    "survive_without_funding", "challenge", "openness", "shared_decisions", "momentum",
-    "resource_motive", "friendship_basis", "manipulation",
+    "shared_goals",
+    "communication",
+    "cohesion",
+    "trust",
+    "tangible_outcomes",
+    "knowledge_transfer",
+    "survive_without_funding",
+    "challenge",
+    "openness",
+    "shared_decisions",
+    "momentum",
+    "resource_motive",
+    "friendship_basis",
+    "manipulation",
 )
 
 
@@ -62,10 +73,14 @@ def load_items() -> Questionnaire:
     raw = load_json("health_items.json")
     return Questionnaire(
         scale=tuple((s["value"], s["label"]) for s in raw["scale"]),
-        constructs={cid: Construct(cid, c["name"], c["meaning"], c.get("sign", "good"))
-                    for cid, c in raw["constructs"].items()},
-        items=tuple(HealthItem(i["id"], i["construct"], i["text"], bool(i.get("reverse", False)))
-                    for i in raw["items"]),
+        constructs={
+            cid: Construct(cid, c["name"], c["meaning"], c.get("sign", "good"))
+            for cid, c in raw["constructs"].items()
+        },
+        items=tuple(
+            HealthItem(i["id"], i["construct"], i["text"], bool(i.get("reverse", False)))
+            for i in raw["items"]
+        ),
     )
 
 
@@ -82,8 +97,10 @@ def check_construct_scores(scores: Mapping[str, object]) -> dict[str, float]:
     Scores may be fractional (a mean of statements) but must lie on the 1–5 scale.
     """
     if not isinstance(scores, Mapping):
-        raise AnswerError("Construct scores must be a mapping of construct to score, "
-                          f"not {type(scores).__name__}.")
+        raise AnswerError(
+            "Construct scores must be a mapping of construct to score, "
+            f"not {type(scores).__name__}."
+        )
     clean: dict[str, float] = {}
     for construct, value in scores.items():
         if construct not in CONSTRUCTS:
@@ -92,8 +109,12 @@ def check_construct_scores(scores: Mapping[str, object]) -> dict[str, float]:
             )
         if value is None:
             continue
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
-                or math.isnan(value) or not SCALE_MIN <= value <= SCALE_MAX):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or math.isnan(value)
+            or not SCALE_MIN <= value <= SCALE_MAX
+        ):
             raise AnswerError(
                 f"Construct {construct}: the score must be a number from {SCALE_MIN} to {SCALE_MAX}, "
                 f"not {value!r}."
@@ -120,8 +141,11 @@ def contradictions(item_answers: Mapping[str, int]) -> list[str]:
     questionnaire = load_items()
     found = []
     for construct in CONSTRUCTS:
-        agreed = {item.reverse for item in questionnaire.items_of(construct)
-                  if isinstance(item_answers.get(item.id), int) and item_answers[item.id] >= 4}
+        agreed = {
+            item.reverse
+            for item in questionnaire.items_of(construct)
+            if isinstance(item_answers.get(item.id), int) and item_answers[item.id] >= 4
+        }
         if agreed == {True, False}:
             found.append(construct)
     return found

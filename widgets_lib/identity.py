@@ -45,10 +45,14 @@ def _normalise(text: str | None, length: int, what: str, example: str) -> str:
     if not cleaned:
         raise CodeError(f"Please type your {what}.")
     if len(cleaned) != length:
-        raise CodeError(f"A {what} has {length} letters and digits (like {example}); this one has {len(cleaned)}.")
+        raise CodeError(
+            f"A {what} has {length} letters and digits (like {example}); this one has {len(cleaned)}."
+        )
     bad = sorted({ch for ch in cleaned if ch not in ALPHABET})
     if bad:
-        raise CodeError(f"A {what} never contains " + ", ".join(repr(ch) for ch in bad) + ". Please check it.")
+        raise CodeError(
+            f"A {what} never contains " + ", ".join(repr(ch) for ch in bad) + ". Please check it."
+        )
     return format_code(cleaned)
 
 

@@ -9,8 +9,9 @@ grounded in activity rather than role (C22). Pure Python; the view is ``views.le
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from . import CourseError
 from .network import Network
@@ -44,11 +45,17 @@ class Lead:
 
 
 def activities() -> dict[str, Choice]:
-    return {a["id"]: Choice(a["id"], a["name"], a.get("about", "")) for a in load_json("leadership.json")["activities"]}
+    return {
+        a["id"]: Choice(a["id"], a["name"], a.get("about", ""))
+        for a in load_json("leadership.json")["activities"]
+    }
 
 
 def roles() -> dict[str, Choice]:
-    return {r["id"]: Choice(r["id"], r["name"], formal=bool(r.get("formal"))) for r in load_json("leadership.json")["roles"]}
+    return {
+        r["id"]: Choice(r["id"], r["name"], formal=bool(r.get("formal")))
+        for r in load_json("leadership.json")["roles"]
+    }
 
 
 def check_lead(network: Network, lead: Lead, leads: Sequence[Lead]) -> Lead:
@@ -60,10 +67,14 @@ def check_lead(network: Network, lead: Lead, leads: Sequence[Lead]) -> Lead:
     if lead.school not in network.names:
         raise LeadError("Please choose a member of your network (draw or change it in Lesson 04).")
     if lead in leads:
-        raise LeadError(f"{roles()[lead.role].name} at {lead.school} is already marked as leading "
-                        f"{activities()[lead.activity].name.lower()}.")
+        raise LeadError(
+            f"{roles()[lead.role].name} at {lead.school} is already marked as leading "
+            f"{activities()[lead.activity].name.lower()}."
+        )
     if len(leads) >= MAX_LEADS:
-        raise LeadError(f"You have marked {MAX_LEADS} leads, the most this page keeps. Remove one first.")
+        raise LeadError(
+            f"You have marked {MAX_LEADS} leads, the most this page keeps. Remove one first."
+        )
     return lead
 
 
@@ -120,7 +131,9 @@ def spread(network: Network, leads: Sequence[Lead]) -> Spread:
         members_leading=len(by_member),
         by_member=dict(by_member.most_common()),
         by_role={r: by_role[r] for r in role_info if by_role[r]},
-        formal_share=sum(by_role[r] for r in role_info if role_info[r].formal) / total if total else None,
+        formal_share=sum(by_role[r] for r in role_info if role_info[r].formal) / total
+        if total
+        else None,
         top_member=top[0][0] if top else None,
         top_share=top[0][1] / total if top else None,
         cross_school=sum(1 for schools in schools_per_activity.values() if len(schools) > 1),
@@ -134,7 +147,9 @@ def _pct(share: float) -> str:
 def sentences(result: Spread) -> list[str]:
     """What the spread says, in plain words a learner reads next to the picture."""
     if not result.leads:
-        return ["No leads are marked yet: choose an activity, a member and a role, then add the lead."]
+        return [
+            "No leads are marked yet: choose an activity, a member and a role, then add the lead."
+        ]
     names = roles()
     said = [
         f"You marked {result.leads} lead{'s' if result.leads != 1 else ''} on {result.activities_led} shared "
@@ -143,27 +158,41 @@ def sentences(result: Spread) -> list[str]:
         f"({_pct(result.member_share or 0)})."
     ]
     if result.leads >= 3 and result.top_share is not None and result.top_share >= 0.5:
-        said.append(f"{_pct(result.top_share)} of the leads sit in one member, {result.top_member}: much of the "
-                    "network's work depends on it, and leadership is not yet stretched across school boundaries.")
+        said.append(
+            f"{_pct(result.top_share)} of the leads sit in one member, {result.top_member}: much of the "
+            "network's work depends on it, and leadership is not yet stretched across school boundaries."
+        )
     if result.cross_school:
-        said.append(f"{result.cross_school} activit{'ies are' if result.cross_school != 1 else 'y is'} led from more "
-                    "than one member at once: leadership stretched across school boundaries, as Harris describes.")
+        said.append(
+            f"{result.cross_school} activit{'ies are' if result.cross_school != 1 else 'y is'} led from more "
+            "than one member at once: leadership stretched across school boundaries, as Harris describes."
+        )
     else:
-        said.append("Every activity is led from a single member. Could any be led jointly by colleagues from two "
-                    "schools?")
+        said.append(
+            "Every activity is led from a single member. Could any be led jointly by colleagues from two "
+            "schools?"
+        )
     role_list = ", ".join(f"{names[r].name.lower()} ({n})" for r, n in result.by_role.items())
     kinds = len(result.by_role)
-    said.append(f"{kinds} kind{'s' if kinds != 1 else ''} of role {'leads' if kinds == 1 else 'lead'} something: "
-                f"{role_list}.")
+    said.append(
+        f"{kinds} kind{'s' if kinds != 1 else ''} of role {'leads' if kinds == 1 else 'lead'} something: "
+        f"{role_list}."
+    )
     formal = result.formal_share or 0.0
     if formal >= 0.7:
-        said.append(f"Headteachers and senior leaders hold {_pct(formal)} of the leads: leadership still runs "
-                    "mostly from the top, which is Harris's challenge of culture.")
+        said.append(
+            f"Headteachers and senior leaders hold {_pct(formal)} of the leads: leadership still runs "
+            "mostly from the top, which is Harris's challenge of culture."
+        )
     elif formal <= 0.4:
-        said.append(f"People without senior posts hold {_pct(1 - formal)} of the leads: leadership rests on "
-                    "activity and expertise, not only on position.")
-    said.append("A wide spread is not a score to maximise: not everyone leads at once, and what matters is "
-                "whether the activities build capacity.")
+        said.append(
+            f"People without senior posts hold {_pct(1 - formal)} of the leads: leadership rests on "
+            "activity and expertise, not only on position."
+        )
+    said.append(
+        "A wide spread is not a score to maximise: not everyone leads at once, and what matters is "
+        "whether the activities build capacity."
+    )
     return said
 
 
@@ -171,7 +200,9 @@ def table_rows(leads: Sequence[Lead]) -> list[tuple[str, str, str]]:
     """(activity, member, role) names, grouped by activity in the order of the activity list."""
     acts, names = activities(), roles()
     order = {key: i for i, key in enumerate(acts)}
-    ordered = sorted(leads, key=lambda lead: (order.get(lead.activity, len(order)), lead.school.casefold()))
+    ordered = sorted(
+        leads, key=lambda lead: (order.get(lead.activity, len(order)), lead.school.casefold())
+    )
     return [(acts[lead.activity].name, lead.school, names[lead.role].name) for lead in ordered]
 
 

@@ -23,12 +23,34 @@ class LessonInfo:
 LESSONS: tuple[LessonInfo, ...] = (
     LessonInfo("00", "00_welcome.ipynb", "Welcome", "Start or resume; your progress"),
     LessonInfo("01", "01_why_networks.ipynb", "Why networks?", "A short reflection"),
-    LessonInfo("02", "02_what_is_capacity.ipynb", "What is capacity?", "Sort statements into four perspectives"),
-    LessonInfo("03", "03_capacity_model.ipynb", "The capacity model: place your school", "Capacity self-assessment"),
+    LessonInfo(
+        "02",
+        "02_what_is_capacity.ipynb",
+        "What is capacity?",
+        "Sort statements into four perspectives",
+    ),
+    LessonInfo(
+        "03",
+        "03_capacity_model.ipynb",
+        "The capacity model: place your school",
+        "Capacity self-assessment",
+    ),
     LessonInfo("04", "04_draw_your_network.ipynb", "Draw your network", "Network drawing"),
-    LessonInfo("05", "05_diagnose_your_network.ipynb", "Empty or meaningful? Diagnose your network", "Network health check"),
-    LessonInfo("06", "06_distributed_leadership.ipynb", "Distributed leadership: what it is and is not", "Is / is-not sorter"),
-    LessonInfo("07", "07_leading_for_spread.ipynb", "Leading so that leadership can spread", "Reflection"),
+    LessonInfo(
+        "05",
+        "05_diagnose_your_network.ipynb",
+        "Empty or meaningful? Diagnose your network",
+        "Network health check",
+    ),
+    LessonInfo(
+        "06",
+        "06_distributed_leadership.ipynb",
+        "Distributed leadership: what it is and is not",
+        "Is / is-not sorter",
+    ),
+    LessonInfo(
+        "07", "07_leading_for_spread.ipynb", "Leading so that leadership can spread", "Reflection"
+    ),
     LessonInfo("08", "08_next_steps.ipynb", "Challenges and your next steps", "Action plan"),
 )
 
@@ -78,10 +100,16 @@ def position(lesson_id: str) -> str:
 
 def summary(progress: dict[str, dict]) -> tuple[int, int]:
     """(lessons done, lessons in the course), the welcome page not counted."""
-    done = sum(1 for info in COUNTED if info.available and progress.get(info.id, {}).get("status") == DONE)
+    done = sum(
+        1 for info in COUNTED if info.available and progress.get(info.id, {}).get("status") == DONE
+    )
     return done, len(COUNTED)
 
 
 def still_to_do(progress: dict[str, dict]) -> list[LessonInfo]:
     """The lessons (after the welcome) not yet done, in course order."""
-    return [info for info in COUNTED if info.available and progress.get(info.id, {}).get("status") != DONE]
+    return [
+        info
+        for info in COUNTED
+        if info.available and progress.get(info.id, {}).get("status") != DONE
+    ]

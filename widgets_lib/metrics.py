@@ -73,8 +73,9 @@ def graph_of(network: Network) -> nx.Graph:
     """The simple undirected graph of a network: every school a node, self-links dropped."""
     graph = nx.Graph()
     graph.add_nodes_from(network.names)
-    graph.add_edges_from((link.source, link.target) for link in network.links
-                         if link.source != link.target)
+    graph.add_edges_from(
+        (link.source, link.target) for link in network.links if link.source != link.target
+    )
     return graph
 
 
@@ -112,8 +113,11 @@ def _cut_points(graph: nx.Graph) -> tuple[tuple[str, ...], int]:
 
 
 def _reciprocity(network: Network) -> tuple[float | None, int]:
-    directed = [(link.source, link.target) for link in network.links
-                if link.directed and link.source != link.target]
+    directed = [
+        (link.source, link.target)
+        for link in network.links
+        if link.directed and link.source != link.target
+    ]
     if not directed:
         return None, 0
     present = set(directed)
@@ -132,8 +136,11 @@ def measure(network: Network) -> Metrics:
 
     components = list(nx.connected_components(graph)) if n else []
     cut_points, bridges = _cut_points(graph)
-    outside = [link for link in network.links
-               if kinds.get(link.source) in OUTSIDE_KINDS or kinds.get(link.target) in OUTSIDE_KINDS]
+    outside = [
+        link
+        for link in network.links
+        if kinds.get(link.source) in OUTSIDE_KINDS or kinds.get(link.target) in OUTSIDE_KINDS
+    ]
 
     levels = [link.level for link in network.links if link.level is not None]
     level_counts = Counter(levels)
@@ -176,7 +183,8 @@ def measure(network: Network) -> Metrics:
         links_with_flows=sum(1 for link in network.links if link.flows),
         practice_links=sum(1 for link in network.links if KNOWLEDGE_FLOWS.intersection(link.flows)),
         mean_flows=_round(sum(len(link.flows) for link in network.links) / link_count, 2)
-        if link_count else None,
+        if link_count
+        else None,
         origin_counts={origin: origins.get(origin, 0) for origin in ORIGINS},
         origins_known=sum(origins.values()),
         mean_trust=_round(mean(trusts), 2) if trusts else None,
@@ -209,53 +217,123 @@ def explain(metrics: Metrics) -> list[tuple[str, str, str]]:
     """(measure, value as text, what it means for a school network), in the order a page shows them."""
     m = metrics
     return [
-        ("Schools and partners", str(m.schools),
-         ("Everyone in the drawing: schools and any local authority, university or community "
-          "partner.")),
+        (
+            "Schools and partners",
+            str(m.schools),
+            (
+                "Everyone in the drawing: schools and any local authority, university or community "
+                "partner."
+            ),
+        ),
         ("Links", str(m.links), "Working relationships drawn between them."),
-        ("Density", _pct(m.density),
-         ("Of all the pairs that could work together, the share that do; small, healthy networks "
-          "are often dense, large ones rarely are.")),
-        ("Connected groups", f"{m.components} (largest: {m.largest_component})",
-         ("One group means every school can reach every other through someone it works with; "
-          "separate groups cannot learn from each other (Castells' 'connectedness').")),
-        ("Schools with no link", str(m.isolated),
-         "Members on paper only: nobody in the network works with them yet."),
-        ("Power concentrated (degree centralisation)", _pct(m.centralisation),
-         ("100% is a star where every link runs through one member, 0% is everyone with as many "
-          "partners; a high figure is fine when the hub shares decisions, a warning when it "
-          "steers alone.")),
-        ("Most linked member", f"{m.hub} ({_pct(m.hub_share)} of links)" if m.hub else "none",
-         "The member most others work with: the network leans on its leadership."),
-        ("Single points of failure", _names(m.articulation_points) if m.articulation_points else "none",
-         "Members whose departure would split the network into parts that no longer meet."),
-        ("Bridges", str(m.bridges),
-         ("Links that are the only route between two parts of the network: if one lapses, the "
-          "parts drift apart.")),
-        ("Clustering", _num(m.clustering),
-         ("How often two partners of a school also work with each other (0 to 1); very high means "
-          "a tightly bonded circle, which can turn inward.")),
-        ("Ties outside the group",
-         f"{m.outside_links} ({_pct(m.outside_share)} of links)" if m.outside_share is not None else "no links yet",
-         ("Links to a local authority, university or community partner: a network bridged to the "
-          "wider system, not only bonded within (Harris).")),
-        ("Returned links", _pct(m.reciprocity) if m.directed_links else "no one-way links drawn",
-         ("Of the one-way links, the share that are returned: unreturned links mean help or "
-          "direction flows one way only.")),
-        ("Level of collaboration",
-         f"mean {_num(m.mean_level, 1)} of 5 ({m.levels_known} {'link' if m.levels_known == 1 else 'links'} rated)"
-         if m.levels_known else "not rated",
-         ("0 none, 1 networking, 2 cooperation, 3 coordination, 4 coalition, 5 collaboration: "
-          "links at 0–1 share little more than news.")),
-        ("What flows", _counts(m.flow_counts, "nothing recorded"),
-         ("Joint practice and staff moving between schools carry knowledge; information alone "
-          "rarely does.")),
-        ("How links began", _counts(m.origin_counts, "not recorded"),
-         ("Links begun only for funding or because someone above said so may not outlast the "
-          "reason.")),
-        ("Trust on links", f"{_num(m.mean_trust, 1)} of 4" if m.mean_trust is not None else "not rated",
-         ("Without trust a community does not function, whatever its structure (Wenger, cited by "
-          "Harris).")),
+        (
+            "Density",
+            _pct(m.density),
+            (
+                "Of all the pairs that could work together, the share that do; small, healthy networks "
+                "are often dense, large ones rarely are."
+            ),
+        ),
+        (
+            "Connected groups",
+            f"{m.components} (largest: {m.largest_component})",
+            (
+                "One group means every school can reach every other through someone it works with; "
+                "separate groups cannot learn from each other (Castells' 'connectedness')."
+            ),
+        ),
+        (
+            "Schools with no link",
+            str(m.isolated),
+            "Members on paper only: nobody in the network works with them yet.",
+        ),
+        (
+            "Power concentrated (degree centralisation)",
+            _pct(m.centralisation),
+            (
+                "100% is a star where every link runs through one member, 0% is everyone with as many "
+                "partners; a high figure is fine when the hub shares decisions, a warning when it "
+                "steers alone."
+            ),
+        ),
+        (
+            "Most linked member",
+            f"{m.hub} ({_pct(m.hub_share)} of links)" if m.hub else "none",
+            "The member most others work with: the network leans on its leadership.",
+        ),
+        (
+            "Single points of failure",
+            _names(m.articulation_points) if m.articulation_points else "none",
+            "Members whose departure would split the network into parts that no longer meet.",
+        ),
+        (
+            "Bridges",
+            str(m.bridges),
+            (
+                "Links that are the only route between two parts of the network: if one lapses, the "
+                "parts drift apart."
+            ),
+        ),
+        (
+            "Clustering",
+            _num(m.clustering),
+            (
+                "How often two partners of a school also work with each other (0 to 1); very high means "
+                "a tightly bonded circle, which can turn inward."
+            ),
+        ),
+        (
+            "Ties outside the group",
+            f"{m.outside_links} ({_pct(m.outside_share)} of links)"
+            if m.outside_share is not None
+            else "no links yet",
+            (
+                "Links to a local authority, university or community partner: a network bridged to the "
+                "wider system, not only bonded within (Harris)."
+            ),
+        ),
+        (
+            "Returned links",
+            _pct(m.reciprocity) if m.directed_links else "no one-way links drawn",
+            (
+                "Of the one-way links, the share that are returned: unreturned links mean help or "
+                "direction flows one way only."
+            ),
+        ),
+        (
+            "Level of collaboration",
+            f"mean {_num(m.mean_level, 1)} of 5 ({m.levels_known} {'link' if m.levels_known == 1 else 'links'} rated)"
+            if m.levels_known
+            else "not rated",
+            (
+                "0 none, 1 networking, 2 cooperation, 3 coordination, 4 coalition, 5 collaboration: "
+                "links at 0–1 share little more than news."
+            ),
+        ),
+        (
+            "What flows",
+            _counts(m.flow_counts, "nothing recorded"),
+            (
+                "Joint practice and staff moving between schools carry knowledge; information alone "
+                "rarely does."
+            ),
+        ),
+        (
+            "How links began",
+            _counts(m.origin_counts, "not recorded"),
+            (
+                "Links begun only for funding or because someone above said so may not outlast the "
+                "reason."
+            ),
+        ),
+        (
+            "Trust on links",
+            f"{_num(m.mean_trust, 1)} of 4" if m.mean_trust is not None else "not rated",
+            (
+                "Without trust a community does not function, whatever its structure (Wenger, cited by "
+                "Harris)."
+            ),
+        ),
     ]
 
 
@@ -265,8 +343,11 @@ def summary_sentence(network: Network, metrics: Metrics | None = None) -> str:
     members = f"{m.schools:,} {'member' if m.schools == 1 else 'members'}"
     parts = [f"{members} and {m.links:,} {'link' if m.links == 1 else 'links'}"]
     if m.links:
-        parts.append("all in one connected group" if m.components == 1
-                     else f"in {m.components:,} separate groups (the largest has {m.largest_component:,})")
+        parts.append(
+            "all in one connected group"
+            if m.components == 1
+            else f"in {m.components:,} separate groups (the largest has {m.largest_component:,})"
+        )
         parts.append(f"{m.hub} is the most linked ({m.hub_links:,} of {m.links:,} links)")
         if m.outside_links:
             verb = "link reaches" if m.outside_links == 1 else "links reach"
@@ -274,5 +355,7 @@ def summary_sentence(network: Network, metrics: Metrics | None = None) -> str:
         else:
             parts.append("no link reaches a partner outside the schools")
     if m.isolated:
-        parts.append(f"{m.isolated:,} {'member has' if m.isolated == 1 else 'members have'} no link yet")
+        parts.append(
+            f"{m.isolated:,} {'member has' if m.isolated == 1 else 'members have'} no link yet"
+        )
     return "; ".join(parts) + "."

@@ -14,11 +14,19 @@ from . import CourseError
 
 KINDS = ("school", "lea", "university", "community", "other")
 KIND_LABELS = {
-    "school": "School", "lea": "Local authority", "university": "University",
-    "community": "Community group", "other": "Other partner",
+    "school": "School",
+    "lea": "Local authority",
+    "university": "University",
+    "community": "Community group",
+    "other": "Other partner",
 }
 LEVELS = {
-    0: "None", 1: "Networking", 2: "Cooperation", 3: "Coordination", 4: "Coalition", 5: "Collaboration",
+    0: "None",
+    1: "Networking",
+    2: "Cooperation",
+    3: "Coordination",
+    4: "Coalition",
+    5: "Collaboration",
 }
 LEVEL_MEANINGS = {
     0: "no working relationship",
@@ -30,13 +38,20 @@ LEVEL_MEANINGS = {
 }
 ORIGINS = ("funding", "mandate", "prior_partnership", "friendship", "shared_problem", "other")
 ORIGIN_LABELS = {
-    "funding": "Funding or a grant", "mandate": "Told to by someone above", "prior_partnership": "An earlier partnership",
-    "friendship": "Friendship between leaders", "shared_problem": "A shared problem", "other": "Other",
+    "funding": "Funding or a grant",
+    "mandate": "Told to by someone above",
+    "prior_partnership": "An earlier partnership",
+    "friendship": "Friendship between leaders",
+    "shared_problem": "A shared problem",
+    "other": "Other",
 }
 FLOWS = ("information", "resources", "joint_practice", "staff", "pupils")
 FLOW_LABELS = {
-    "information": "Information", "resources": "Resources", "joint_practice": "Joint practice",
-    "staff": "Staff", "pupils": "Pupils",
+    "information": "Information",
+    "resources": "Resources",
+    "joint_practice": "Joint practice",
+    "staff": "Staff",
+    "pupils": "Pupils",
 }
 TRUST_LABELS = {1: "Low", 2: "Some", 3: "Good", 4: "High"}
 
@@ -82,24 +97,31 @@ class Network:
     def school(self, name: str) -> School | None:
         return next((s for s in self.schools if s.name == name), None)
 
-    def without_school(self, name: str) -> "Network":
-        return replace(self, schools=tuple(s for s in self.schools if s.name != name),
-                       links=tuple(link for link in self.links if not link.touches(name)))
+    def without_school(self, name: str) -> Network:
+        return replace(
+            self,
+            schools=tuple(s for s in self.schools if s.name != name),
+            links=tuple(link for link in self.links if not link.touches(name)),
+        )
 
-    def with_school(self, school: School) -> "Network":
+    def with_school(self, school: School) -> Network:
         kept = tuple(s for s in self.schools if s.name != school.name)
         return replace(self, schools=(*kept, school))
 
-    def renamed(self, old: str, new: str) -> "Network":
+    def renamed(self, old: str, new: str) -> Network:
         def fix(name: str) -> str:
             return new if name == old else name
+
         return replace(
             self,
             schools=tuple(replace(s, name=fix(s.name)) for s in self.schools),
-            links=tuple(replace(link, source=fix(link.source), target=fix(link.target)) for link in self.links),
+            links=tuple(
+                replace(link, source=fix(link.source), target=fix(link.target))
+                for link in self.links
+            ),
         )
 
-    def with_link(self, link: Link, index: int | None = None) -> "Network":
+    def with_link(self, link: Link, index: int | None = None) -> Network:
         links = list(self.links)
         if index is None:
             links.append(link)
@@ -107,7 +129,7 @@ class Network:
             links[index] = link
         return replace(self, links=tuple(links))
 
-    def without_link(self, index: int) -> "Network":
+    def without_link(self, index: int) -> Network:
         return replace(self, links=tuple(link for i, link in enumerate(self.links) if i != index))
 
 
@@ -133,7 +155,9 @@ def check_school_name(network: Network, name: str, replacing: str | None = None)
     if not clean:
         raise EditError("Please type the school's name.")
     if len(clean) > MAX_NAME:
-        raise EditError(f"A school's name can be at most {MAX_NAME} characters; this one has {len(clean)}.")
+        raise EditError(
+            f"A school's name can be at most {MAX_NAME} characters; this one has {len(clean)}."
+        )
     for other in network.names:
         if other != replacing and _same(other, clean):
             raise EditError(f"There is already a school called “{other}” in your network.")
@@ -158,5 +182,7 @@ def check_link(network: Network, link: Link, replacing: int | None = None) -> Li
         same_way = (other.source, other.target) == (link.source, link.target)
         either_way = link_key(other) == link_key(link) and not (link.directed and other.directed)
         if same_way or either_way:
-            raise EditError(f"{link.source} and {link.target} are already linked; change that link instead.")
+            raise EditError(
+                f"{link.source} and {link.target} are already linked; change that link instead."
+            )
     return link

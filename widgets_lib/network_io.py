@@ -36,8 +36,9 @@ import json
 import re
 import unicodedata
 import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from . import CourseError
 from .network import (
@@ -54,9 +55,25 @@ from .network import (
 )
 
 __all__ = [
-    "LINK_COLUMNS", "MAX_DRAWN", "MAX_FILE_BYTES", "MAX_LINKS", "MAX_SCHOOLS", "MAX_UPLOAD_BYTES",
-    "SCHOOL_COLUMNS", "NetworkError", "parse_network", "read_any", "read_csv_text", "read_json",
-    "read_network", "read_workbook", "to_csv", "to_json", "to_workbook", "too_big", "too_much",
+    "LINK_COLUMNS",
+    "MAX_DRAWN",
+    "MAX_FILE_BYTES",
+    "MAX_LINKS",
+    "MAX_SCHOOLS",
+    "MAX_UPLOAD_BYTES",
+    "SCHOOL_COLUMNS",
+    "NetworkError",
+    "parse_network",
+    "read_any",
+    "read_csv_text",
+    "read_json",
+    "read_network",
+    "read_workbook",
+    "to_csv",
+    "to_json",
+    "to_workbook",
+    "too_big",
+    "too_much",
 ]
 
 MAX_FILE_BYTES = 20_000_000
@@ -87,8 +104,15 @@ class NetworkError(CourseError):
     ``sheet`` names the workbook sheet. In JSON files ``row`` is the item's number in its list.
     """
 
-    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 column: str | None = None, sheet: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        sheet: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.file, self.row, self.column, self.sheet = file, row, column, sheet
 
@@ -126,17 +150,29 @@ class _Where:
     def rows_word(self) -> str:
         return "items" if self.json_list else "rows"
 
-    def error(self, problem: str, row: int | None = None,
-              column: str | None = None) -> NetworkError:
+    def error(
+        self, problem: str, row: int | None = None, column: str | None = None
+    ) -> NetworkError:
         """``<place>: <problem>`` — for a problem in a row or a cell."""
-        return NetworkError(f"{self.place(row, column)}: {problem}", file=self.file, row=row,
-                            column=column, sheet=self.sheet)
+        return NetworkError(
+            f"{self.place(row, column)}: {problem}",
+            file=self.file,
+            row=row,
+            column=column,
+            sheet=self.sheet,
+        )
 
-    def whole(self, predicate: str, row: int | None = None,
-              column: str | None = None) -> NetworkError:
+    def whole(
+        self, predicate: str, row: int | None = None, column: str | None = None
+    ) -> NetworkError:
         """``<place> <predicate>`` — for a problem with the whole table or row."""
-        return NetworkError(f"{self.place(row)} {predicate}", file=self.file, row=row,
-                            column=column, sheet=self.sheet)
+        return NetworkError(
+            f"{self.place(row)} {predicate}",
+            file=self.file,
+            row=row,
+            column=column,
+            sheet=self.sheet,
+        )
 
     def row_ref(self, row: int) -> str:
         return f"item {row}" if self.json_list else f"row {row}"
@@ -216,14 +252,18 @@ def _column_name(heading: str) -> str:
 def too_big(size: str, megabytes: str) -> str:
     """Why a file is refused for its size, said after its name. The page says the same before
     sending a file that big (course.js fills in the figures), hence texts for the figures."""
-    return (f"is {size} bytes ({megabytes} MB); the course takes files of at most "
-            f"{MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES / 1e6:.0f} MB).")
+    return (
+        f"is {size} bytes ({megabytes} MB); the course takes files of at most "
+        f"{MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES / 1e6:.0f} MB)."
+    )
 
 
 def too_much(size: str, megabytes: str) -> str:
     """Why files chosen together are refused before they are sent (see MAX_UPLOAD_BYTES)."""
-    return (f"The files you chose add up to {size} bytes ({megabytes} MB); the course takes at "
-            f"most {MAX_UPLOAD_BYTES:,} bytes ({MAX_UPLOAD_BYTES / 1e6:.0f} MB) at a time.")
+    return (
+        f"The files you chose add up to {size} bytes ({megabytes} MB); the course takes at "
+        f"most {MAX_UPLOAD_BYTES:,} bytes ({MAX_UPLOAD_BYTES / 1e6:.0f} MB) at a time."
+    )
 
 
 def _check_size(data: bytes, where: _Where) -> None:
@@ -235,8 +275,14 @@ def _too_many(where: _Where, count: int, limit: int, noun: str, more: str = "") 
     return where.whole(f"has {more}{count:,} {noun}; the course takes at most {limit:,}.")
 
 
-def _table(records: Iterator[Sequence[str]], where: _Where, *, max_rows: int, allow_no_rows: bool,
-           delimiter: str | None) -> _Table:
+def _table(
+    records: Iterator[Sequence[str]],
+    where: _Where,
+    *,
+    max_rows: int,
+    allow_no_rows: bool,
+    delimiter: str | None,
+) -> _Table:
     """Turn raw records (row 1 first) into rows keyed by heading: the one place that checks
     headings, blank rows, surplus cells and the row limit for CSV files and sheets alike.
 
@@ -263,8 +309,9 @@ def _table(records: Iterator[Sequence[str]], where: _Where, *, max_rows: int, al
         if len(cells) > width:
             surplus = next((i for i in range(width, len(cells)) if cells[i]), None)
             if surplus is not None:
-                raise _surplus(where, number, header_row, len(named), surplus, delimiter,
-                               len(cells))
+                raise _surplus(
+                    where, number, header_row, len(named), surplus, delimiter, len(cells)
+                )
         elif len(cells) < width:
             cells.extend([""] * (width - len(cells)))
         if len(named) != width:
@@ -277,8 +324,9 @@ def _table(records: Iterator[Sequence[str]], where: _Where, *, max_rows: int, al
     if header is None:
         raise where.whole("is empty.")
     if count == 0 and not allow_no_rows:
-        raise where.whole(f"has column headings in row {header_row} but no rows of data below "
-                          "them.")
+        raise where.whole(
+            f"has column headings in row {header_row} but no rows of data below them."
+        )
     return table
 
 
@@ -290,28 +338,46 @@ def _header(cells: list[str], where: _Where, row: int) -> list[str]:
             continue
         folded = heading.casefold()
         if folded in seen:
-            raise where.error(f'the heading "{heading}" appears twice (columns {seen[folded] + 1} '
-                              f"and {i + 1}); give each column a different heading.", row=row,
-                              column=heading)
+            raise where.error(
+                f'the heading "{heading}" appears twice (columns {seen[folded] + 1} '
+                f"and {i + 1}); give each column a different heading.",
+                row=row,
+                column=heading,
+            )
         seen[folded] = i
     return header
 
 
-def _surplus(where: _Where, row: int, header_row: int, headings: int, index: int,
-             delimiter: str | None, cells: int) -> NetworkError:
+def _surplus(
+    where: _Where,
+    row: int,
+    header_row: int,
+    headings: int,
+    index: int,
+    delimiter: str | None,
+    cells: int,
+) -> NetworkError:
     if delimiter is None:  # a sheet
-        return where.whole(f"has a value in column {index + 1}, which has no heading in row "
-                           f"{header_row}; give that column a heading or clear the cell.", row=row)
-    return where.whole(f"has {cells} cells but row {header_row} has only {headings} column "
-                       "headings; put quotes around any cell that contains "
-                       f"{_DELIMITER_NAMES[delimiter]}.", row=row)
+        return where.whole(
+            f"has a value in column {index + 1}, which has no heading in row "
+            f"{header_row}; give that column a heading or clear the cell.",
+            row=row,
+        )
+    return where.whole(
+        f"has {cells} cells but row {header_row} has only {headings} column "
+        "headings; put quotes around any cell that contains "
+        f"{_DELIMITER_NAMES[delimiter]}.",
+        row=row,
+    )
 
 
 # -- CSV --------------------------------------------------------------------------------------
 def _decode(data: bytes, where: _Where) -> str:
     if data.startswith(b"PK\x03\x04"):
-        raise where.whole("is an Excel workbook, not a CSV file; open it as a workbook, or save "
-                          "each sheet from Excel as CSV.")
+        raise where.whole(
+            "is an Excel workbook, not a CSV file; open it as a workbook, or save "
+            "each sheet from Excel as CSV."
+        )
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
@@ -365,8 +431,9 @@ def _csv_text(data: bytes, where: _Where) -> tuple[str, str]:
     return _sniff(line), text
 
 
-def read_csv_text(data: bytes, file: str, *, max_rows: int = MAX_LINKS,
-                  allow_no_rows: bool = False) -> list[dict[str, str]]:
+def read_csv_text(
+    data: bytes, file: str, *, max_rows: int = MAX_LINKS, allow_no_rows: bool = False
+) -> list[dict[str, str]]:
     """Read one CSV file as Excel, LibreOffice or Kumu write it, into rows keyed by heading.
 
     UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252; comma, semicolon or tab
@@ -387,11 +454,15 @@ def read_csv_text(data: bytes, file: str, *, max_rows: int = MAX_LINKS,
                 count += 1
                 yield record
         except csv.Error:
-            raise where.whole("has a cell that is too long or a quote mark that is never closed; "
-                              "check the quotes in and after this row.", row=count + 1) from None
+            raise where.whole(
+                "has a cell that is too long or a quote mark that is never closed; "
+                "check the quotes in and after this row.",
+                row=count + 1,
+            ) from None
 
-    return _table(records(), where, max_rows=max_rows, allow_no_rows=allow_no_rows,
-                  delimiter=delimiter)
+    return _table(
+        records(), where, max_rows=max_rows, allow_no_rows=allow_no_rows, delimiter=delimiter
+    )
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -414,16 +485,24 @@ def _text(value: Any) -> str:
 class _Cells:
     """Access to one table's contract columns, whatever the headings' capitals."""
 
-    def __init__(self, rows: _Rows, where: _Where, required: Sequence[str],
-                 known: Sequence[str], aliases: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        rows: _Rows,
+        where: _Where,
+        required: Sequence[str],
+        known: Sequence[str],
+        aliases: Mapping[str, str] | None = None,
+    ) -> None:
         columns = _columns(rows)
         by_name: dict[str, str] = {}
         folded: set[str] = set()
         for column in columns:
             name = _column_name(column.strip())
             if name.casefold() in folded:
-                raise where.error(f'the heading "{column}" appears twice; give each column a '
-                                  "different heading.", column=column)
+                raise where.error(
+                    f'the heading "{column}" appears twice; give each column a different heading.',
+                    column=column,
+                )
             folded.add(name.casefold())
             by_name[name] = column
         for alias, target in (aliases or {}).items():
@@ -433,8 +512,9 @@ class _Cells:
             if name not in by_name:
                 found = ", ".join(f'"{column}"' for column in columns) or "none"
                 kind = "field" if where.json_list else "column"
-                raise where.whole(f'has no "{name}" {kind}; the {kind}s found are: {found}.',
-                                  column=name)
+                raise where.whole(
+                    f'has no "{name}" {kind}; the {kind}s found are: {found}.', column=name
+                )
         self.where = where
         self.source = {name: by_name.get(name) for name in known}
         used = set(self.source.values())
@@ -452,8 +532,9 @@ class _Cells:
         return tuple((column, value) for column in self.extra if (value := _text(row.get(column))))
 
 
-def _schools(rows: _Rows, where: _Where
-             ) -> tuple[tuple[School, ...], tuple[str, ...], dict[str, tuple[str, int]]]:
+def _schools(
+    rows: _Rows, where: _Where
+) -> tuple[tuple[School, ...], tuple[str, ...], dict[str, tuple[str, int]]]:
     cells = _Cells(rows, where, ("name",), SCHOOL_COLUMNS, aliases={"label": "name"})
     schools = []
     by_key: dict[str, tuple[str, int]] = {}
@@ -463,29 +544,50 @@ def _schools(rows: _Rows, where: _Where
         if not name.strip():
             raise where.error("the name is empty; every school needs a name.", number, "name")
         if len(name) > MAX_NAME:
-            raise where.error(f"the name is {len(name):,} characters long; use at most "
-                              f"{MAX_NAME}.", number, "name")
+            raise where.error(
+                f"the name is {len(name):,} characters long; use at most {MAX_NAME}.",
+                number,
+                "name",
+            )
         key = _key(name)
         if key in by_key:
             first, first_row = by_key[key]
-            same = (f"is already in {where.row_ref(first_row)}" if first == name else
-                    f"is the same name as {_show(first)} in {where.row_ref(first_row)} once "
-                    "capitals and spaces are ignored")
-            raise where.error(f"{_show(name)} {same}; give each school its own name or remove one "
-                              "of the rows.", number, "name")
+            same = (
+                f"is already in {where.row_ref(first_row)}"
+                if first == name
+                else f"is the same name as {_show(first)} in {where.row_ref(first_row)} once "
+                "capitals and spaces are ignored"
+            )
+            raise where.error(
+                f"{_show(name)} {same}; give each school its own name or remove one of the rows.",
+                number,
+                "name",
+            )
         by_key[key] = (name, number)
         kind_text = cells.get(row, "kind")
         kind = _KIND_CODES.get(_code(kind_text)) if kind_text.strip() else "school"
         if kind is None:
-            raise where.error(f"{_show(kind_text)} is not a kind of partner; use school, lea (a "
-                              "local authority), university, community or other.", number, "kind")
-        schools.append(School(name=name, kind=kind, phase=cells.get(row, "phase"),
-                              locality=cells.get(row, "locality"), extra=cells.extras(row)))
+            raise where.error(
+                f"{_show(kind_text)} is not a kind of partner; use school, lea (a "
+                "local authority), university, community or other.",
+                number,
+                "kind",
+            )
+        schools.append(
+            School(
+                name=name,
+                kind=kind,
+                phase=cells.get(row, "phase"),
+                locality=cells.get(row, "locality"),
+                extra=cells.extras(row),
+            )
+        )
     return tuple(schools), cells.extra, by_key
 
 
-def _links(rows: _Rows, where: _Where, schools_where: _Where,
-           by_key: dict[str, tuple[str, int]]) -> tuple[tuple[Link, ...], tuple[str, ...]]:
+def _links(
+    rows: _Rows, where: _Where, schools_where: _Where, by_key: dict[str, tuple[str, int]]
+) -> tuple[tuple[Link, ...], tuple[str, ...]]:
     cells = _Cells(rows, where, ("from", "to"), LINK_COLUMNS)
     exact = {name: name for name, _ in by_key.values()}
     links = []
@@ -498,48 +600,73 @@ def _links(rows: _Rows, where: _Where, schools_where: _Where,
             return name
         if not value.strip():
             end = "it comes from" if column == "from" else "it goes to"
-            raise where.error(f"the cell is empty; every link needs the name of the school {end}.",
-                              number, column)
+            raise where.error(
+                f"the cell is empty; every link needs the name of the school {end}.", number, column
+            )
         found = by_key.get(_key(value))
         if found is not None:
             return found[0]
         close = difflib.get_close_matches(_key(value), by_key, n=1, cutoff=0.75)
-        hint = (f"did you mean {_show(by_key[close[0]][0])}?" if close
-                else "add the school there or correct the name.")
+        hint = (
+            f"did you mean {_show(by_key[close[0]][0])}?"
+            if close
+            else "add the school there or correct the name."
+        )
         raise where.error(f"{_show(value)} is not in {schools_where.table}; {hint}", number, column)
 
     for index, row in enumerate(rows):
         number = cells.number(row, index)
         source, target = school(row, number, "from"), school(row, number, "to")
         if source == target:
-            raise where.error(f"{_show(target)} is also the school in the \"from\" column, so this "
-                              "row links a school to itself; correct one of the names or remove "
-                              "the row.", number, "to")
+            raise where.error(
+                f'{_show(target)} is also the school in the "from" column, so this '
+                "row links a school to itself; correct one of the names or remove "
+                "the row.",
+                number,
+                "to",
+            )
         level = _optional_whole(cells, row, number, "level", 0, 5)
         trust = _optional_whole(cells, row, number, "trust", 1, 4)
         origin_text = cells.get(row, "origin")
         origin = _ORIGIN_CODES.get(_code(origin_text)) if origin_text.strip() else None
         if origin_text.strip() and origin is None:
-            raise where.error(f"{_show(origin_text)} is not one of the origins; use funding, "
-                              "mandate, prior_partnership, friendship, shared_problem or other.",
-                              number, "origin")
+            raise where.error(
+                f"{_show(origin_text)} is not one of the origins; use funding, "
+                "mandate, prior_partnership, friendship, shared_problem or other.",
+                number,
+                "origin",
+            )
         flows: dict[str, None] = {}
         for part in _FLOW_SPLIT.split(cells.get(row, "flows")):
             if not part.strip():
                 continue
             flow = _FLOW_CODES.get(_code(part))
             if flow is None:
-                raise where.error(f"{_show(part)} is not a kind of flow; use information, "
-                                  "resources, joint_practice, staff or pupils, separated by |.",
-                                  number, "flows")
+                raise where.error(
+                    f"{_show(part)} is not a kind of flow; use information, "
+                    "resources, joint_practice, staff or pupils, separated by |.",
+                    number,
+                    "flows",
+                )
             flows[flow] = None
         directed_text = cells.get(row, "directed").strip().casefold()
         if directed_text not in _YES and directed_text not in _NO:
-            raise where.error(f"{_show(cells.get(row, 'directed'))} is not yes or no; write yes "
-                              "for a one-way link, or no (or nothing) for a two-way link.",
-                              number, "directed")
-        link = Link(source=source, target=target, level=level, origin=origin, flows=tuple(flows),
-                    directed=directed_text in _YES, trust=trust, extra=cells.extras(row))
+            raise where.error(
+                f"{_show(cells.get(row, 'directed'))} is not yes or no; write yes "
+                "for a one-way link, or no (or nothing) for a two-way link.",
+                number,
+                "directed",
+            )
+        link = Link(
+            source=source,
+            target=target,
+            level=level,
+            origin=origin,
+            flows=tuple(flows),
+            directed=directed_text in _YES,
+            trust=trust,
+            extra=cells.extras(row),
+        )
         pair = (source, target) if source < target else (target, source)
         for other_row, other in seen.get(pair, ()):
             if link.directed and other.directed and other.source != source:
@@ -549,45 +676,65 @@ def _links(rows: _Rows, where: _Where, schools_where: _Where,
                 advice = "keep one row for each direction."
             else:
                 what = f"the link between {_show(source)} and {_show(target)}"
-                advice = ("keep one row for each pair of schools (a two-way link covers both "
-                          "directions).")
-            raise where.whole(f"repeats {what}, which is already in {where.row_ref(other_row)}; "
-                              f"{advice}", row=number)
+                advice = (
+                    "keep one row for each pair of schools (a two-way link covers both directions)."
+                )
+            raise where.whole(
+                f"repeats {what}, which is already in {where.row_ref(other_row)}; {advice}",
+                row=number,
+            )
         seen.setdefault(pair, []).append((number, link))
         links.append(link)
     return tuple(links), cells.extra
 
 
-def _optional_whole(cells: _Cells, row: Mapping[str, Any], number: int, column: str,
-                    low: int, high: int) -> int | None:
+def _optional_whole(
+    cells: _Cells, row: Mapping[str, Any], number: int, column: str, low: int, high: int
+) -> int | None:
     text = cells.get(row, column)
     if not text.strip():
         return None
     value = _whole(text, low, high)
     if value is None:
         if column == "level":
-            problem = ("is not a level of collaboration; use a whole number from 0 (none) to "
-                       "5 (collaboration).")
+            problem = (
+                "is not a level of collaboration; use a whole number from 0 (none) to "
+                "5 (collaboration)."
+            )
         else:
             problem = "is not a trust rating; use a whole number from 1 (low) to 4 (high)."
         raise cells.where.error(f"{_show(text)} {problem}", number, column)
     return value
 
 
-def _parse(schools_rows: _Rows, links_rows: _Rows,
-           schools_where: _Where, links_where: _Where, title: str = "") -> Network:
+def _parse(
+    schools_rows: _Rows,
+    links_rows: _Rows,
+    schools_where: _Where,
+    links_where: _Where,
+    title: str = "",
+) -> Network:
     if len(schools_rows) > MAX_SCHOOLS:
         raise _too_many(schools_where, len(schools_rows), MAX_SCHOOLS, "schools")
     if len(links_rows) > MAX_LINKS:
         raise _too_many(links_where, len(links_rows), MAX_LINKS, "links")
     schools, school_columns, by_key = _schools(schools_rows, schools_where)
     links, link_columns = _links(links_rows, links_where, schools_where, by_key)
-    return Network(schools=schools, links=links, title=title, extra_school_columns=school_columns,
-                   extra_link_columns=link_columns)
+    return Network(
+        schools=schools,
+        links=links,
+        title=title,
+        extra_school_columns=school_columns,
+        extra_link_columns=link_columns,
+    )
 
 
-def parse_network(schools_rows: _Rows, links_rows: _Rows, schools_file: str = "schools.csv",
-                  links_file: str = "links.csv") -> Network:
+def parse_network(
+    schools_rows: _Rows,
+    links_rows: _Rows,
+    schools_file: str = "schools.csv",
+    links_file: str = "links.csv",
+) -> Network:
     """Check every cell of the two tables and build the network, or raise one NetworkError.
 
     Rows are mappings from heading to text, as :func:`read_csv_text` returns them; their row
@@ -597,8 +744,9 @@ def parse_network(schools_rows: _Rows, links_rows: _Rows, schools_file: str = "s
 
 
 # -- readers --------------------------------------------------------------------------------
-def read_network(schools: bytes, links: bytes, schools_file: str = "schools.csv",
-                 links_file: str = "links.csv") -> Network:
+def read_network(
+    schools: bytes, links: bytes, schools_file: str = "schools.csv", links_file: str = "links.csv"
+) -> Network:
     """Read a network from its two CSV files (schools, then links)."""
     schools_where, links_where = _Where(schools_file), _Where(links_file)
     _check_size(schools, schools_where)
@@ -640,8 +788,9 @@ def _size_from_head(sheet: Any) -> None:
             if element.tag == DATA_TAG:
                 return
             if event == "end" and element.tag == DIMENSION_TAG:
-                (sheet._min_column, sheet._min_row, sheet._max_column,
-                 sheet._max_row) = SheetDimension.from_tree(element).boundaries
+                (sheet._min_column, sheet._min_row, sheet._max_column, sheet._max_row) = (
+                    SheetDimension.from_tree(element).boundaries
+                )
                 return
 
 
@@ -659,8 +808,10 @@ def read_workbook(data: bytes, file: str) -> Network:
         ReadOnlyWorksheet._get_size = _size_from_head  # same result, without reading every row
     where = _Where(file)
     _check_size(data, where)
-    unreadable = where.whole("is not an Excel workbook (.xlsx) that can be read; save it from your "
-                             "spreadsheet as an Excel workbook, or as two CSV files.")
+    unreadable = where.whole(
+        "is not an Excel workbook (.xlsx) that can be read; save it from your "
+        "spreadsheet as an Excel workbook, or as two CSV files."
+    )
     try:
         with warnings.catch_warnings():  # openpyxl's warnings about styles are not for users
             warnings.simplefilter("ignore")
@@ -676,11 +827,23 @@ def read_workbook(data: bytes, file: str) -> Network:
         tables = []
         for wanted, limit in (("schools", MAX_SCHOOLS), ("links", MAX_LINKS)):
             sheet_where = _Where(file, sheet=sheets[wanted])
-            rows = (map(_sheet_value, values)
-                    for values in book[sheets[wanted]].iter_rows(values_only=True))
+            rows = (
+                map(_sheet_value, values)
+                for values in book[sheets[wanted]].iter_rows(values_only=True)
+            )
             # Reading a sheet is slow (about 30 µs a row), so an oversized one stops at the limit.
-            tables.append((sheet_where, _table(rows, sheet_where, max_rows=limit,
-                                               allow_no_rows=wanted == "links", delimiter=None)))
+            tables.append(
+                (
+                    sheet_where,
+                    _table(
+                        rows,
+                        sheet_where,
+                        max_rows=limit,
+                        allow_no_rows=wanted == "links",
+                        delimiter=None,
+                    ),
+                )
+            )
         title = _text(book.properties.title) if book.properties is not None else ""
     except NetworkError:
         raise
@@ -709,8 +872,9 @@ def _json_rows(items: Any, declared: Any, where: _Where, limit: int) -> _Table:
     if not isinstance(items, list):
         raise where.whole(f'has no "{where.json_list}" list.')
     if not isinstance(declared, list) or not all(isinstance(c, str) for c in declared):
-        raise where.whole(f'has a "columns" entry whose "{where.json_list}" is not a list of '
-                          "column names.")
+        raise where.whole(
+            f'has a "columns" entry whose "{where.json_list}" is not a list of column names.'
+        )
     if len(items) > limit:
         raise _too_many(where, len(items), limit, f"{where.json_list}")
     table = _Table()
@@ -718,8 +882,9 @@ def _json_rows(items: Any, declared: Any, where: _Where, limit: int) -> _Table:
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             raise where.whole("is not an object with named fields.", row=number)
-        row = _Row((column, _json_value(value, where, number, column))
-                   for column, value in item.items())
+        row = _Row(
+            (column, _json_value(value, where, number, column)) for column, value in item.items()
+        )
         row.row = number
         columns.update(dict.fromkeys(item))
         table.append(row)
@@ -734,22 +899,28 @@ def read_json(data: bytes, file: str) -> Network:
     try:
         document = json.loads(bytes(data).decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise where.whole("is not a JSON text file (it is not UTF-8); export the network "
-                          "again.") from None
+        raise where.whole(
+            "is not a JSON text file (it is not UTF-8); export the network again."
+        ) from None
     except json.JSONDecodeError as error:
-        raise where.whole(f"is not valid JSON (the problem is at line {error.lineno}, character "
-                          f"{error.colno}); export the network again.") from None
+        raise where.whole(
+            f"is not valid JSON (the problem is at line {error.lineno}, character "
+            f"{error.colno}); export the network again."
+        ) from None
     if not isinstance(document, dict):
-        raise where.whole('is not a network: it should hold an object with "schools" and "links" '
-                          "lists.")
+        raise where.whole(
+            'is not a network: it should hold an object with "schools" and "links" lists.'
+        )
     schools_where, links_where = _Where(file, json_list="schools"), _Where(file, json_list="links")
     declared = document.get("columns") or {}
     if not isinstance(declared, dict):
         raise where.whole('has a "columns" entry that is not an object.')
-    school_rows = _json_rows(document.get("schools"), declared.get("schools", []), schools_where,
-                             MAX_SCHOOLS)
-    link_rows = _json_rows(document.get("links", []), declared.get("links", []), links_where,
-                           MAX_LINKS)
+    school_rows = _json_rows(
+        document.get("schools"), declared.get("schools", []), schools_where, MAX_SCHOOLS
+    )
+    link_rows = _json_rows(
+        document.get("links", []), declared.get("links", []), links_where, MAX_LINKS
+    )
     title = document.get("title") or ""
     return _parse(school_rows, link_rows, schools_where, links_where, title=_text(title))
 
@@ -776,16 +947,23 @@ def read_any(files: Mapping[str, bytes]) -> Network:
         return read_json(files[names[0]], names[0])
     for name in names:
         if kinds[name] in ("xls", "ods", "numbers"):
-            raise NetworkError(f"{name} is in a spreadsheet format the course cannot read; save it "
-                               "as an Excel workbook (.xlsx) or as two CSV files.", file=name)
+            raise NetworkError(
+                f"{name} is in a spreadsheet format the course cannot read; save it "
+                "as an Excel workbook (.xlsx) or as two CSV files.",
+                file=name,
+            )
     chosen = ", ".join(names)
     if len(names) != 2 or any(kinds[name] not in ("csv", "txt", "tsv") for name in names):
-        raise NetworkError(f"Choose one workbook (.xlsx), one .json file, or two CSV files (one of "
-                           f"schools and one of links); you chose: {chosen}.")
+        raise NetworkError(
+            f"Choose one workbook (.xlsx), one .json file, or two CSV files (one of "
+            f"schools and one of links); you chose: {chosen}."
+        )
     links = [name for name in names if _is_links_csv(files[name], name)]
     if len(links) != 1:
-        raise NetworkError('Exactly one of the two CSV files must have "from" and "to" columns '
-                           f"(the links); check the headings in row 1 of {chosen}.")
+        raise NetworkError(
+            'Exactly one of the two CSV files must have "from" and "to" columns '
+            f"(the links); check the headings in row 1 of {chosen}."
+        )
     schools = next(name for name in names if name != links[0])
     return read_network(files[schools], files[links[0]], schools, links[0])
 
@@ -795,17 +973,29 @@ def _school_records(network: Network) -> Iterator[list[Any]]:
     yield [*SCHOOL_COLUMNS, *network.extra_school_columns]
     for school in network.schools:
         extra = dict(school.extra)
-        yield [school.name, school.kind, school.phase, school.locality,
-               *(extra.get(column, "") for column in network.extra_school_columns)]
+        yield [
+            school.name,
+            school.kind,
+            school.phase,
+            school.locality,
+            *(extra.get(column, "") for column in network.extra_school_columns),
+        ]
 
 
 def _link_records(network: Network) -> Iterator[list[Any]]:
     yield [*LINK_COLUMNS, *network.extra_link_columns]
     for link in network.links:
         extra = dict(link.extra)
-        yield [link.source, link.target, link.level, link.origin or "", "|".join(link.flows),
-               "yes" if link.directed else "no", link.trust,
-               *(extra.get(column, "") for column in network.extra_link_columns)]
+        yield [
+            link.source,
+            link.target,
+            link.level,
+            link.origin or "",
+            "|".join(link.flows),
+            "yes" if link.directed else "no",
+            link.trust,
+            *(extra.get(column, "") for column in network.extra_link_columns),
+        ]
 
 
 def csv_bytes(records: Iterable[list[Any]]) -> bytes:
@@ -839,8 +1029,10 @@ def to_workbook(network: Network) -> bytes:
 
     book = Workbook(write_only=True)
     book.properties.title = network.title or None
-    for title, records in (("schools", _school_records(network)),
-                           ("links", _link_records(network))):
+    for title, records in (
+        ("schools", _school_records(network)),
+        ("links", _link_records(network)),
+    ):
         sheet = book.create_sheet(title)
         for record in records:
             sheet.append([cell(value) for value in record])
@@ -851,6 +1043,7 @@ def to_workbook(network: Network) -> bytes:
 
 def to_json(network: Network) -> bytes:
     """The network as UTF-8 JSON (the shape is in this module's docstring)."""
+
     def row(columns: Sequence[str], record: list[Any], width: int) -> dict[str, Any]:
         return dict(zip(columns, record[:width] + [_text(v) for v in record[width:]], strict=True))
 

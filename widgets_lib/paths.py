@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ def template_root() -> Path:
     return PACKAGE_DIR / "server" / "share" / "jupyter"
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_json(name: str) -> Any:
     """Read a JSON file of ``data/`` once per process."""
     with open(data_dir() / name, encoding="utf-8") as handle:

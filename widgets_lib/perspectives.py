@@ -6,8 +6,8 @@ lesson 06 into what distributed leadership is and is not (``data/sorters/distrib
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from . import CourseError
 from .paths import load_json
@@ -70,7 +70,9 @@ def check(sorter: Sorter, statement_id: str, choice: str) -> Feedback:
     right = sorter.perspective(statement.answer)
     if choice == statement.answer:
         return Feedback(True, f"Yes: {right.name}. {statement.feedback}")
-    return Feedback(False, f"Not quite: this is closest to {right.name} ({right.who}). {statement.feedback}")
+    return Feedback(
+        False, f"Not quite: this is closest to {right.name} ({right.who}). {statement.feedback}"
+    )
 
 
 def score(sorter: Sorter, choices: Mapping[str, str]) -> tuple[int, int]:
@@ -85,5 +87,7 @@ def score_sentence(right: int, answered: int, total: int) -> str:
     if answered == 0:
         return f"None placed yet ({total} statement{'' if total == 1 else 's'} to place)."
     if answered < total:
-        return f"{right} of {answered} placed as the paper would; {total - answered} still to place."
+        return (
+            f"{right} of {answered} placed as the paper would; {total - answered} still to place."
+        )
     return f"{right} of {total} placed as the paper would; every statement is placed."

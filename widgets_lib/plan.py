@@ -6,9 +6,10 @@ the field and the action, and nothing already in the plan is touched by a bad en
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
 
 from . import CourseError
 from .answers import check_free_text
@@ -19,7 +20,12 @@ KEY = "actions"
 # kept apart from the plan so the plan's "last changed" date is not moved by typing.
 DRAFT_ACTIVITY = "plan-draft"
 DRAFT_KEY = "form"
-CHALLENGES = {"distance": "Distance", "culture": "Culture", "structure": "Structure", "other": "Something else"}
+CHALLENGES = {
+    "distance": "Distance",
+    "culture": "Culture",
+    "structure": "Structure",
+    "other": "Something else",
+}
 MAX_WHAT = 500
 MAX_WHO = 200
 MAX_ACTIONS = 50
@@ -62,7 +68,9 @@ def _date(value: object) -> str:
         try:
             day = date.fromisoformat(value.strip())
         except ValueError:
-            raise PlanError(f"By when: {value.strip()[:40]!r} is not a date; choose one from the calendar.") from None
+            raise PlanError(
+                f"By when: {value.strip()[:40]!r} is not a date; choose one from the calendar."
+            ) from None
     else:
         raise PlanError("By when: please choose a date from the calendar.")
     if not EARLIEST <= day <= LATEST:
@@ -79,13 +87,17 @@ def check_action(what: object, who: object, by: object, challenge: object) -> Ac
         challenge=str(challenge),
     )
     if action.challenge not in CHALLENGES:
-        raise PlanError("Which challenge: please choose distance, culture, structure or something else.")
+        raise PlanError(
+            "Which challenge: please choose distance, culture, structure or something else."
+        )
     return action
 
 
 def add(actions: Sequence[Action], action: Action) -> list[Action]:
     if len(actions) >= MAX_ACTIONS:
-        raise PlanError(f"The plan holds at most {MAX_ACTIONS} actions; remove one that is done first.")
+        raise PlanError(
+            f"The plan holds at most {MAX_ACTIONS} actions; remove one that is done first."
+        )
     return [*actions, action]
 
 
@@ -120,8 +132,9 @@ def in_date_order(actions: Sequence[Action]) -> list[Action]:
     return sorted(actions, key=lambda action: action.by)
 
 
-def draft_value(what: object, who: object, by: object, challenge: object,
-                chosen: object) -> dict[str, Any]:
+def draft_value(
+    what: object, who: object, by: object, challenge: object, chosen: object
+) -> dict[str, Any]:
     """The form as it stands (not yet an action, so only its types and sizes are checked)."""
     return {
         "what": check_free_text("What", what, MAX_WHAT),

@@ -85,10 +85,17 @@ def describe(activity: str, value: Any) -> str:
     if activity == NETWORK_ACTIVITY and isinstance(value, dict):
         network = network_from_value(value)
         schools = _some([school.name for school in network.schools]) or "none"
-        links = _some([f"{link.source} {'→' if link.directed else '—'} {link.target}" for link in network.links])
-        return (f"a network of {len(network.schools)} school{'s' if len(network.schools) != 1 else ''} "
-                f"({schools}) and {len(network.links)} link{'s' if len(network.links) != 1 else ''}"
-                + (f" ({links})" if links else ""))
+        links = _some(
+            [
+                f"{link.source} {'→' if link.directed else '—'} {link.target}"
+                for link in network.links
+            ]
+        )
+        return (
+            f"a network of {len(network.schools)} school{'s' if len(network.schools) != 1 else ''} "
+            f"({schools}) and {len(network.links)} link{'s' if len(network.links) != 1 else ''}"
+            + (f" ({links})" if links else "")
+        )
     return _plain(value)
 
 
@@ -101,7 +108,11 @@ def _plain(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
-        return ", ".join(f"{key}: {_plain(item)}" for key, item in value.items() if item not in (None, "", [], {}))
+        return ", ".join(
+            f"{key}: {_plain(item)}"
+            for key, item in value.items()
+            if item not in (None, "", [], {})
+        )
     if isinstance(value, list):
         return "; ".join(_plain(item) for item in value)
     return "" if value is None else str(value)

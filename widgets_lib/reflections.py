@@ -6,8 +6,8 @@ activity ``journal`` with the question's id as key, so the journal gathers them 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from .answers import check_free_text
 from .paths import load_json
@@ -27,8 +27,11 @@ class Question:
 def questions(lesson_id: str | None = None) -> list[Question]:
     """The reflection questions of one lesson, or of every lesson in course order."""
     raw = load_json("reflections.json")["lessons"]
-    found = [Question(q["id"], lid, q["prompt"], q.get("hint", ""))
-             for lid in sorted(raw) for q in raw[lid]]
+    found = [
+        Question(q["id"], lid, q["prompt"], q.get("hint", ""))
+        for lid in sorted(raw)
+        for q in raw[lid]
+    ]
     return [q for q in found if lesson_id is None or q.lesson == lesson_id]
 
 

@@ -51,8 +51,13 @@ answers = sa.Table(
     sa.Column("key", sa.String(200), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("updated_at", sa.String(32), nullable=False),
-    sa.Column("rev", sa.Integer, nullable=False, server_default="1",
-              comment="1 when first saved, one more at every save: what a page saw, to compare on save"),
+    sa.Column(
+        "rev",
+        sa.Integer,
+        nullable=False,
+        server_default="1",
+        comment="1 when first saved, one more at every save: what a page saw, to compare on save",
+    ),
 )
 
 revisions = sa.Table(
@@ -64,8 +69,13 @@ revisions = sa.Table(
     sa.Column("key", sa.String(200), nullable=False),
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("saved_at", sa.String(32), nullable=False),
-    sa.Column("kind", sa.String(8), nullable=False, server_default="full",
-              comment="full: value is the answer's JSON text; delta: the change from the previous revision"),
+    sa.Column(
+        "kind",
+        sa.String(8),
+        nullable=False,
+        server_default="full",
+        comment="full: value is the answer's JSON text; delta: the change from the previous revision",
+    ),
     sa.Index("ix_revisions_learner", "learner_id", "activity", "key"),
 )
 
@@ -75,10 +85,20 @@ cohorts = sa.Table(
     metadata,
     sa.Column("id", sa.String(16), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("join_code", sa.String(16), nullable=False, comment="shown to the tutor; it only lets people join"),
+    sa.Column(
+        "join_code",
+        sa.String(16),
+        nullable=False,
+        comment="shown to the tutor; it only lets people join",
+    ),
     sa.Column("join_key", sa.String(64), nullable=False, unique=True),
     sa.Column("tutor_key", sa.String(64), nullable=False, unique=True),
-    sa.Column("owner", sa.String(64), nullable=True, comment="hub key of the tutor who made it, under JupyterHub"),
+    sa.Column(
+        "owner",
+        sa.String(64),
+        nullable=True,
+        comment="hub key of the tutor who made it, under JupyterHub",
+    ),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("closed_at", sa.String(32), nullable=True),
 )
@@ -110,7 +130,9 @@ ADDED_COLUMNS = (
 BUSY_TIMEOUT_S = 30
 FULL, DELTA = "full", "delta"
 FULL_EVERY = 50  # a full copy at least every 50th revision of an answer: reading one back reads at most 50 rows
-DELTA_MIN_CHARS = 1024  # a smaller value is stored whole: its change would save a few hundred bytes at most
+DELTA_MIN_CHARS = (
+    1024  # a smaller value is stored whole: its change would save a few hundred bytes at most
+)
 LINE_WIDTH = 200  # an array or object longer than this (as compact JSON) gets one line per item: never change
 LINE_DEPTH = 20  # nor this: an array or object nested deeper stays on one line, so laying out never recurses far
 log = logging.getLogger("widgets_lib")
@@ -124,7 +146,9 @@ class SaveConflict(StoreError):
     """The answer was saved elsewhere (another tab or computer) since this page loaded it: not overwritten."""
 
     def __init__(self, stored_rev: int) -> None:
-        super().__init__("this work was changed in another tab or on another computer, so this was not saved.")
+        super().__init__(
+            "this work was changed in another tab or on another computer, so this was not saved."
+        )
         self.stored_rev = stored_rev
 
 
@@ -166,10 +190,18 @@ class Membership:
     joined_at: str
 
 
-def values_and_times(saved: dict[str, dict[str, Saved]]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+def values_and_times(
+    saved: dict[str, dict[str, Saved]],
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """Answers by activity and key, and when each activity last changed."""
-    values = {activity: {key: answer.value for key, answer in keys.items()} for activity, keys in saved.items()}
-    updated = {activity: max(answer.saved_at for answer in keys.values()) for activity, keys in saved.items()}
+    values = {
+        activity: {key: answer.value for key, answer in keys.items()}
+        for activity, keys in saved.items()
+    }
+    updated = {
+        activity: max(answer.saved_at for answer in keys.values())
+        for activity, keys in saved.items()
+    }
     return values, updated
 
 
@@ -191,9 +223,7 @@ def default_url() -> str:
 
 def _make_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
-        engine = sa.create_engine(
-            url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_S}
-        )
+        engine = sa.create_engine(url, poolclass=NullPool, connect_args={"timeout": BUSY_TIMEOUT_S})
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
@@ -203,7 +233,9 @@ def _make_engine(url: str) -> sa.Engine:
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
             cur.execute("PRAGMA foreign_keys = ON")
-            cur.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten, not left in free pages
+            cur.execute(
+                "PRAGMA secure_delete = ON"
+            )  # deleted text is overwritten, not left in free pages
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -287,7 +319,9 @@ def _change(old_text: str, new_text: str) -> str:
     difflib compares the rest, so the same two values always give the same change."""
     old, new = _lines_of(old_text), _lines_of(new_text)
     start, end = _shared_ends(old, new)
-    matcher = difflib.SequenceMatcher(None, old[start:len(old) - end], new[start:len(new) - end])
+    matcher = difflib.SequenceMatcher(
+        None, old[start : len(old) - end], new[start : len(new) - end]
+    )
     steps: list[int | str] = [start]
     for tag, old_from, old_to, new_from, new_to in matcher.get_opcodes():
         if tag == "equal":
@@ -295,7 +329,7 @@ def _change(old_text: str, new_text: str) -> str:
             continue
         if old_to > old_from:
             steps.append(old_from - old_to)
-        steps.extend(new[start + new_from:start + new_to])
+        steps.extend(new[start + new_from : start + new_to])
     steps.append(end)
     return _compact([step for step in steps if step != 0])
 
@@ -324,15 +358,16 @@ def _patched(old: list[str], change: str) -> list[str]:
         if type(step) is not int or step == 0 or at + abs(step) > len(old):
             raise ValueError(f"a step that does not fit the revision before it: {step!r}")
         if step > 0:
-            lines += old[at:at + step]
+            lines += old[at : at + step]
         at += abs(step)
     if at != len(old):
         raise ValueError("the change ends before the revision before it does")
     return lines
 
 
-def _revision_text(conn: sa.Connection, answer: tuple[str, str, str], previous: str | None,
-                   text: str) -> tuple[str, str]:
+def _revision_text(
+    conn: sa.Connection, answer: tuple[str, str, str], previous: str | None, text: str
+) -> tuple[str, str]:
     """The kind and the text of a new revision whose value is ``text``: the change from
     ``previous`` (the answer's latest revision) when that is at most half as long, else a copy.
 
@@ -342,11 +377,20 @@ def _revision_text(conn: sa.Connection, answer: tuple[str, str, str], previous: 
     if previous is None or len(text) < DELTA_MIN_CHARS:
         return FULL, text
     learner_id, activity, key = answer
-    kinds = conn.execute(
-        sa.select(revisions.c.kind)
-        .where(revisions.c.learner_id == learner_id, revisions.c.activity == activity, revisions.c.key == key)
-        .order_by(revisions.c.id.desc()).limit(FULL_EVERY - 1)
-    ).scalars().all()
+    kinds = (
+        conn.execute(
+            sa.select(revisions.c.kind)
+            .where(
+                revisions.c.learner_id == learner_id,
+                revisions.c.activity == activity,
+                revisions.c.key == key,
+            )
+            .order_by(revisions.c.id.desc())
+            .limit(FULL_EVERY - 1)
+        )
+        .scalars()
+        .all()
+    )
     copy_due = len(kinds) == FULL_EVERY - 1 and all(kind == DELTA for kind in kinds)
     if not kinds or copy_due:
         return FULL, text
@@ -362,7 +406,9 @@ class _Rebuild:
     """
 
     def __init__(self) -> None:
-        self._previous: dict[Hashable, str | list[str]] = {}  # the text, or lines once a change needed them
+        self._previous: dict[
+            Hashable, str | list[str]
+        ] = {}  # the text, or lines once a change needed them
 
     def __call__(self, answer: Hashable, kind: str, stored: str) -> Any:
         if kind != DELTA:
@@ -372,11 +418,15 @@ class _Rebuild:
         try:
             if before is None:
                 raise ValueError("a change without the revision before it")
-            lines = _patched(before if isinstance(before, list) else _lines(json.loads(before)), stored)
+            lines = _patched(
+                before if isinstance(before, list) else _lines(json.loads(before)), stored
+            )
             value = json.loads("\n".join(lines))
         except (ValueError, TypeError) as exc:
             log.error("revision history of %r could not be rebuilt: %s", answer, exc)
-            raise StoreError("Part of the history of this work is damaged, so it could not be read back.") from exc
+            raise StoreError(
+                "Part of the history of this work is damaged, so it could not be read back."
+            ) from exc
         self._previous[answer] = lines
         return value
 
@@ -406,10 +456,14 @@ class Store:
         is never locked; the write checks again, as another process may have just done it.
         Existing rows get the column's default: an old revision is a full copy.
         """
+
         def missing(conn: sa.Connection) -> list[tuple[str, str, str]]:
             inspector = sa.inspect(conn)
-            return [(table, column, definition) for table, column, definition in ADDED_COLUMNS
-                    if column not in {found["name"] for found in inspector.get_columns(table)}]
+            return [
+                (table, column, definition)
+                for table, column, definition in ADDED_COLUMNS
+                if column not in {found["name"] for found in inspector.get_columns(table)}
+            ]
 
         with self._read() as conn:
             if not missing(conn):
@@ -417,7 +471,9 @@ class Store:
         with self._write() as conn:  # SQLite: BEGIN IMMEDIATE, so two first processes take turns
             if_new = " IF NOT EXISTS" if self.engine.dialect.name == "postgresql" else ""
             for table, column, definition in missing(conn):
-                conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN{if_new} {column} {definition}")
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {table} ADD COLUMN{if_new} {column} {definition}"
+                )
 
     # -- learners -------------------------------------------------------------
     def ensure_learner(self, learner_id: str, kind: str) -> None:
@@ -432,7 +488,9 @@ class Store:
             return row.first() is not None
 
     # -- answers --------------------------------------------------------------
-    def save(self, learner_id: str, activity: str, key: str, value: Any, expected_rev: int | None = None) -> Saved:
+    def save(
+        self, learner_id: str, activity: str, key: str, value: Any, expected_rev: int | None = None
+    ) -> Saved:
         """Save one answer now and append it to the history.
 
         With ``expected_rev`` (the revision the page loaded, 0 when there was none) the answer is
@@ -446,36 +504,61 @@ class Store:
         """
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)
         stamp = now()
-        where = (answers.c.learner_id == learner_id, answers.c.activity == activity, answers.c.key == key)
+        where = (
+            answers.c.learner_id == learner_id,
+            answers.c.activity == activity,
+            answers.c.key == key,
+        )
         insert = self._insert(answers).values(
             learner_id=learner_id, activity=activity, key=key, value=text, updated_at=stamp, rev=1
         )
         if expected_rev is None:
             stmt = insert.on_conflict_do_update(
                 index_elements=["learner_id", "activity", "key"],
-                set_={"value": insert.excluded.value, "updated_at": insert.excluded.updated_at,
-                      "rev": answers.c.rev + 1},
+                set_={
+                    "value": insert.excluded.value,
+                    "updated_at": insert.excluded.updated_at,
+                    "rev": answers.c.rev + 1,
+                },
             )
         elif expected_rev == 0:
             stmt = insert.on_conflict_do_nothing(index_elements=["learner_id", "activity", "key"])
         else:
-            stmt = (answers.update().where(*where, answers.c.rev == expected_rev)
-                    .values(value=text, updated_at=stamp, rev=answers.c.rev + 1))
+            stmt = (
+                answers.update()
+                .where(*where, answers.c.rev == expected_rev)
+                .values(value=text, updated_at=stamp, rev=answers.c.rev + 1)
+            )
         if expected_rev != 0 and len(text) >= DELTA_MIN_CHARS:
-            _lines_of(text)  # the slow part of working out the change, done before the write lock is taken
+            _lines_of(
+                text
+            )  # the slow part of working out the change, done before the write lock is taken
         with self._write() as conn:
-            previous = None if expected_rev == 0 else conn.execute(
-                sa.select(answers.c.value).where(*where).with_for_update()).scalar()
+            previous = (
+                None
+                if expected_rev == 0
+                else conn.execute(
+                    sa.select(answers.c.value).where(*where).with_for_update()
+                ).scalar()
+            )
             rev = conn.execute(stmt.returning(answers.c.rev)).scalar()
             if rev is None:  # the row is not at the expected revision: leave it as it is
                 stored = conn.execute(sa.select(answers.c.rev).where(*where)).scalar()
                 conflict = SaveConflict(stored or 0)
             else:
                 conflict = None
-                kind, stored_text = _revision_text(conn, (learner_id, activity, key), previous, text)
+                kind, stored_text = _revision_text(
+                    conn, (learner_id, activity, key), previous, text
+                )
                 conn.execute(
-                    revisions.insert().values(learner_id=learner_id, activity=activity, key=key, value=stored_text,
-                                              saved_at=stamp, kind=kind)
+                    revisions.insert().values(
+                        learner_id=learner_id,
+                        activity=activity,
+                        key=key,
+                        value=stored_text,
+                        saved_at=stamp,
+                        kind=kind,
+                    )
                 )
         if conflict is not None:
             raise conflict
@@ -484,15 +567,23 @@ class Store:
     def discard(self, learner_id: str, activity: str, key: str, rev: int) -> bool:
         """Remove a current answer if it is still at ``rev`` (its history stays); True if removed."""
         with self._write() as conn:
-            done = conn.execute(answers.delete().where(
-                answers.c.learner_id == learner_id, answers.c.activity == activity, answers.c.key == key,
-                answers.c.rev == rev))
+            done = conn.execute(
+                answers.delete().where(
+                    answers.c.learner_id == learner_id,
+                    answers.c.activity == activity,
+                    answers.c.key == key,
+                    answers.c.rev == rev,
+                )
+            )
             return done.rowcount == 1
 
-    def load_saved(self, learner_id: str, activities: list[str] | None = None) -> dict[str, dict[str, Saved]]:
+    def load_saved(
+        self, learner_id: str, activities: list[str] | None = None
+    ) -> dict[str, dict[str, Saved]]:
         """Current answers with their revisions, by activity and key: of ``activities``, or all."""
-        query = sa.select(answers.c.activity, answers.c.key, answers.c.value, answers.c.rev,
-                          answers.c.updated_at).where(answers.c.learner_id == learner_id)
+        query = sa.select(
+            answers.c.activity, answers.c.key, answers.c.value, answers.c.rev, answers.c.updated_at
+        ).where(answers.c.learner_id == learner_id)
         if activities is not None:
             query = query.where(answers.c.activity.in_(activities))
         found: dict[str, dict[str, Saved]] = {}
@@ -503,7 +594,10 @@ class Store:
 
     def load(self, learner_id: str, activity: str) -> dict[str, Any]:
         """Every current answer of one activity, by key."""
-        return {key: saved.value for key, saved in self.load_saved(learner_id, [activity]).get(activity, {}).items()}
+        return {
+            key: saved.value
+            for key, saved in self.load_saved(learner_id, [activity]).get(activity, {}).items()
+        }
 
     def load_everything(self, learner_id: str) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
         """Every current answer of a learner by activity and key, and when each activity last changed."""
@@ -526,17 +620,39 @@ class Store:
         return [Revision(rebuild(key, kind, stored), stamp) for kind, stored, stamp in rows]
 
     # -- cohorts --------------------------------------------------------------
-    def create_cohort(self, cohort_id: str, name: str, join_code: str, join_key: str, tutor_key: str,
-                      owner: str | None = None) -> Cohort:
+    def create_cohort(
+        self,
+        cohort_id: str,
+        name: str,
+        join_code: str,
+        join_key: str,
+        tutor_key: str,
+        owner: str | None = None,
+    ) -> Cohort:
         stamp = now()
         with self._write() as conn:
-            conn.execute(cohorts.insert().values(id=cohort_id, name=name, join_code=join_code, join_key=join_key,
-                                                 tutor_key=tutor_key, owner=owner, created_at=stamp))
+            conn.execute(
+                cohorts.insert().values(
+                    id=cohort_id,
+                    name=name,
+                    join_code=join_code,
+                    join_key=join_key,
+                    tutor_key=tutor_key,
+                    owner=owner,
+                    created_at=stamp,
+                )
+            )
         return Cohort(cohort_id, name, join_code, owner, stamp, None)
 
     def _cohort_where(self, *conditions) -> Cohort | None:
-        query = sa.select(cohorts.c.id, cohorts.c.name, cohorts.c.join_code, cohorts.c.owner,
-                          cohorts.c.created_at, cohorts.c.closed_at).where(*conditions)
+        query = sa.select(
+            cohorts.c.id,
+            cohorts.c.name,
+            cohorts.c.join_code,
+            cohorts.c.owner,
+            cohorts.c.created_at,
+            cohorts.c.closed_at,
+        ).where(*conditions)
         with self._read() as conn:
             row = conn.execute(query).first()
         return Cohort(*row) if row else None
@@ -552,32 +668,60 @@ class Store:
         return self._cohort_where(cohorts.c.tutor_key == tutor_key)
 
     def cohorts_owned(self, owner: str) -> list[Cohort]:
-        query = sa.select(cohorts.c.id, cohorts.c.name, cohorts.c.join_code, cohorts.c.owner,
-                          cohorts.c.created_at, cohorts.c.closed_at).where(cohorts.c.owner == owner).order_by(cohorts.c.created_at)
+        query = (
+            sa.select(
+                cohorts.c.id,
+                cohorts.c.name,
+                cohorts.c.join_code,
+                cohorts.c.owner,
+                cohorts.c.created_at,
+                cohorts.c.closed_at,
+            )
+            .where(cohorts.c.owner == owner)
+            .order_by(cohorts.c.created_at)
+        )
         with self._read() as conn:
             return [Cohort(*row) for row in conn.execute(query)]
 
     def close_cohort(self, cohort_id: str) -> None:
         with self._write() as conn:
-            conn.execute(cohorts.update().where(cohorts.c.id == cohort_id, cohorts.c.closed_at.is_(None))
-                         .values(closed_at=now()))
+            conn.execute(
+                cohorts.update()
+                .where(cohorts.c.id == cohort_id, cohorts.c.closed_at.is_(None))
+                .values(closed_at=now())
+            )
 
-    def join(self, learner_id: str, cohort_id: str, display_name: str, share_reflections: bool) -> Membership:
+    def join(
+        self, learner_id: str, cohort_id: str, display_name: str, share_reflections: bool
+    ) -> Membership:
         """Join (or switch to) a cohort; a learner belongs to one cohort at a time."""
         stamp = now()
-        values = dict(learner_id=learner_id, cohort_id=cohort_id, display_name=display_name,
-                      share_reflections=share_reflections, joined_at=stamp)
+        values = dict(
+            learner_id=learner_id,
+            cohort_id=cohort_id,
+            display_name=display_name,
+            share_reflections=share_reflections,
+            joined_at=stamp,
+        )
         stmt = self._insert(memberships).values(**values)
-        stmt = stmt.on_conflict_do_update(index_elements=["learner_id"], set_={
-            k: getattr(stmt.excluded, k) for k in ("cohort_id", "display_name", "share_reflections", "joined_at")})
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["learner_id"],
+            set_={
+                k: getattr(stmt.excluded, k)
+                for k in ("cohort_id", "display_name", "share_reflections", "joined_at")
+            },
+        )
         with self._write() as conn:
             conn.execute(stmt)
         return Membership(**values)
 
     def set_sharing(self, learner_id: str, share_reflections: bool) -> None:
         with self._write() as conn:
-            conn.execute(memberships.update().where(memberships.c.learner_id == learner_id)
-                         .values(share_reflections=share_reflections))
+            conn.execute(
+                memberships.update()
+                .where(memberships.c.learner_id == learner_id)
+                .values(share_reflections=share_reflections)
+            )
 
     def leave(self, learner_id: str) -> None:
         with self._write() as conn:
@@ -585,29 +729,48 @@ class Store:
 
     def membership(self, learner_id: str) -> Membership | None:
         with self._read() as conn:
-            row = conn.execute(sa.select(*memberships.c).where(memberships.c.learner_id == learner_id)).first()
+            row = conn.execute(
+                sa.select(*memberships.c).where(memberships.c.learner_id == learner_id)
+            ).first()
         return Membership(**row._mapping) if row else None
 
     def members(self, cohort_id: str) -> list[Membership]:
-        query = sa.select(*memberships.c).where(memberships.c.cohort_id == cohort_id).order_by(
-            memberships.c.joined_at)
+        query = (
+            sa.select(*memberships.c)
+            .where(memberships.c.cohort_id == cohort_id)
+            .order_by(memberships.c.joined_at)
+        )
         with self._read() as conn:
             return [Membership(**row._mapping) for row in conn.execute(query)]
 
-    def load_cohort(self, cohort_id: str) -> list[tuple[Membership, dict[str, dict[str, Any]], dict[str, str]]]:
+    def load_cohort(
+        self, cohort_id: str
+    ) -> list[tuple[Membership, dict[str, dict[str, Any]], dict[str, str]]]:
         """Every member with all their current answers (by activity and key) and when each activity changed.
 
         Two queries whatever the cohort's size, read in one transaction so the picture is consistent.
         """
-        query = (sa.select(answers.c.learner_id, answers.c.activity, answers.c.key, answers.c.value,
-                           answers.c.updated_at)
-                 .join(memberships, memberships.c.learner_id == answers.c.learner_id)
-                 .where(memberships.c.cohort_id == cohort_id))
+        query = (
+            sa.select(
+                answers.c.learner_id,
+                answers.c.activity,
+                answers.c.key,
+                answers.c.value,
+                answers.c.updated_at,
+            )
+            .join(memberships, memberships.c.learner_id == answers.c.learner_id)
+            .where(memberships.c.cohort_id == cohort_id)
+        )
         found: dict[str, tuple[dict[str, dict[str, Any]], dict[str, str]]] = {}
         with self._read() as conn:
-            people = [Membership(**row._mapping) for row in conn.execute(
-                sa.select(*memberships.c).where(memberships.c.cohort_id == cohort_id)
-                .order_by(memberships.c.joined_at))]
+            people = [
+                Membership(**row._mapping)
+                for row in conn.execute(
+                    sa.select(*memberships.c)
+                    .where(memberships.c.cohort_id == cohort_id)
+                    .order_by(memberships.c.joined_at)
+                )
+            ]
             for learner_id, activity, key, value, stamp in conn.execute(query):
                 values, updated = found.setdefault(learner_id, ({}, {}))
                 values.setdefault(activity, {})[key] = json.loads(value)
@@ -616,43 +779,78 @@ class Store:
 
     def merges(self, cohort_id: str) -> dict[str, str]:
         with self._read() as conn:
-            return dict(conn.execute(sa.select(merges.c.spelling, merges.c.same_as)
-                                     .where(merges.c.cohort_id == cohort_id)).all())
+            return dict(
+                conn.execute(
+                    sa.select(merges.c.spelling, merges.c.same_as).where(
+                        merges.c.cohort_id == cohort_id
+                    )
+                ).all()
+            )
 
     def add_merge(self, cohort_id: str, spelling: str, same_as: str) -> None:
         stmt = self._insert(merges).values(cohort_id=cohort_id, spelling=spelling, same_as=same_as)
-        stmt = stmt.on_conflict_do_update(index_elements=["cohort_id", "spelling"],
-                                          set_={"same_as": stmt.excluded.same_as})
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["cohort_id", "spelling"], set_={"same_as": stmt.excluded.same_as}
+        )
         with self._write() as conn:
             conn.execute(stmt)
 
     def remove_merge(self, cohort_id: str, spelling: str) -> None:
         with self._write() as conn:
-            conn.execute(merges.delete().where(merges.c.cohort_id == cohort_id, merges.c.spelling == spelling))
+            conn.execute(
+                merges.delete().where(
+                    merges.c.cohort_id == cohort_id, merges.c.spelling == spelling
+                )
+            )
 
     # -- a learner's own data -----------------------------------------------------
     def export_learner(self, learner_id: str) -> dict[str, Any]:
         """Everything stored about one learner: their row, membership, current answers and full history."""
         with self._read() as conn:
-            learner = conn.execute(sa.select(*learners.c).where(learners.c.id == learner_id)).first()
-            member = conn.execute(sa.select(memberships.c.cohort_id, memberships.c.display_name,
-                                            memberships.c.share_reflections, memberships.c.joined_at,
-                                            cohorts.c.name.label("cohort_name"))
-                                  .join(cohorts, cohorts.c.id == memberships.c.cohort_id)
-                                  .where(memberships.c.learner_id == learner_id)).first()
-            current = conn.execute(sa.select(answers.c.activity, answers.c.key, answers.c.value, answers.c.updated_at)
-                                   .where(answers.c.learner_id == learner_id)
-                                   .order_by(answers.c.activity, answers.c.key)).all()
-            history = conn.execute(sa.select(revisions.c.activity, revisions.c.key, revisions.c.kind,
-                                             revisions.c.value, revisions.c.saved_at)
-                                   .where(revisions.c.learner_id == learner_id).order_by(revisions.c.id)).all()
+            learner = conn.execute(
+                sa.select(*learners.c).where(learners.c.id == learner_id)
+            ).first()
+            member = conn.execute(
+                sa.select(
+                    memberships.c.cohort_id,
+                    memberships.c.display_name,
+                    memberships.c.share_reflections,
+                    memberships.c.joined_at,
+                    cohorts.c.name.label("cohort_name"),
+                )
+                .join(cohorts, cohorts.c.id == memberships.c.cohort_id)
+                .where(memberships.c.learner_id == learner_id)
+            ).first()
+            current = conn.execute(
+                sa.select(answers.c.activity, answers.c.key, answers.c.value, answers.c.updated_at)
+                .where(answers.c.learner_id == learner_id)
+                .order_by(answers.c.activity, answers.c.key)
+            ).all()
+            history = conn.execute(
+                sa.select(
+                    revisions.c.activity,
+                    revisions.c.key,
+                    revisions.c.kind,
+                    revisions.c.value,
+                    revisions.c.saved_at,
+                )
+                .where(revisions.c.learner_id == learner_id)
+                .order_by(revisions.c.id)
+            ).all()
         rebuild = _Rebuild()
         return {
-            "learner": {"kind": learner.kind, "created_at": learner.created_at} if learner else None,
+            "learner": {"kind": learner.kind, "created_at": learner.created_at}
+            if learner
+            else None,
             "cohort": dict(member._mapping) if member else None,
-            "answers": [{"activity": a, "key": k, "value": json.loads(v), "updated_at": t} for a, k, v, t in current],
-            "history": [{"activity": a, "key": k, "value": rebuild((a, k), kind, v), "saved_at": t}
-                        for a, k, kind, v, t in history],
+            "answers": [
+                {"activity": a, "key": k, "value": json.loads(v), "updated_at": t}
+                for a, k, v, t in current
+            ],
+            "history": [
+                {"activity": a, "key": k, "value": rebuild((a, k), kind, v), "saved_at": t}
+                for a, k, kind, v, t in history
+            ],
         }
 
     def delete_learner(self, learner_id: str) -> None:
@@ -674,17 +872,23 @@ class Store:
         raw = self.engine.raw_connection()  # outside any transaction, which a checkpoint needs
         try:
             for _ in range(attempts):
-                busy, _frames, _done = raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                busy, _frames, _done = (
+                    raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                )
                 if not busy:
                     return
                 time.sleep(0.1)
-            log.warning("the WAL could not be emptied after a deletion; it will be at the next checkpoint")
+            log.warning(
+                "the WAL could not be emptied after a deletion; it will be at the next checkpoint"
+            )
         finally:
             raw.close()
 
     def count_rows(self, table: str) -> int:
         with self._read() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(metadata.tables[table])).scalar_one()
+            return conn.execute(
+                sa.select(sa.func.count()).select_from(metadata.tables[table])
+            ).scalar_one()
 
     # -- plumbing -------------------------------------------------------------
     def _write(self):

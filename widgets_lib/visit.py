@@ -51,7 +51,9 @@ def wait_for_request(url: str | None = None) -> None:
         return
     received: list[str | None] = []
     # The kernel's own event loop is running (ipykernel), so the wait runs on a thread of its own.
-    thread = threading.Thread(target=lambda: received.append(asyncio.run(_receive(url or _query_url()))))
+    thread = threading.Thread(
+        target=lambda: received.append(asyncio.run(_receive(url or _query_url())))
+    )
     thread.start()
     thread.join()
     if received and received[0]:

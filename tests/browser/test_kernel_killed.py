@@ -34,11 +34,15 @@ def test_kernel_killed_while_typing_loses_nothing_saved(new_context, course_serv
     page.get_by_role("button", name="Add to the plan").click()
     page.wait_for_selector("text=Your action plan, soonest first")
 
-    kernel_ids = {m.group(1) for url in sockets if (m := re.search(r"/api/kernels/([0-9a-f-]{36})/", url))}
+    kernel_ids = {
+        m.group(1) for url in sockets if (m := re.search(r"/api/kernels/([0-9a-f-]{36})/", url))
+    }
     assert len(kernel_ids) == 1, sockets
     pid = kernel_pid(kernel_ids.pop())
 
-    box = page.locator(".course-reflection textarea").first  # the journal's first question (lesson 01)
+    box = page.locator(
+        ".course-reflection textarea"
+    ).first  # the journal's first question (lesson 01)
     box.focus()
     page.keyboard.type(BEFORE, delay=20)
     time.sleep(1.0)  # what was typed a second ago must be saved

@@ -40,7 +40,9 @@ def expect_selected(box, option_text: str) -> None:
 
 def press(page, name: str) -> None:
     button = page.get_by_role("button", name=name, exact=True)
-    expect(button).to_be_enabled()  # a change form opens once the kernel has the chosen school or link
+    expect(
+        button
+    ).to_be_enabled()  # a change form opens once the kernel has the chosen school or link
     button.focus()
     page.keyboard.press("Enter")
 
@@ -63,11 +65,13 @@ def add_school(page, name: str) -> None:
     try:
         page.locator(".course-table :is(td, th)", has_text=name).first.wait_for(timeout=30_000)
     except Exception:
-        raise AssertionError(f"school not added: {page.locator('.course-warning').all_inner_texts()} "
-                             f"{page.locator('.course-save-status').all_inner_texts()} "
-                             f"{page.locator('.course-summary').all_inner_texts()} "
-                             f"field={page.get_by_label('School name', exact=True).input_value()!r} "
-                             f"cells={page.locator('.course-table td').all_inner_texts()[:12]}") from None
+        raise AssertionError(
+            f"school not added: {page.locator('.course-warning').all_inner_texts()} "
+            f"{page.locator('.course-save-status').all_inner_texts()} "
+            f"{page.locator('.course-summary').all_inner_texts()} "
+            f"field={page.get_by_label('School name', exact=True).input_value()!r} "
+            f"cells={page.locator('.course-table td').all_inner_texts()[:12]}"
+        ) from None
 
 
 def add_link(page, source: str, target: str, level: str) -> None:
@@ -90,7 +94,9 @@ def test_build_export_reimport_diagnose_and_return(new_context, course_server, t
     assert page.locator(".course-warning").count() == 0
 
     # The name is text in the table and in the drawing's tooltip data, never an element.
-    assert page.locator(".course-table :is(td, th)", has_text=XSS).count() == 2  # schools and links tables
+    assert (
+        page.locator(".course-table :is(td, th)", has_text=XSS).count() == 2
+    )  # schools and links tables
     assert page.locator("img[src=x]").count() == 0
     frame = page.frame_locator("iframe.course-drawing")
     frame.locator("canvas").wait_for(timeout=30_000)
@@ -136,7 +142,9 @@ def test_build_export_reimport_diagnose_and_return(new_context, course_server, t
     page = new_context().new_page()
     page.goto(f"{course_server.url}/voila/render/04_draw_your_network.ipynb?learner={code}")
     page.get_by_text("3 members and 2 links").wait_for(timeout=60_000)
-    assert page.locator(".course-table :is(td, th)", has_text=XSS).count() == 2  # schools and links tables
+    assert (
+        page.locator(".course-table :is(td, th)", has_text=XSS).count() == 2
+    )  # schools and links tables
     page.goto(f"{course_server.url}/voila/render/05_diagnose_your_network.ipynb?learner={code}")
     assert settled_text(page.locator(".course-reading h4").first) == text
     assert page.get_by_text(f"{groups} of {groups} statements answered").count() == 1

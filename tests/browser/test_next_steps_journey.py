@@ -56,7 +56,9 @@ def radios_ready(page, part) -> None:
         "a => { const r = Array.from(a.querySelectorAll('input[type=radio]'));"
         " return r.length > 0"
         " && r.every(x => !x.disabled && x.name.startsWith('course-radio-')); }",
-        arg=part.element_handle(), timeout=60_000)
+        arg=part.element_handle(),
+        timeout=60_000,
+    )
 
 
 def wait_saved(part, timeout_s: float = 90.0) -> None:
@@ -71,8 +73,9 @@ def wait_saved(part, timeout_s: float = 90.0) -> None:
     while True:
         left_ms = max(deadline - time.monotonic(), 0.0) * 1000 + 1
         try:  # the status says saved (or failed), and nothing of the activity is saving
-            expect(status).to_contain_text(re.compile(f"{re.escape(SAVED)}|✗"), use_inner_text=True,
-                                           timeout=left_ms)
+            expect(status).to_contain_text(
+                re.compile(f"{re.escape(SAVED)}|✗"), use_inner_text=True, timeout=left_ms
+            )
             text = status.inner_text()
             if "✗" in text:
                 raise AssertionError(f"a change was not saved: {text!r}")
@@ -97,7 +100,11 @@ def page_settled(page, quiet_ms: int = 1000) -> None:
                 window.__courseBusyAt = now;
             }
             return now - window.__courseBusyAt >= quiet;
-        }""", arg=quiet_ms, polling=100, timeout=90_000)
+        }""",
+        arg=quiet_ms,
+        polling=100,
+        timeout=90_000,
+    )
     failed = page.locator(".course-status-failed").all_inner_texts()
     assert failed == [], f"changes not saved: {failed}"
 
@@ -138,8 +145,9 @@ def progress_done(page) -> int:
 
 # -- the journey -------------------------------------------------------------------------
 @pytest.mark.timeout(1500)  # a long journey over four lessons on a loaded 2-core machine
-def test_from_example_network_to_the_report_opened_offline(new_context, course_server, browser,
-                                                           tmp_path):
+def test_from_example_network_to_the_report_opened_offline(
+    new_context, course_server, browser, tmp_path
+):
     context = new_context()
     page = context.new_page()
 
@@ -152,13 +160,20 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
     page.wait_for_selector(".course-activity button:not([disabled])", timeout=120_000)
     network = activity(page, start, "Your network is saved after every change.")
     start.click()
-    page.locator(".course-table :is(td, th)", has_text=EXAMPLE_MEMBERS[0]).first.wait_for(timeout=60_000)
+    page.locator(".course-table :is(td, th)", has_text=EXAMPLE_MEMBERS[0]).first.wait_for(
+        timeout=60_000
+    )
     wait_saved(network)
     page_settled(page)
 
     # Lesson 06: the sorter (keyboard), the reflections, who leads.
-    open_lesson(page, course_server, "06_distributed_leadership.ipynb", code,
-                ".course-activity input[type=radio]:not([disabled])")
+    open_lesson(
+        page,
+        course_server,
+        "06_distributed_leadership.ipynb",
+        code,
+        ".course-activity input[type=radio]:not([disabled])",
+    )
     sorter = activity(page, page.locator(".course-item"), CHOOSE)
     radios_ready(page, sorter)
     statements = sorter.locator(".course-item").count()
@@ -171,7 +186,9 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
             page.keyboard.press("ArrowDown")
         chosen.append(i % 2)
         page.keyboard.press("Tab")
-    page.get_by_text(re.compile(r"placed as the paper would; every statement is placed")).wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"placed as the paper would; every statement is placed")).wait_for(
+        timeout=60_000
+    )
     wait_saved(sorter)
     assert checked_indexes(sorter) == chosen
     assert sorter.locator(".course-feedback").count() == statements
@@ -179,15 +196,20 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
     first_06 = page.get_by_label(f"1. {question('06', 1)}", exact=True)
     reflection_06 = activity(page, first_06, TYPE)
     write(page, first_06, OLD_ANSWER, keyboard=True)
-    write(page, page.get_by_label(f"2. {question('06', 2)}", exact=True),
-          "Our 'distributed' plan is a list of delegated tasks; shared enquiry would change it.")
+    write(
+        page,
+        page.get_by_label(f"2. {question('06', 2)}", exact=True),
+        "Our 'distributed' plan is a list of delegated tasks; shared enquiry would change it.",
+    )
     wait_saved(reflection_06)
 
     member = page.get_by_label("Member who leads it", exact=True)
     leads = activity(page, member, "Your leads are saved as you add or remove them.")
     page.wait_for_selector(".course-activity select:not([disabled])", timeout=60_000)
-    marked = (("Collaborative enquiry groups", EXAMPLE_MEMBERS[0], "Teacher"),
-              ("Co-coaching", EXAMPLE_MEMBERS[1], "Teaching assistant or support staff"))
+    marked = (
+        ("Collaborative enquiry groups", EXAMPLE_MEMBERS[0], "Teacher"),
+        ("Co-coaching", EXAMPLE_MEMBERS[1], "Teaching assistant or support staff"),
+    )
     for shared, school, role in marked:
         page.get_by_label("Shared activity", exact=True).select_option(label=shared)
         member.select_option(label=school)
@@ -208,34 +230,52 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
     page_settled(page)
 
     # Lesson 07: both metaphor choices, then the reflections.
-    open_lesson(page, course_server, "07_leading_for_spread.ipynb", code,
-                ".course-activity input[type=radio]:not([disabled])")
+    open_lesson(
+        page,
+        course_server,
+        "07_leading_for_spread.ipynb",
+        code,
+        ".course-activity input[type=radio]:not([disabled])",
+    )
     choices = activity(page, page.locator(".course-item"), CHOOSE)
     radios_ready(page, choices)
     choose_radio(page, "Which of these comes closest to how you lead now?", "Headteacher as Leader")
-    choose_radio(page, "Which would you most like to grow into over the next year?",
-                 "School Leader as Social Architect")
+    choose_radio(
+        page,
+        "Which would you most like to grow into over the next year?",
+        "School Leader as Social Architect",
+    )
     choices.locator(".course-feedback").wait_for(timeout=60_000)
     wait_saved(choices)
     first_07 = page.get_by_label(f"1. {question('07', 1)}", exact=True)
     reflection_07 = activity(page, first_07, TYPE)
     write(page, first_07, "Middle leaders who run strong departments but are never asked.")
-    write(page, page.get_by_label(f"2. {question('07', 2)}", exact=True),
-          "I would hand the forum agenda to the staff who run it; that needs the governors' trust.")
+    write(
+        page,
+        page.get_by_label(f"2. {question('07', 2)}", exact=True),
+        "I would hand the forum agenda to the staff who run it; that needs the governors' trust.",
+    )
     wait_saved(reflection_07)
     page_settled(page)
 
     # Lesson 08: ratings and a note, the plan, the reflections, the journal, the report.
-    open_lesson(page, course_server, "08_next_steps.ipynb", code,
-                ".course-activity input[type=radio]:not([disabled])")
+    open_lesson(
+        page,
+        course_server,
+        "08_next_steps.ipynb",
+        code,
+        ".course-activity input[type=radio]:not([disabled])",
+    )
     note = page.get_by_label("Your note on distance (optional)", exact=True)
     challenges = activity(page, note, CHOOSE)
     radios_ready(page, challenges)
     ratings = (
         ("How much does distance hold back leadership across your network?", "Quite a lot"),
         ("How much does your network's culture hold back the sharing of leadership?", "A little"),
-        ("How much do the structures of your schools hold back leadership across your network?",
-         "A great deal"),
+        (
+            "How much do the structures of your schools hold back leadership across your network?",
+            "A great deal",
+        ),
     )
     for group, rating in ratings:
         choose_radio(page, group, rating)
@@ -260,8 +300,11 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
     first_08 = page.get_by_label(f"1. {question('08', 1)}", exact=True)
     reflection_08 = activity(page, first_08, TYPE)
     write(page, first_08, "Teachers from every member would lead the enquiry groups, not heads.")
-    write(page, page.get_by_label(f"2. {question('08', 2)}", exact=True),
-          "Culture: we defer to the heads. A rotating chair from the teachers might change it.")
+    write(
+        page,
+        page.get_by_label(f"2. {question('08', 2)}", exact=True),
+        "Culture: we defer to the heads. A rotating chair from the teachers might change it.",
+    )
     wait_saved(reflection_08)
 
     # The journal shows the earlier lessons' answers; one is changed here.
@@ -300,8 +343,11 @@ def test_from_example_network_to_the_report_opened_offline(new_context, course_s
     table.wait_for(timeout=120_000)
     table.locator("td", has_text="Done").first.wait_for(timeout=60_000)
     settled_text(table)
-    status = {cells[0]: cells[-1] for cells in (row.locator("td").all_inner_texts()
-                                                 for row in table.locator("tr").all()) if cells}
+    status = {
+        cells[0]: cells[-1]
+        for cells in (row.locator("td").all_inner_texts() for row in table.locator("tr").all())
+        if cells
+    }
     for lesson_id in ("04", "06", "07", "08"):
         assert status.get(lesson_id) == "Done", status
     assert progress_done(page) >= 3

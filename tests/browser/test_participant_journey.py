@@ -54,9 +54,12 @@ def test_start_answer_with_keyboard_close_and_resume(new_context, course_server)
     # The last arrow presses may still be saving when the result first appears: wait for them.
     page.locator(".course-activity .course-status-saved").wait_for(timeout=60_000)
     page.wait_for_function(
-        "() => !document.querySelector('.course-activity .course-status-saving')", timeout=60_000)
+        "() => !document.querySelector('.course-activity .course-status-saving')", timeout=60_000
+    )
     # Arrow presses queue in the kernel; each save says "Saving…" then "saved": wait for the last.
-    assert "All changes saved" in settled_text(page.locator(".course-activity .course-save-status").first)
+    assert "All changes saved" in settled_text(
+        page.locator(".course-activity .course-save-status").first
+    )
     assert checked_indexes(page) == chosen
     context.close()
 
@@ -74,7 +77,10 @@ def test_start_answer_with_keyboard_close_and_resume(new_context, course_server)
 
 def test_a_wrong_code_is_explained_on_the_page(new_context, course_server):
     page = new_context().new_page()
-    page.goto(course_server.url + "/voila/render/03_capacity_model.ipynb?learner=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
+    page.goto(
+        course_server.url
+        + "/voila/render/03_capacity_model.ipynb?learner=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"
+    )
     message = page.locator(".course-warning")
     message.wait_for(timeout=60_000)
     assert "does not look right" in message.inner_text()

@@ -11,8 +11,13 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-TUTOR_BUTTONS = ("Open the cohort", "Create a cohort", "Merge these two schools", "Prepare the exports",
-                 "Close the cohort to new members")
+TUTOR_BUTTONS = (
+    "Open the cohort",
+    "Create a cohort",
+    "Merge these two schools",
+    "Prepare the exports",
+    "Close the cohort to new members",
+)
 DASHBOARD = "/voila/render/tutor/dashboard.ipynb"
 
 
@@ -36,7 +41,9 @@ def finish_lesson_03(page, server, code: str, choice: int) -> None:
         groups.nth(i).locator("input[type=radio]").nth(choice).check()
     page.get_by_text(f"{groups.count()} of {groups.count()} statements answered").wait_for()
     page.locator(".course-reading h4").first.wait_for()
-    page.wait_for_function("() => !document.querySelector('.course-activity .course-status-saving')")
+    page.wait_for_function(
+        "() => !document.querySelector('.course-activity .course-status-saving')"
+    )
 
 
 def no_tutor_functions(page) -> None:
@@ -51,7 +58,9 @@ def created_codes(tutor) -> tuple[str, str]:
     key_box = tutor.locator("input.course-key")
     expect(key_box).to_be_focused(timeout=120_000)
     tutor_key = key_box.input_value()
-    assert key_box.evaluate("box => box.readOnly && box.selectionStart === 0 && box.selectionEnd === box.value.length")
+    assert key_box.evaluate(
+        "box => box.readOnly && box.selectionStart === 0 && box.selectionEnd === box.value.length"
+    )
     assert tutor.get_by_text("Progress of each participant").count() == 0  # the dashboard waits
     join_code = tutor.locator(".course-code-box .course-code").inner_text().strip()
     tutor.get_by_role("button", name="I have written the key down").click()
@@ -88,23 +97,29 @@ def test_tutor_and_two_participants(new_context, course_server):
 
     tutor.goto(f"{course_server.url}{DASHBOARD}?key={tutor_key}")
     tutor.get_by_text("Progress of each participant").wait_for()
-    expect(tutor).not_to_have_url(re.compile("key="))  # out of the address bar: not projected nor printed
+    expect(tutor).not_to_have_url(
+        re.compile("key=")
+    )  # out of the address bar: not projected nor printed
     assert tutor_key not in tutor.locator("body").inner_text()
     header = tutor.locator("h2", has_text="Thursday group").inner_text()
     assert header == "Thursday group <b>2027</b>"
     assert tutor.get_by_text("2 participants").count() == 1
     table = tutor.locator("table:has-text('Progress of each participant')")
-    rows = {row.locator("th").inner_text(): row.locator("td").all_inner_texts()
-            for row in table.locator("tr").all()[1:]}
+    rows = {
+        row.locator("th").inner_text(): row.locator("td").all_inner_texts()
+        for row in table.locator("tr").all()[1:]
+    }
     assert set(rows) == {"Asha <i>Ash Primary</i>", "Ben"}
     assert all(cells[2] == "✓ Done" for cells in rows.values())  # lesson 03 for both
-    placements = tutor.locator("table:has-text(\"Each school's placement\")").inner_text()
+    placements = tutor.locator('table:has-text("Each school\'s placement")').inner_text()
     assert "Asha <i>Ash Primary</i>" in placements and "Ben" in placements
     assert tutor.locator("i", has_text="Ash Primary").count() == 0
 
     # Participant B tries to reach A's work: near-miss codes, A's lesson without a code, the dashboard.
-    for address in (f"/voila/render/03_capacity_model.ipynb?learner={other_code(a_code)}",
-                    f"/voila/render/00_welcome.ipynb?learner={other_code(a_code)}&cohort={join_code}"):
+    for address in (
+        f"/voila/render/03_capacity_model.ipynb?learner={other_code(a_code)}",
+        f"/voila/render/00_welcome.ipynb?learner={other_code(a_code)}&cohort={join_code}",
+    ):
         b_page.goto(course_server.url + address)
         b_page.get_by_text("No work is saved under the code").wait_for()
         assert b_page.locator("input[type=radio]:checked").count() == 0
@@ -124,6 +139,10 @@ def test_tutor_and_two_participants(new_context, course_server):
         expect(b_page.locator(".course-save-status")).to_have_text("")
         if "key=" in query:
             b_page.get_by_text("That tutor key was not recognised").wait_for()
-        expect(b_page.get_by_text(re.compile("Asha|Ben|Progress of each participant"))).to_have_count(0)
+        expect(
+            b_page.get_by_text(re.compile("Asha|Ben|Progress of each participant"))
+        ).to_have_count(0)
         text = b_page.locator("body").inner_text()
-        assert "Asha" not in text and "Ben" not in text and "Progress of each participant" not in text
+        assert (
+            "Asha" not in text and "Ben" not in text and "Progress of each participant" not in text
+        )

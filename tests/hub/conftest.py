@@ -17,8 +17,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import psutil
 import pytest
@@ -56,15 +56,26 @@ class Hub:
             "COURSE_TUTORS": TUTOR,
         }
         cmd = [
-            sys.executable, "-m", "jupyterhub", "-f", str(REPO / "deploy" / "jupyterhub_config.py"),
-            "--ip=127.0.0.1", f"--port={self.port}",
+            sys.executable,
+            "-m",
+            "jupyterhub",
+            "-f",
+            str(REPO / "deploy" / "jupyterhub_config.py"),
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
             f"--JupyterHub.hub_bind_url=http://127.0.0.1:{free_port()}",
             f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{free_port()}",
             f"--SimpleLocalProcessSpawner.home_dir_template={folder / 'home' / '{username}'}",
         ]
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=self._log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=folder,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def wait_ready(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
@@ -166,9 +177,11 @@ def databases(postgres_url: str) -> Iterator[tuple[str, str]]:
 @pytest.fixture(scope="package")
 def hub(databases, tmp_path_factory) -> Iterator[Hub]:
     if not CHP.exists():
-        pytest.fail(f"configurable-http-proxy is not installed at {CHP.relative_to(REPO)}: run "
-                    "`make hub-proxy` (npm install --prefix .cache/node configurable-http-proxy@5)",
-                    pytrace=False)
+        pytest.fail(
+            f"configurable-http-proxy is not installed at {CHP.relative_to(REPO)}: run "
+            "`make hub-proxy` (npm install --prefix .cache/node configurable-http-proxy@5)",
+            pytrace=False,
+        )
     folder = tmp_path_factory.mktemp("hub")
     server = Hub(folder, *databases)
     try:

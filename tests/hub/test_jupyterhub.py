@@ -19,8 +19,13 @@ from tests.helpers import checked_indexes
 from tests.hub.conftest import PARTICIPANTS, TUTOR
 from widgets_lib.identity import hub_key
 
-pytestmark = [pytest.mark.hub, pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow,
-              pytest.mark.timeout(900)]
+pytestmark = [
+    pytest.mark.hub,
+    pytest.mark.browser,
+    pytest.mark.postgres,
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+]
 
 HOME = "voila/render/00_welcome.ipynb"
 LESSON_03 = "voila/render/03_capacity_model.ipynb"
@@ -42,14 +47,16 @@ def log_in(context, hub, user: str):
 def wait_until_saved(page) -> None:
     page.locator(".course-activity .course-status-saved").wait_for()
     page.wait_for_function(
-        "() => !document.querySelector('.course-activity .course-status-saving')")
+        "() => !document.querySelector('.course-activity .course-status-saving')"
+    )
 
 
 def test_each_participant_is_signed_in_by_their_hub_login(new_context, hub):
     first, second = PARTICIPANTS
     page = log_in(new_context(), hub, first)
     assert page.locator(".course-identity").inner_text().strip() == (
-        f"Signed in as {first}. Your work is saved as you go.")
+        f"Signed in as {first}. Your work is saved as you go."
+    )
     assert page.get_by_label("Your learner code").count() == 0
     assert page.get_by_role("button", name="Start the course (get a new code)").count() == 0
     assert "learner=" not in page.url
@@ -75,14 +82,28 @@ def test_each_participant_is_signed_in_by_their_hub_login(new_context, hub):
     page.get_by_text(f"Signed in as {second}").wait_for()
     assert set(checked_indexes(page)) == {-1}, "participant 2 sees participant 1's answers"
 
-    with sa.create_engine(hub.course_db.replace("postgresql://", "postgresql+psycopg://", 1),
-                          poolclass=sa.pool.NullPool).connect() as conn:
+    with sa.create_engine(
+        hub.course_db.replace("postgresql://", "postgresql+psycopg://", 1),
+        poolclass=sa.pool.NullPool,
+    ).connect() as conn:
         learners = dict(conn.execute(sa.text("SELECT id, kind FROM learners")).all())
-        capacity = conn.execute(sa.text(
-            "SELECT DISTINCT learner_id FROM answers WHERE activity = 'capacity'"
-            " AND key <> 'attempts'")).scalars().all()
-        started = conn.execute(sa.text(
-            "SELECT DISTINCT learner_id FROM answers WHERE activity = 'progress'")).scalars().all()
+        capacity = (
+            conn.execute(
+                sa.text(
+                    "SELECT DISTINCT learner_id FROM answers WHERE activity = 'capacity'"
+                    " AND key <> 'attempts'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        started = (
+            conn.execute(
+                sa.text("SELECT DISTINCT learner_id FROM answers WHERE activity = 'progress'")
+            )
+            .scalars()
+            .all()
+        )
     one, two = hub_key(first), hub_key(second)
     assert one != two
     assert {one: "hub", two: "hub"}.items() <= learners.items()
@@ -100,8 +121,9 @@ def test_only_the_tutor_groups_servers_are_told_they_are_tutors(new_context, hub
     for user in users:
         server = servers[user]
         expected = "1" if user == TUTOR else ""
-        kernels = [p for p in server.children(recursive=True)
-                   if "ipykernel" in " ".join(p.cmdline())]
+        kernels = [
+            p for p in server.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())
+        ]
         assert kernels, f"{user}'s lesson 00 runs in a kernel of their server"
         for proc in [server, *kernels]:
             env = proc.environ()
@@ -149,7 +171,8 @@ def test_a_participants_server_offers_the_course_and_nothing_else(new_context, h
 
     page.goto(base + HOME)
     page.get_by_text(f"Signed in as {user}").wait_for()
-    statuses = page.evaluate("""async (base) => {
+    statuses = page.evaluate(
+        """async (base) => {
       const cookie = document.cookie.match(/_xsrf=([^;]+)/);
       const headers = {'X-XSRFToken': cookie ? decodeURIComponent(cookie[1]) : '',
                        'Content-Type': 'application/json'};
@@ -157,12 +180,15 @@ def test_a_participants_server_offers_the_course_and_nothing_else(new_context, h
       const contents = await fetch(base + 'api/contents', {headers});
       const sessions = await fetch(base + 'api/sessions', {headers});
       return [post.status, contents.status, sessions.status];
-    }""", f"/user/{user}/")
+    }""",
+        f"/user/{user}/",
+    )
     assert statuses == [403, 403, 403], "a participant must not start kernels or read files"
 
     marker = hub.folder / f"code-run-by-{user}"
-    seen = page.evaluate(EXECUTE_OVER_WEBSOCKET,
-                         f"open({str(marker)!r}, 'w').write('participant code ran')")
+    seen = page.evaluate(
+        EXECUTE_OVER_WEBSOCKET, f"open({str(marker)!r}, 'w').write('participant code ran')"
+    )
     assert ("probe-info", "kernel_info_reply") in [tuple(s) for s in seen]
     assert not [s for s in seen if s[0] == "probe-exec"], seen
     assert not marker.exists(), "code sent over the kernel's websocket ran"
@@ -204,7 +230,8 @@ def finish_lesson_03(page, hub, user: str, choice: int) -> None:
     page.get_by_text(f"{count} of {count} statements answered").wait_for()
     page.locator(".course-reading h4").first.wait_for()
     page.wait_for_function(
-        "() => !document.querySelector('.course-activity .course-status-saving')")
+        "() => !document.querySelector('.course-activity .course-status-saving')"
+    )
 
 
 def lesson_03_progress(page) -> dict[str, str]:
@@ -212,8 +239,10 @@ def lesson_03_progress(page) -> dict[str, str]:
     table = page.locator("table:has-text('Progress of each participant')")
     head = table.locator("th[scope=col]").all_inner_texts()
     column = head.index("03") - 1  # the first column is the participant's name, a <th>
-    return {row.locator("th").inner_text(): row.locator("td").all_inner_texts()[column]
-            for row in table.locator("tr").all()[1:]}
+    return {
+        row.locator("th").inner_text(): row.locator("td").all_inner_texts()[column]
+        for row in table.locator("tr").all()[1:]
+    }
 
 
 def test_a_tutor_and_two_participants_form_a_cohort_by_login(new_context, hub):
@@ -232,7 +261,7 @@ def test_a_tutor_and_two_participants_form_a_cohort_by_login(new_context, hub):
     tutor.get_by_text("Progress of each participant").wait_for()
     assert tutor.get_by_text("0 participants").count() == 1
 
-    for (user, name), choice in zip(NAMES.items(), (3, 0)):
+    for (user, name), choice in zip(NAMES.items(), (3, 0), strict=True):
         page = log_in(new_context(), hub, user)
         join_cohort(page, join_code, name, share=user == PARTICIPANTS[0])
         finish_lesson_03(page, hub, user, choice)
@@ -248,7 +277,7 @@ def test_a_tutor_and_two_participants_form_a_cohort_by_login(new_context, hub):
     assert tutor.locator("h2", has_text="Thursday group").inner_text() == COHORT
     assert tutor.get_by_text("2 participants").count() == 1
     assert lesson_03_progress(tutor) == {name: "✓ Done" for name in NAMES.values()}
-    placements = tutor.locator("table:has-text(\"Each school's placement\")").inner_text()
+    placements = tutor.locator('table:has-text("Each school\'s placement")').inner_text()
     assert all(name in placements for name in NAMES.values())
     assert tutor.locator("i", has_text="Ash Primary").count() == 0  # names are text, not HTML
 
@@ -258,19 +287,36 @@ def test_a_tutor_and_two_participants_form_a_cohort_by_login(new_context, hub):
     page.goto(f"{hub.url}/user/{other}/{DASHBOARD}")
     page.get_by_text("This page is for tutors").wait_for()
     text = page.locator("body").inner_text()
-    for secret in (*NAMES.values(), *PARTICIPANTS, "Asha", join_code, "Thursday group",
-                   "Progress of each participant"):
+    for secret in (
+        *NAMES.values(),
+        *PARTICIPANTS,
+        "Asha",
+        join_code,
+        "Thursday group",
+        "Progress of each participant",
+    ):
         assert secret not in text, secret
     for button in ("Create a cohort", "Open this cohort", "Open the cohort", "Refresh"):
         assert page.get_by_role("button", name=button).count() == 0, button
 
-    with sa.create_engine(hub.course_db.replace("postgresql://", "postgresql+psycopg://", 1),
-                          poolclass=sa.pool.NullPool).connect() as conn:
-        cohort_id, owner = conn.execute(sa.text(
-            "SELECT id, owner FROM cohorts WHERE join_code = :code"), {"code": join_code}).one()
-        members = conn.execute(sa.text(
-            "SELECT learner_id, display_name, share_reflections FROM memberships"
-            " WHERE cohort_id = :cohort"), {"cohort": cohort_id}).all()
+    with sa.create_engine(
+        hub.course_db.replace("postgresql://", "postgresql+psycopg://", 1),
+        poolclass=sa.pool.NullPool,
+    ).connect() as conn:
+        cohort_id, owner = conn.execute(
+            sa.text("SELECT id, owner FROM cohorts WHERE join_code = :code"), {"code": join_code}
+        ).one()
+        members = conn.execute(
+            sa.text(
+                "SELECT learner_id, display_name, share_reflections FROM memberships"
+                " WHERE cohort_id = :cohort"
+            ),
+            {"cohort": cohort_id},
+        ).all()
     assert owner == hub_key(TUTOR)
-    assert sorted(members) == sorted([(hub_key(PARTICIPANTS[0]), NAMES[PARTICIPANTS[0]], True),
-                                      (hub_key(PARTICIPANTS[1]), NAMES[PARTICIPANTS[1]], False)])
+    assert sorted(members) == sorted(
+        [
+            (hub_key(PARTICIPANTS[0]), NAMES[PARTICIPANTS[0]], True),
+            (hub_key(PARTICIPANTS[1]), NAMES[PARTICIPANTS[1]], False),
+        ]
+    )

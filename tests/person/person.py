@@ -31,7 +31,12 @@ def _plain_point(page: Page) -> tuple[float, float]:
     """A point over the page itself, not over a network drawing (whose frame takes the wheel
     for itself): where a person rests the pointer to scroll."""
     width, height = _viewport(page)
-    for x, y in ((4, height / 2), (4, height / 4), (width - 4, height / 2), (width / 2, height / 2)):
+    for x, y in (
+        (4, height / 2),
+        (4, height / 4),
+        (width - 4, height / 2),
+        (width / 2, height / 2),
+    ):
         inside_frame = page.evaluate(
             "([x, y]) => { const e = document.elementFromPoint(x, y); return !!e && e.tagName === 'IFRAME'; }",
             [x, y],
@@ -41,9 +46,11 @@ def _plain_point(page: Page) -> tuple[float, float]:
     return width / 2, height / 2
 
 
-_SIZES = ("() => `scrollY ${window.scrollY}, innerHeight ${window.innerHeight}, visual viewport "
-          "${visualViewport.height} at scale ${visualViewport.scale}, scrollHeight "
-          "${document.documentElement.scrollHeight}`")
+_SIZES = (
+    "() => `scrollY ${window.scrollY}, innerHeight ${window.innerHeight}, visual viewport "
+    "${visualViewport.height} at scale ${visualViewport.scale}, scrollHeight "
+    "${document.documentElement.scrollHeight}`"
+)
 
 
 def _under(page: Page, x: float, y: float) -> str:
@@ -57,7 +64,9 @@ def _under(page: Page, x: float, y: float) -> str:
     )
 
 
-MOVE_TIMEOUT_MS = 10_000  # a loaded machine can take seconds to scroll; a page that moves returns at once
+MOVE_TIMEOUT_MS = (
+    10_000  # a loaded machine can take seconds to scroll; a page that moves returns at once
+)
 
 
 def _moved(page: Page, before: float) -> bool:
@@ -85,7 +94,9 @@ def _at_an_end(page: Page, step: float) -> bool:
     return (step > 0 and page_bottom_reached(page)) or (step < 0 and scroll_y(page) <= 0)
 
 
-def _scroll_to(page: Page, locator: Locator, largest_step: float, move, tries: int, means: str) -> None:
+def _scroll_to(
+    page: Page, locator: Locator, largest_step: float, move, tries: int, means: str
+) -> None:
     """Scroll by ``move(step)`` (at most ``largest_step`` px at a time) until ``locator`` is in the
     viewport. A move that does not take is made again up to ``tries`` times in all, as a person
     would; the loop also stops at the page's end, which can come sooner when the page grows
@@ -108,14 +119,17 @@ def _scroll_to(page: Page, locator: Locator, largest_step: float, move, tries: i
             raise AssertionError(
                 f"{tries} move(s) by {means} in a row did not scroll the page (at {before:.0f} px; "
                 f"{page.evaluate(_SIZES)}) towards {target}; under the pointer: "
-                f"{_under(page, *_plain_point(page))}")
+                f"{_under(page, *_plain_point(page))}"
+            )
     expect(target).to_be_in_viewport(timeout=VIEW_TIMEOUT_MS)
 
 
 def wheel_to(page: Page, locator: Locator) -> None:
     """Scroll with the mouse wheel until ``locator`` is in the viewport."""
     page.mouse.move(*_plain_point(page))
-    _scroll_to(page, locator, WHEEL_STEP, lambda step: page.mouse.wheel(0, step), 1, "the mouse wheel")
+    _scroll_to(
+        page, locator, WHEEL_STEP, lambda step: page.mouse.wheel(0, step), 1, "the mouse wheel"
+    )
 
 
 def swipe(page: Page, cdp, distance: float) -> None:
@@ -125,10 +139,14 @@ def swipe(page: Page, cdp, distance: float) -> None:
     x, _y = _plain_point(page)  # the page's margin: a finger on a text box would scroll the box
     start = height * 0.75 if distance > 0 else height * 0.25
     moves = 8
-    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": start}]})
+    cdp.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": start}]}
+    )
     for i in range(1, moves + 1):
-        cdp.send("Input.dispatchTouchEvent",
-                 {"type": "touchMove", "touchPoints": [{"x": x, "y": start - distance * i / moves}]})
+        cdp.send(
+            "Input.dispatchTouchEvent",
+            {"type": "touchMove", "touchPoints": [{"x": x, "y": start - distance * i / moves}]},
+        )
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
@@ -187,7 +205,9 @@ def tab_to(page: Page, locator: Locator, max_presses: int = 400, backwards: bool
     target = locator.first
     key = "Shift+Tab" if backwards else "Tab"
     for _ in range(max_presses):
-        if target.evaluate("e => e === document.activeElement || e.contains(document.activeElement)"):
+        if target.evaluate(
+            "e => e === document.activeElement || e.contains(document.activeElement)"
+        ):
             break
         page.keyboard.press(key)
     else:
@@ -225,7 +245,9 @@ def wheel_to_end(page: Page) -> int:
         if not _moved(page, before):
             page.mouse.move(*_plain_point(page))  # a drawing came under the pointer
             page.mouse.wheel(0, WHEEL_STEP * 2)
-            assert _moved(page, before), f"the wheel stopped scrolling at {before:.0f} px, before the end"
+            assert _moved(page, before), (
+                f"the wheel stopped scrolling at {before:.0f} px, before the end"
+            )
     raise AssertionError("the page's end was never reached")
 
 
@@ -254,8 +276,8 @@ def past_right_edge(page: Page) -> list[str]:
             const box = scrollBox(e);
             if (box && box.getBoundingClientRect().right <= width + 1) continue;
             const name = (e.getAttribute('aria-label') || e.textContent || e.value || '').trim().slice(0, 50);
-            out.push(`${e.tagName.toLowerCase()}.${String(e.className.baseVal ?? e.className).split(' ').slice(0, 2).join('.')} ` +
-                     `"${name}" right=${Math.round(r.right)}`);
+            const classes = String(e.className.baseVal ?? e.className).split(' ').slice(0, 2).join('.');
+            out.push(`${e.tagName.toLowerCase()}.${classes} "${name}" right=${Math.round(r.right)}`);
           }
           return out;
         }"""

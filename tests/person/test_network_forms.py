@@ -50,7 +50,8 @@ def sticking_out(page: Page) -> list[str]:
             const r = e.getBoundingClientRect();
             if (!r.width || !r.height || getComputedStyle(e).visibility === 'hidden') continue;
             if (r.right > width + 1) {
-              out.push(`${e.tagName.toLowerCase()} "${(e.textContent || '').trim().slice(0, 40)}" right=${Math.round(r.right)}`);
+              const text = (e.textContent || '').trim().slice(0, 40);
+              out.push(`${e.tagName.toLowerCase()} "${text}" right=${Math.round(r.right)}`);
             }
           }
           return out;
@@ -65,13 +66,17 @@ def choose_files(page: Page, *paths: Path) -> None:
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_every_action_answers_where_the_learner_is_looking(new_context, course_server, tmp_path, size):
+def test_every_action_answers_where_the_learner_is_looking(
+    new_context, course_server, tmp_path, size
+):
     page = new_context(viewport=SIZES[size]).new_page()
     goto(page, f"{course_server.url}/voila/render/{LESSON}")
     wait_rendered(page)
     click(page, page.get_by_role("button", name=START))
     wait_signed_in(page)
-    expect(page.get_by_role("button", name="Add school", exact=True)).to_be_enabled(timeout=TIMEOUT_MS)
+    expect(page.get_by_role("button", name="Add school", exact=True)).to_be_enabled(
+        timeout=TIMEOUT_MS
+    )
     if size == "phone":
         assert past_right_edge(page) == []
         assert sticking_out(page) == []
@@ -93,13 +98,22 @@ def test_every_action_answers_where_the_learner_is_looking(new_context, course_s
 
     choose(page, page.get_by_label("From", exact=True), "Oakfield Primary")
     choose(page, page.get_by_label("To", exact=True), "Ash Primary")
-    choose(page, page.get_by_label("Level of collaboration", exact=True), "0 None – no working relationship")
+    choose(
+        page,
+        page.get_by_label("Level of collaboration", exact=True),
+        "0 None – no working relationship",
+    )
     click(page, page.get_by_label("Staff", exact=True))
     click(page, page.get_by_role("button", name="Add link", exact=True))
     saved_beside(page, answer(page, "status", "Added the link Oakfield Primary — Ash Primary."))
     expect(page.get_by_label("Staff", exact=True)).not_to_be_checked()  # the form starts clean
     level = page.get_by_label("Level of collaboration", exact=True)
-    assert level.evaluate("e => e.options[e.selectedIndex] && e.options[e.selectedIndex].text.replace(/\\s+/g, ' ')") == "Not given"
+    assert (
+        level.evaluate(
+            "e => e.options[e.selectedIndex] && e.options[e.selectedIndex].text.replace(/\\s+/g, ' ')"
+        )
+        == "Not given"
+    )
     choose(page, page.get_by_label("To", exact=True), "Ash Primary")  # From is kept
     click(page, page.get_by_role("button", name="Add link", exact=True))
     answer(page, "alert", "already linked")
@@ -112,9 +126,13 @@ def test_every_action_answers_where_the_learner_is_looking(new_context, course_s
     click(page, page.get_by_role("button", name="Import the chosen files"))
     answer(page, "alert", 'did you mean "Oakfield Primary"?')
 
-    choose_files(page, SAMPLES / "schools_excel_semicolon.csv", SAMPLES / "links_excel_semicolon.csv")
+    choose_files(
+        page, SAMPLES / "schools_excel_semicolon.csv", SAMPLES / "links_excel_semicolon.csv"
+    )
     click(page, page.get_by_role("button", name="Import the chosen files"))
-    answer(page, "alert", "This replaces your network of 2 schools and 1 link. Undo brings it back.")
+    answer(
+        page, "alert", "This replaces your network of 2 schools and 1 link. Undo brings it back."
+    )
     click(page, page.get_by_role("button", name="Replace it"))
     saved_beside(page, answer(page, "status", "Imported 3 schools and 2 links."))
     if size == "phone":
@@ -123,4 +141,6 @@ def test_every_action_answers_where_the_learner_is_looking(new_context, course_s
     undo = page.get_by_role("button", name="Undo last change")
     wheel_to(page, undo)
     click(page, undo)
-    saved_beside(page, answer(page, "status", "Undone: your network is back to 2 schools and 1 link."))
+    saved_beside(
+        page, answer(page, "status", "Undone: your network is back to 2 schools and 1 link.")
+    )

@@ -43,7 +43,9 @@ COHORT_MAX_PAGES = 6
 # -- the text of a PDF ---------------------------------------------------------------------------
 _OBJECT = re.compile(rb"(\d+) 0 obj(.*?)endobj", re.S)
 _REF = rb"(\d+) 0 R"
-_SHOWN = re.compile(rb"/([^\s/\[\]<>()]+)\s+[-\d.]+\s+Tf|<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\)])*)\)|\b(ET)\b", re.S)
+_SHOWN = re.compile(
+    rb"/([^\s/\[\]<>()]+)\s+[-\d.]+\s+Tf|<([0-9A-Fa-f\s]*)>|\(((?:\\.|[^\\)])*)\)|\b(ET)\b", re.S
+)
 
 
 def _stream(body: bytes) -> bytes:
@@ -54,6 +56,7 @@ def _stream(body: bytes) -> bytes:
 
 def _to_unicode(cmap: bytes) -> dict[int, str]:
     """A font's ToUnicode CMap: the character each glyph code stands for."""
+
     def text(hexa: bytes) -> str:
         return bytes.fromhex(hexa.decode()).decode("utf-16-be", "replace")
 
@@ -63,19 +66,32 @@ def _to_unicode(cmap: bytes) -> dict[int, str]:
             chars[int(code, 16)] = text(dst)
     for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
         for low, high, dst, each in re.findall(
-                rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(?:<([0-9A-Fa-f]+)>|\[([^\]]*)\])", block):
+            rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(?:<([0-9A-Fa-f]+)>|\[([^\]]*)\])", block
+        ):
             codes = range(int(low, 16), int(high, 16) + 1)
             if dst:
                 first = text(dst)
-                chars.update((code, first[:-1] + chr(ord(first[-1]) + i)) for i, code in enumerate(codes))
+                chars.update(
+                    (code, first[:-1] + chr(ord(first[-1]) + i)) for i, code in enumerate(codes)
+                )
             else:
-                chars.update(zip(codes, map(text, re.findall(rb"<([0-9A-Fa-f]+)>", each))))
+                chars.update(
+                    zip(codes, map(text, re.findall(rb"<([0-9A-Fa-f]+)>", each)), strict=False)
+                )
     return chars
 
 
 def _literal(raw: bytes) -> bytes:
-    return re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m[1], 8)]) if m[1][:1].isdigit()
-                  else {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(m[1], m[1]), raw, flags=re.S)
+    return re.sub(
+        rb"\\([0-7]{1,3}|.)",
+        lambda m: (
+            bytes([int(m[1], 8)])
+            if m[1][:1].isdigit()
+            else {b"n": b"\n", b"r": b"\r", b"t": b"\t"}.get(m[1], m[1])
+        ),
+        raw,
+        flags=re.S,
+    )
 
 
 def pdf_pages(pdf: bytes) -> list[str]:
@@ -93,15 +109,23 @@ def pdf_pages(pdf: bytes) -> list[str]:
     def font(ref: int) -> tuple[int, dict[int, str]]:
         body = objects[ref]
         cmap = re.search(rb"/ToUnicode " + _REF, body)
-        return (2 if b"/Type0" in body else 1), (_to_unicode(_stream(objects[int(cmap[1])])) if cmap else {})
+        return (2 if b"/Type0" in body else 1), (
+            _to_unicode(_stream(objects[int(cmap[1])])) if cmap else {}
+        )
 
     root = int(re.search(rb"/Type\s*/Catalog.*?/Pages " + _REF, pdf, re.S)[1])
     texts = []
     for ref in pages_under(root):
         body = objects[ref]
         resources = re.search(rb"/Resources " + _REF, body)
-        fonts = re.search(rb"/Font\s*<<(.*?)>>", objects[int(resources[1])] if resources else body, re.S)
-        named = {name: font(int(n)) for name, n in re.findall(rb"/([^\s/]+) " + _REF, fonts[1])} if fonts else {}
+        fonts = re.search(
+            rb"/Font\s*<<(.*?)>>", objects[int(resources[1])] if resources else body, re.S
+        )
+        named = (
+            {name: font(int(n)) for name, n in re.findall(rb"/([^\s/]+) " + _REF, fonts[1])}
+            if fonts
+            else {}
+        )
         shown, (width, chars) = [], (1, {})
         for content in re.findall(_REF, re.search(rb"/Contents\s*(\[[^\]]*\]|\d+ 0 R)", body)[1]):
             for name, hexa, literal, end in _SHOWN.findall(_stream(objects[int(content)])):
@@ -110,9 +134,17 @@ def pdf_pages(pdf: bytes) -> list[str]:
                 elif end:
                     shown.append("\n")
                 else:
-                    data = bytes.fromhex(re.sub(rb"\s", b"", hexa).decode()) if hexa else _literal(literal)
-                    shown.append("".join(chars.get(int.from_bytes(data[i:i + width], "big"), "")
-                                         for i in range(0, len(data), width)))
+                    data = (
+                        bytes.fromhex(re.sub(rb"\s", b"", hexa).decode())
+                        if hexa
+                        else _literal(literal)
+                    )
+                    shown.append(
+                        "".join(
+                            chars.get(int.from_bytes(data[i : i + width], "big"), "")
+                            for i in range(0, len(data), width)
+                        )
+                    )
         texts.append(unicodedata.normalize("NFKC", "".join(shown)))
     return texts
 
@@ -165,8 +197,11 @@ def headings_missing(page, printed: str) -> list[str]:
     """The tables whose row of column headings is not printed whole, one after another (a heading
     short of the row is a column cut off; a heading alone could be found in the text elsewhere)."""
     text = squeezed(printed)
-    return [f"{caption}: {' | '.join(heads)}" for caption, heads in column_headings(page).items()
-            if squeezed("".join(heads)) not in text]
+    return [
+        f"{caption}: {' | '.join(heads)}"
+        for caption, heads in column_headings(page).items()
+        if squeezed("".join(heads)) not in text
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +239,9 @@ def check_report(page, html: str, max_pages: int) -> list[str]:
 
 
 # -- the tests ---------------------------------------------------------------------------------------
-def test_a_lesson_prints_in_full_with_its_tables_and_without_screen_chrome(new_context, course_server, seeded):
+def test_a_lesson_prints_in_full_with_its_tables_and_without_screen_chrome(
+    new_context, course_server, seeded
+):
     page = new_context(viewport=DESKTOP).new_page()
     open_lesson(page, course_server, "04_draw_your_network.ipynb", seeded.learner.code)
     _lesson_results(page, "04_draw_your_network.ipynb")
@@ -215,13 +252,17 @@ def test_a_lesson_prints_in_full_with_its_tables_and_without_screen_chrome(new_c
     assert past_paper_edge(page) == []
     printed = print_a4(page)
     assert len(printed) >= 5, f"the lesson printed on {len(printed)} page(s)"
-    assert squeezed(last_section) in squeezed(printed[-2] + printed[-1]), "the lesson's end is not printed"
+    assert squeezed(last_section) in squeezed(printed[-2] + printed[-1]), (
+        "the lesson's end is not printed"
+    )
     assert headings_missing(page, "".join(printed)) == []
     whole = squeezed("".join(printed))
     for chrome in [*navigation, "Skip to the lesson"]:
         assert squeezed(chrome) not in whole, f"printed, though only a screen needs it: {chrome!r}"
     assert page.get_by_text(seeded.learner.code).first.is_visible(), "the code is on screen"
-    assert squeezed(seeded.learner.code) not in whole, "the learner code, a key to their work, is printed"
+    assert squeezed(seeded.learner.code) not in whole, (
+        "the learner code, a key to their work, is printed"
+    )
 
 
 def test_the_personal_report_prints_on_a_few_a4_pages(new_context, course_server, seeded):
@@ -235,7 +276,8 @@ def test_the_personal_report_prints_on_a_few_a4_pages(new_context, course_server
 
 
 def test_dashboard_tables_scroll_in_their_own_box_and_the_cohort_report_prints_on_a4(
-        new_context, course_server, seeded):
+    new_context, course_server, seeded
+):
     page = new_context(viewport=DESKTOP).new_page()
     goto(page, f"{course_server.url}/voila/render/{DASHBOARD}?key={seeded.tutor_key}")
     wait_rendered(page)
@@ -256,15 +298,18 @@ def test_dashboard_tables_scroll_in_their_own_box_and_the_cohort_report_prints_o
     )
     assert cut == [], f"tables cut off by the boxes around them: {cut}"
     box = page.get_by_role("region", name="Each school's placement")
-    assert box.evaluate("b => [b, b.querySelector('table')].some(e => e.scrollWidth > e.clientWidth + 1)"), \
-        "nothing scrolls sideways: widen the table or narrow the page"
+    assert box.evaluate(
+        "b => [b, b.querySelector('table')].some(e => e.scrollWidth > e.clientWidth + 1)"
+    ), "nothing scrolls sideways: widen the table or narrow the page"
     last = box.locator("th[scope=col]").last
     person.wheel_to(page, box)
     place = box.bounding_box()
     page.mouse.move(place["x"] + place["width"] / 2, place["y"] + min(place["height"], 300) / 2)
     for _ in range(20):
-        if last.evaluate("h => h.getBoundingClientRect().right <= "
-                         "h.closest('.course-scroll').getBoundingClientRect().right + 1"):
+        if last.evaluate(
+            "h => h.getBoundingClientRect().right <= "
+            "h.closest('.course-scroll').getBoundingClientRect().right + 1"
+        ):
             break
         page.mouse.wheel(300, 0)  # sideways, as a touchpad or Shift and the wheel do
     expect(last).to_be_in_viewport()

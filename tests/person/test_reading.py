@@ -23,8 +23,12 @@ from tests.reliability.course_pages import (
 
 # Every page with its work (each holds everything its page shows before starting, and more), the
 # welcome page a newcomer meets first, and the dashboard before and after its key.
-READ = [spec for spec in PAGES if (spec.kind == "lesson" and (spec.with_work or spec.notebook.startswith("00")))
-        or spec.kind == "dashboard"]
+READ = [
+    spec
+    for spec in PAGES
+    if (spec.kind == "lesson" and (spec.with_work or spec.notebook.startswith("00")))
+    or spec.kind == "dashboard"
+]
 DESKTOP = {"width": 1280, "height": 900}
 TABLET = {"width": 768, "height": 1024}
 PHONE = {"width": 390, "height": 844}
@@ -45,7 +49,9 @@ def open_page(page, server, spec: Spec, seeded) -> None:
         if spec.with_work:
             wait_signed_in(page)
         else:
-            page.get_by_role("button", name="Start the course (get a new code)").wait_for(timeout=TIMEOUT_MS)
+            page.get_by_role("button", name="Start the course (get a new code)").wait_for(
+                timeout=TIMEOUT_MS
+            )
     else:
         query = f"?key={seeded.tutor_key}" if spec.with_work else ""
         goto(page, f"{server.url}/voila/render/{DASHBOARD}{query}")
@@ -67,11 +73,15 @@ def scroll_height(page) -> int:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("spec", READ, ids=lambda s: s.id)
-def test_every_page_reads_to_its_end_by_wheel_keyboard_and_finger(new_context, course_server, seeded, spec):
+def test_every_page_reads_to_its_end_by_wheel_keyboard_and_finger(
+    new_context, course_server, seeded, spec
+):
     # A desktop: the wheel reaches the end, from the top.
     page = new_context(viewport=DESKTOP).new_page()
     open_page(page, course_server, spec, seeded)
-    assert scroll_height(page) > DESKTOP["height"], "the page is no longer than one screen: nothing to test"
+    assert scroll_height(page) > DESKTOP["height"], (
+        "the page is no longer than one screen: nothing to test"
+    )
     person.wheel_to_end(page)
     expect(the_end(page, spec)).to_be_in_viewport()
 
@@ -84,20 +94,31 @@ def test_every_page_reads_to_its_end_by_wheel_keyboard_and_finger(new_context, c
             person.press(page, "Home")
         before = person.scroll_y(page)
         person.press(page, key)
-        focused = page.evaluate("() => document.activeElement && document.activeElement.outerHTML.slice(0, 120)")
-        assert person.scroll_y(page) > before, f"{key} did not scroll the page down from {before:.0f} px (focus on {focused})"
+        focused = page.evaluate(
+            "() => document.activeElement && document.activeElement.outerHTML.slice(0, 120)"
+        )
+        assert person.scroll_y(page) > before, (
+            f"{key} did not scroll the page down from {before:.0f} px (focus on {focused})"
+        )
     person.press(page, "End")
     page.wait_for_function(
-        "() => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2")
+        "() => window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2"
+    )
     expect(the_end(page, spec)).to_be_in_viewport()
 
     # A tablet held upright (the same window made narrower): nothing past the right edge.
     page.set_viewport_size(TABLET)
-    assert person.past_right_edge(page) == [], f"past the right edge at 768 px: {person.past_right_edge(page)}"
+    assert person.past_right_edge(page) == [], (
+        f"past the right edge at 768 px: {person.past_right_edge(page)}"
+    )
     page.close()
 
     # A phone: nothing past the right edge, and a finger reaches the end.
-    phone = new_context(viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2).new_page()
+    phone = new_context(
+        viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=2
+    ).new_page()
     open_page(phone, course_server, spec, seeded)
-    assert person.past_right_edge(phone) == [], f"past the right edge at 390 px: {person.past_right_edge(phone)}"
+    assert person.past_right_edge(phone) == [], (
+        f"past the right edge at 390 px: {person.past_right_edge(phone)}"
+    )
     person.swipe_to(phone, the_end(phone, spec))

@@ -25,7 +25,9 @@ def usable(page, code: str) -> None:
     wait_rendered(page)
     wait_signed_in(page)
     expect(page.locator(".course-code-inline").first).to_have_text(code, timeout=TIMEOUT_MS)
-    expect(page.locator(".course-activity input:not([disabled])").first).to_be_enabled(timeout=TIMEOUT_MS)
+    expect(page.locator(".course-activity input:not([disabled])").first).to_be_enabled(
+        timeout=TIMEOUT_MS
+    )
 
 
 @pytest.mark.browser

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from playwright.sync_api import Page, expect
 
@@ -83,7 +84,9 @@ def test_lesson_04_a_school_added_in_another_tab_is_never_lost(new_context, cour
 
     type_into(tab1, tab1.get_by_label("School name", exact=True), "Ash Primary")
     click(tab1, tab1.get_by_role("button", name="Add school", exact=True))
-    expect(tab1.locator(".course-activity .course-status-saved")).to_contain_text("All changes saved")
+    expect(tab1.locator(".course-activity .course-status-saved")).to_contain_text(
+        "All changes saved"
+    )
 
     type_into(tab2, tab2.get_by_label("School name", exact=True), "Birch Academy")
     click(tab2, tab2.get_by_role("button", name="Add school", exact=True))
@@ -92,10 +95,14 @@ def test_lesson_04_a_school_added_in_another_tab_is_never_lost(new_context, cour
     expect(alert).to_have_attribute("role", "alert")
     expect(alert).to_be_in_viewport()
     expect(tab2.locator(".course-activity .course-status-saved")).to_have_count(0)
-    expect(tab2.locator("table.course-table :is(td, th)", has_text="Birch Academy")).to_have_count(1)  # still on the page
+    expect(tab2.locator("table.course-table :is(td, th)", has_text="Birch Academy")).to_have_count(
+        1
+    )  # still on the page
     shot(tab2, "04-conflict")
 
-    network = network_from_value(saved(course_server.db_url, learner, NETWORK_ACTIVITY)[NETWORK_KEY])
+    network = network_from_value(
+        saved(course_server.db_url, learner, NETWORK_ACTIVITY)[NETWORK_KEY]
+    )
     assert network.names == ["Ash Primary"]  # tab 1's school is still there
     draft = saved(course_server.db_url, learner, draft_activity(NETWORK_ACTIVITY))[NETWORK_KEY]
     assert network_from_value(draft).names == ["Birch Academy"]
@@ -120,20 +127,33 @@ def test_lesson_01_a_reflection_typed_in_another_tab_is_never_lost(new_context, 
 
     box1 = tab1.locator("textarea").first
     type_into(tab1, box1, "Written in tab one.")
-    expect(tab1.locator(".course-activity .course-status-saved")).to_contain_text("All changes saved")
-    eventually(lambda: saved(course_server.db_url, learner, reflections.ACTIVITY).get(question.id),
-               "Written in tab one.")
+    expect(tab1.locator(".course-activity .course-status-saved")).to_contain_text(
+        "All changes saved"
+    )
+    eventually(
+        lambda: saved(course_server.db_url, learner, reflections.ACTIVITY).get(question.id),
+        "Written in tab one.",
+    )
 
     box2 = tab2.locator("textarea").first
     type_into(tab2, box2, "Written in tab two <b>boldly</b>.")
     alert = tab2.locator(".course-activity .course-status-conflict")
     expect(alert).to_contain_text(CONFLICT, timeout=TIMEOUT_MS)
     expect(alert).to_be_in_viewport()
-    expect(box2).to_have_value("Written in tab two <b>boldly</b>.")  # what was typed stays in the box
+    expect(box2).to_have_value(
+        "Written in tab two <b>boldly</b>."
+    )  # what was typed stays in the box
     shot(tab2, "01-conflict")
-    eventually(lambda: saved(course_server.db_url, learner, draft_activity(reflections.ACTIVITY)).get(question.id),
-               "Written in tab two <b>boldly</b>.")  # the draft follows the typing to its last key
-    assert saved(course_server.db_url, learner, reflections.ACTIVITY)[question.id] == "Written in tab one."
+    eventually(
+        lambda: saved(course_server.db_url, learner, draft_activity(reflections.ACTIVITY)).get(
+            question.id
+        ),
+        "Written in tab two <b>boldly</b>.",
+    )  # the draft follows the typing to its last key
+    assert (
+        saved(course_server.db_url, learner, reflections.ACTIVITY)[question.id]
+        == "Written in tab one."
+    )
 
     reload_from_the_status(tab2, alert)
     expect(tab2.locator("textarea").first).to_have_value("Written in tab one.")

@@ -23,9 +23,9 @@ import signal
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -48,8 +48,9 @@ TALLY = {"faults": 0, "lost": 0}
 @pytest.fixture(scope="module", autouse=True)
 def _tally() -> Iterator[None]:
     yield
-    print(f"\ncrash safety: {TALLY['faults']} faults injected, "
-          f"{TALLY['lost']} acknowledged rows lost")
+    print(
+        f"\ncrash safety: {TALLY['faults']} faults injected, {TALLY['lost']} acknowledged rows lost"
+    )
 
 
 def _fault(count: int = 1) -> None:
@@ -70,8 +71,12 @@ def check_consistent(db: Path) -> None:
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        answers = {(l, a, k): (json.loads(v), t) for l, a, k, v, t in conn.execute(
-            "SELECT learner_id, activity, key, value, updated_at FROM answers")}
+        answers = {
+            (learner, a, k): (json.loads(v), t)
+            for learner, a, k, v, t in conn.execute(
+                "SELECT learner_id, activity, key, value, updated_at FROM answers"
+            )
+        }
         keys = conn.execute("SELECT DISTINCT learner_id, activity, key FROM revisions").fetchall()
     finally:
         conn.close()
@@ -94,14 +99,16 @@ def saved_text(db: Path, code: str, activity: str, key: str) -> str | None:
     try:
         row = conn.execute(
             "SELECT value FROM answers WHERE learner_id = ? AND activity = ? AND key = ?",
-            (code_key(code), activity, key)).fetchone()
+            (code_key(code), activity, key),
+        ).fetchone()
     finally:
         conn.close()
     return json.loads(row[0]) if row else None
 
 
-def wait_stored(db: Path, code: str, activity: str, key: str, wanted,
-                timeout_s: float = 120) -> None:
+def wait_stored(
+    db: Path, code: str, activity: str, key: str, wanted, timeout_s: float = 120
+) -> None:
     """Wait until a closed tab's kernel has stored ``wanted`` (it carries on without the page)."""
     deadline = time.monotonic() + timeout_s
     while saved_text(db, code, activity, key) != wanted and time.monotonic() < deadline:
@@ -140,8 +147,9 @@ class Writer:
     def __init__(self, ctx, url: str, learner: str, first: int) -> None:
         self.acked: list[int] = []
         self._acks, child_end = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=write_until_killed, args=(url, learner, first, child_end),
-                                daemon=True)
+        self.proc = ctx.Process(
+            target=write_until_killed, args=(url, learner, first, child_end), daemon=True
+        )
         self.proc.start()
         child_end.close()
 
@@ -186,11 +194,14 @@ def test_writers_killed_mid_save_leave_no_half_written_save(tmp_path: Path) -> N
     started = time.monotonic()
     for _round in range(ROUNDS):
         # Each writer carries on where the killed one stopped, as a reloaded page would.
-        writers = {learner: Writer(ctx, url, learner, len(_sequences(db, learner)))
-                   for learner in learners}
+        writers = {
+            learner: Writer(ctx, url, learner, len(_sequences(db, learner))) for learner in learners
+        }
         # Killed at independent moments: in the first save, between saves, during a commit…
-        killers = [threading.Thread(target=w.kill_after, args=(rng.choice([0.0, 0.05, 0.2, 0.5]),))
-                   for w in writers.values()]
+        killers = [
+            threading.Thread(target=w.kill_after, args=(rng.choice([0.0, 0.05, 0.2, 0.5]),))
+            for w in writers.values()
+        ]
         for killer in killers:
             killer.start()
         for killer in killers:
@@ -207,8 +218,10 @@ def test_writers_killed_mid_save_leave_no_half_written_save(tmp_path: Path) -> N
             if writer.acked:  # at most the one save in flight when it died went in unacknowledged
                 assert len(seqs) - 1 <= max(writer.acked) + 1
     total = sum(len(a) for a in acked.values())
-    print(f"\n{ROUNDS} rounds x {WRITERS} writers killed with SIGKILL mid-save: {total} "
-          f"acknowledged saves, all present; {time.monotonic() - started:.1f}s")
+    print(
+        f"\n{ROUNDS} rounds x {WRITERS} writers killed with SIGKILL mid-save: {total} "
+        f"acknowledged saves, all present; {time.monotonic() - started:.1f}s"
+    )
     assert total > ROUNDS  # the writers really were saving when they were killed
 
 
@@ -226,8 +239,9 @@ def resume(page, server: CourseServer, lesson: str, code: str) -> None:
 
 def activity_of(page, inner):
     """The one activity holding ``inner`` (a selector or a locator)."""
-    return page.locator(".course-activity",
-                        has=page.locator(inner) if isinstance(inner, str) else inner)
+    return page.locator(
+        ".course-activity", has=page.locator(inner) if isinstance(inner, str) else inner
+    )
 
 
 def reflection_box(page, number: int = 0):
@@ -244,8 +258,10 @@ def wait_acknowledged(part, timeout_s: float = 120.0) -> None:
         text = status.inner_text()
         assert "✗ Not saved:" not in text, text
         if SAVED in text and part.locator(".course-status-saving").count() == 0:
-            if SAVED in settled_text(status, quiet_s=1.5, timeout_s=timeout_s) \
-                    and part.locator(".course-status-saving").count() == 0:
+            if (
+                SAVED in settled_text(status, quiet_s=1.5, timeout_s=timeout_s)
+                and part.locator(".course-status-saving").count() == 0
+            ):
                 return
         time.sleep(0.2)
     raise AssertionError(f"not saved in {timeout_s}s: {status.inner_text()!r}")
@@ -291,14 +307,16 @@ class Contexts:
 
 
 @contextmanager
-def own_server(folder: Path, name: str, lessons: list[str],
-               browser) -> Iterator[tuple[CourseServer, Contexts]]:
+def own_server(
+    folder: Path, name: str, lessons: list[str], browser
+) -> Iterator[tuple[CourseServer, Contexts]]:
     """A course server of this module's own on ``folder/course.db`` with kernels pre-heated only
     for ``lessons`` and pools refilled at once (ready in seconds), and contexts for it."""
     others = [f for f in LESSON_FILES if f not in lessons] + ["tutor/dashboard.ipynb"]
     env = {"COURSE_POOLS": ",".join(f"{f}=0" for f in others), "COURSE_REFILL_DELAY_S": "0"}
-    server = CourseServer(f"sqlite:///{folder / 'course.db'}", folder / f"{name}.log", pool_size=1,
-                          extra_env=env)
+    server = CourseServer(
+        f"sqlite:///{folder / 'course.db'}", folder / f"{name}.log", pool_size=1, extra_env=env
+    )
     try:
         server.wait_ready(lessons, timeout=240)
         contexts = Contexts(browser, server)
@@ -336,8 +354,9 @@ def test_kernel_killed_right_after_typing_keeps_what_was_acknowledged(own):
     wait_acknowledged(part)
     acknowledged = box.input_value()
     assert acknowledged == ACKED
-    kernels = {m.group(1) for url in sockets
-               if (m := re.search(r"/api/kernels/([0-9a-f-]{36})/", url))}
+    kernels = {
+        m.group(1) for url in sockets if (m := re.search(r"/api/kernels/([0-9a-f-]{36})/", url))
+    }
     assert len(kernels) == 1, sockets
     pid = kernel_pid(kernels.pop())
     page.keyboard.type(UNACKED, delay=15)
@@ -355,8 +374,10 @@ def test_kernel_killed_right_after_typing_keeps_what_was_acknowledged(own):
 
 
 # -- 2. the whole server killed, then started again on the same file ---------------------------
-REFLECTIONS = ["Competition kept us apart <i>for years</i>. ",
-               "We avoided the row about admissions."]
+REFLECTIONS = [
+    "Competition kept us apart <i>for years</i>. ",
+    "We avoided the row about admissions.",
+]
 PLAN_WHAT = 'A joint enquiry on reading "><svg onload=alert(1)>'
 NOTE = "The nearest partner school is 40 miles away."
 
@@ -429,7 +450,7 @@ def test_server_killed_loses_nothing_acknowledged(browser, tmp_path: Path):
         found = [reflection_box(page, n).input_value() for n in range(len(REFLECTIONS))]
         table = plan_ready(page).locator("table", has_text="Your action plan").inner_text()
         found_note = note_box(page).input_value()
-    TALLY["lost"] += sum(a != b for a, b in zip(found, REFLECTIONS))
+    TALLY["lost"] += sum(a != b for a, b in zip(found, REFLECTIONS, strict=False))
     TALLY["lost"] += (PLAN_WHAT not in table) + (found_note != NOTE)
     assert found == REFLECTIONS
     assert PLAN_WHAT in table and "Jo, a teaching assistant" in table and "30 June 2027" in table
@@ -546,8 +567,10 @@ def test_read_only_database_says_not_saved_keeps_the_text_and_saves_after(own):
     page, code, box, part = started_reflection(own, "Before. ")
     with read_only(db) as how:
         shown_after = not_saved_after_keystroke(page, part, "R")
-        print(f"\nread-only database ({how}): 'Not saved' shown {shown_after:.2f}s "
-              "after the keystroke")
+        print(
+            f"\nread-only database ({how}): 'Not saved' shown {shown_after:.2f}s "
+            "after the keystroke"
+        )
         assert "read-only" in part.locator(".course-save-status").inner_text()
         page.keyboard.type("ead-only for a while.", delay=10)
         assert box.input_value() == "Before. Read-only for a while."

@@ -231,7 +231,12 @@ def test_a_template_or_theme_in_the_address_changes_nothing(course_server):
     """Voila lets ``?template=`` and ``?theme=`` choose the page's template unless told not to:
     an unknown name left the request hanging with a kernel started for it."""
     netloc = urlparse(course_server.url).netloc
-    for query in ["?template=lab", "?template=no-such-template", "?template=../../../etc", "?theme=dark"]:
+    for query in [
+        "?template=lab",
+        "?template=no-such-template",
+        "?template=../../../etc",
+        "?theme=dark",
+    ]:
         status, body = fetch(netloc, "/voila/render/01_why_networks.ipynb" + query)
         assert status == 200, (query, status)
         assert b"course.css" in body and b"window.voila_finish()" in body, (query, body[-500:])

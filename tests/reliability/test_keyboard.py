@@ -177,7 +177,9 @@ def test_network_lesson_by_keyboard_alone(new_context, course_server, tmp_path):
     page.keyboard.press("ArrowDown")  # the first link
     choose(page, "Level of collaboration (this link)", "5")
     press(page, "Save changes to this link")
-    page.locator(".course-table :is(td, th)", has_text="5 Collaboration").first.wait_for(timeout=TIMEOUT_MS)
+    page.locator(".course-table :is(td, th)", has_text="5 Collaboration").first.wait_for(
+        timeout=TIMEOUT_MS
+    )
     choose(page, "School to change", "Cedar")
     type_into(page, "New name", "Cedar Learning Trust")
     press(page, "Save changes to this school")

@@ -20,4 +20,6 @@ def test_the_log_says_when_every_pre_heated_kernel_is_warm(course_server):
     pools = {notebook: int(size) for notebook, size in filled}
     assert int(found.group(1)) == sum(pools.values()) > 0, (found.group(0), pools)
     log = course_server.log()
-    assert log.index(found.group(0)) > max(log.index(f"Kernel pool of {nb} is filled") for nb in pools)
+    assert log.index(found.group(0)) > max(
+        log.index(f"Kernel pool of {nb} is filled") for nb in pools
+    )

@@ -32,6 +32,7 @@ from openpyxl import Workbook
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from widgets_lib import network_io
+from widgets_lib.html.network_tables import upload_check_html
 from widgets_lib.network_io import (
     MAX_FILE_BYTES,
     MAX_SCHOOLS,
@@ -41,21 +42,23 @@ from widgets_lib.network_io import (
     read_csv_text,
 )
 from widgets_lib.server.serve import WEBSOCKET_MAX_BYTES, server_extension_config, voila_config
-from widgets_lib.html.network_tables import upload_check_html
 
 BIG = 100_000  # schools in the oversized files
 LESSON = "04_draw_your_network.ipynb"
 READY = ".course-activity button:not([disabled])"
 TOO_MANY_CSV = "schools.csv has more than 20,000 rows of data; the course takes at most 20,000."
-TOO_MANY_SHEET = ('schools.xlsx, sheet "schools" has more than 20,000 rows of data; the course '
-                  "takes at most 20,000.")
+TOO_MANY_SHEET = (
+    'schools.xlsx, sheet "schools" has more than 20,000 rows of data; the course '
+    "takes at most 20,000."
+)
 LINKS = b"from,to\nOak Primary,Ash High\n"
 
 
 # -- files -----------------------------------------------------------------------------------------
 def school_rows(count: int) -> list[list[str]]:
     return [["name", "kind", "phase", "locality"]] + [
-        [f"School number {i}", "school", "primary", f"Town {i % 50}"] for i in range(count)]
+        [f"School number {i}", "school", "primary", f"Town {i % 50}"] for i in range(count)
+    ]
 
 
 def csv_file(rows: list[list[str]]) -> bytes:
@@ -167,9 +170,11 @@ def test_a_100000_school_workbook_is_refused_after_reading_a_fifth_of_it(monkeyp
 
     monkeypatch.setattr(zipfile.ZipExtFile, "read", counting_read)
     err, wall, cpu = timed(lambda: read_any({"schools.xlsx": data}))
-    print(f"\n100,000-school workbook ({'size stated' if not write_only else 'size not stated'}, "
-          f"{len(data):,} bytes): refused in {wall:.3f} s ({cpu:.3f} s CPU); read "
-          f"{read.get(sheet_name, 0):,} of the sheet's {sheet_size:,} bytes")
+    print(
+        f"\n100,000-school workbook ({'size stated' if not write_only else 'size not stated'}, "
+        f"{len(data):,} bytes): refused in {wall:.3f} s ({cpu:.3f} s CPU); read "
+        f"{read.get(sheet_name, 0):,} of the sheet's {sheet_size:,} bytes"
+    )
     assert str(err) == TOO_MANY_SHEET
     assert (err.file, err.sheet) == ("schools.xlsx", "schools")
     # 20,001 of 100,001 rows is a fifth; openpyxl's reads run ahead in blocks, so allow a third.
@@ -187,28 +192,41 @@ def test_a_100000_school_json_file_is_refused_with_one_message():
 
 def test_the_page_refuses_with_the_same_words_and_limits_as_the_import():
     check = upload_check_html()
-    attributes = {name: html.unescape(value)
-                  for name, value in re.findall(r'(data-[a-z-]+)="([^"]*)"', check)}
+    attributes = {
+        name: html.unescape(value) for name, value in re.findall(r'(data-[a-z-]+)="([^"]*)"', check)
+    }
     assert attributes["data-max-file-bytes"] == str(MAX_FILE_BYTES)
     assert attributes["data-max-upload-bytes"] == str(MAX_UPLOAD_BYTES) == str(2 * MAX_FILE_BYTES)
     size = MAX_FILE_BYTES + 1
     with pytest.raises(NetworkError) as caught:
         read_any({"big.xlsx": b"x" * size})
     # course.js fills in the same figures: en-GB thousands separators, megabytes to one decimal.
-    page_says = (attributes["data-too-big"].replace("{file}", "big.xlsx")
-                 .replace("{bytes}", f"{size:,}").replace("{mb}", f"{size / 1e6:.1f}"))
-    assert page_says == str(caught.value) == (
-        "big.xlsx is 20,000,001 bytes (20.0 MB); the course takes files of at most 20,000,000 "
-        "bytes (20 MB).")
+    page_says = (
+        attributes["data-too-big"]
+        .replace("{file}", "big.xlsx")
+        .replace("{bytes}", f"{size:,}")
+        .replace("{mb}", f"{size / 1e6:.1f}")
+    )
+    assert (
+        page_says
+        == str(caught.value)
+        == (
+            "big.xlsx is 20,000,001 bytes (20.0 MB); the course takes files of at most 20,000,000 "
+            "bytes (20 MB)."
+        )
+    )
     assert attributes["data-too-much"] == (
         "The files you chose add up to {bytes} bytes ({mb} MB); the course takes at most "
-        "40,000,000 bytes (40 MB) at a time.")
+        "40,000,000 bytes (40 MB) at a time."
+    )
 
 
 def test_the_server_takes_the_largest_message_one_import_sends():
     assert WEBSOCKET_MAX_BYTES > MAX_UPLOAD_BYTES > 10 * 2**20  # tornado's default is 10 MiB
-    for settings in (voila_config().Voila.tornado_settings,
-                     server_extension_config().ServerApp.tornado_settings):
+    for settings in (
+        voila_config().Voila.tornado_settings,
+        server_extension_config().ServerApp.tornado_settings,
+    ):
         assert settings["websocket_max_message_size"] == WEBSOCKET_MAX_BYTES
 
 
@@ -258,7 +276,9 @@ def quiet(page) -> None:
             if (!models) { return false; }
             return Promise.all(Object.values(models)).then(
                 list => list.every(m => !m._pending_msgs && !m._msg_buffer));
-        }""", timeout=120_000)
+        }""",
+        timeout=120_000,
+    )
 
 
 def choose(page, *paths: Path) -> float:
@@ -294,8 +314,9 @@ def import_files(page, *paths: Path) -> tuple[float, float]:
 
 
 def import_refusal(page, expected: str) -> None:
-    page.locator(".course-activity .course-form-message .course-warning", has_text=expected).wait_for(
-        timeout=120_000)
+    page.locator(
+        ".course-activity .course-form-message .course-warning", has_text=expected
+    ).wait_for(timeout=120_000)
 
 
 def import_small_network(page, folder: Path) -> None:
@@ -310,7 +331,8 @@ def import_small_network(page, folder: Path) -> None:
 
 @pytest.mark.browser
 def test_files_too_big_to_send_are_refused_in_the_page_before_sending(
-        new_context, course_server, tmp_path):
+    new_context, course_server, tmp_path
+):
     page = new_context().new_page()
     watch = start(page, course_server)
     links = tmp_path / "links.csv"
@@ -321,10 +343,14 @@ def test_files_too_big_to_send_are_refused_in_the_page_before_sending(
     big.write_bytes(padded_schools_csv(25_000_000))
     chosen = choose(page, big, links)
     said = page_refusal(page)
-    print(f"\n25 MB file: the page refused it {time.perf_counter() - chosen:.2f} s after it was "
-          "chosen")
-    assert said == ("big schools.csv is 25,000,000 bytes (25.0 MB); the course takes files of at "
-                    "most 20,000,000 bytes (20 MB).")
+    print(
+        f"\n25 MB file: the page refused it {time.perf_counter() - chosen:.2f} s after it was "
+        "chosen"
+    )
+    assert said == (
+        "big schools.csv is 25,000,000 bytes (25.0 MB); the course takes files of at "
+        "most 20,000,000 bytes (20 MB)."
+    )
     page.locator(".widget-upload", has_text="(0)").wait_for(timeout=60_000)  # nothing chosen
     quiet(page)
 
@@ -338,10 +364,12 @@ def test_files_too_big_to_send_are_refused_in_the_page_before_sending(
     assert 3 * 14_000_000 > WEBSOCKET_MAX_BYTES
     choose(page, *parts)
     page.locator(".course-upload-check .course-warning", has_text="add up to").wait_for(
-        timeout=60_000)
+        timeout=60_000
+    )
     assert page_refusal(page) == (
         "The files you chose add up to 42,000,000 bytes (42.0 MB); the course takes at most "
-        "40,000,000 bytes (40 MB) at a time.")
+        "40,000,000 bytes (40 MB) at a time."
+    )
     page.locator(".widget-upload", has_text="(0)").wait_for(timeout=60_000)
 
     # Pressing Import now says that nothing is chosen; a valid choice clears the refusal.
@@ -356,7 +384,8 @@ def test_files_too_big_to_send_are_refused_in_the_page_before_sending(
 
 @pytest.mark.browser
 def test_big_files_the_server_takes_are_refused_by_the_import_with_one_message(
-        new_context, course_server, tmp_path):
+    new_context, course_server, tmp_path
+):
     page = new_context().new_page()
     watch = start(page, course_server)
     links = tmp_path / "links.csv"
@@ -374,14 +403,18 @@ def test_big_files_the_server_takes_are_refused_by_the_import_with_one_message(
     hundred_k.write_bytes(big_csv())
     book = tmp_path / "schools.xlsx"
     book.write_bytes(big_workbook(write_only=True))
-    for kind, files, expected in (("CSV", (hundred_k, links), TOO_MANY_CSV),
-                                  ("workbook", (book,), TOO_MANY_SHEET)):
+    for kind, files, expected in (
+        ("CSV", (hundred_k, links), TOO_MANY_CSV),
+        ("workbook", (book,), TOO_MANY_SHEET),
+    ):
         quiet(page)
         chosen, pressed = import_files(page, *files)
         import_refusal(page, expected)
         done = time.perf_counter()
-        print(f"\n100,000-school {kind} in Chromium: the message {done - chosen:.2f} s after "
-              f"choosing it, {done - pressed:.2f} s after pressing Import")
+        print(
+            f"\n100,000-school {kind} in Chromium: the message {done - chosen:.2f} s after "
+            f"choosing it, {done - pressed:.2f} s after pressing Import"
+        )
         messages = page.locator(".course-activity .course-form-message .course-warning")
         assert messages.all_inner_texts() == [expected]
 
@@ -400,7 +433,9 @@ def send_upload_directly(page, name: str, size: int) -> None:
             upload.set('value', [{name: name, type: '', size: size, last_modified: 0,
                                   content: new ArrayBuffer(size)}]);
             upload.save_changes();
-        }""", [name, size])
+        }""",
+        [name, size],
+    )
 
 
 @pytest.mark.browser
@@ -414,8 +449,11 @@ def test_the_server_takes_one_import_and_closes_on_more(new_context, course_serv
     send_upload_directly(page, "huge.xlsx", 30_000_000)
     quiet(page)
     page.get_by_role("button", name="Import the chosen files").click()
-    import_refusal(page, "huge.xlsx is 30,000,000 bytes (30.0 MB); the course takes files of at "
-                         "most 20,000,000 bytes (20 MB).")
+    import_refusal(
+        page,
+        "huge.xlsx is 30,000,000 bytes (30.0 MB); the course takes files of at "
+        "most 20,000,000 bytes (20 MB).",
+    )
     assert watch.closed == []
     assert watch.biggest_frame > 30_000_000
 

@@ -34,7 +34,8 @@ def _run_writers(url: str, writers: int, saves: int) -> None:
         f"{run['failed']} failures"
     )
     assert run["writers_reported"] == writers, (
-        f"only {run['writers_reported']} of {writers} writers reported; exit codes {run['exit_codes']}")
+        f"only {run['writers_reported']} of {writers} writers reported; exit codes {run['exit_codes']}"
+    )
     assert run["failed"] == 0, f"failed saves: {run['errors']}"
 
 
@@ -49,7 +50,9 @@ def _check_everything_saved(url: str, writers: int, saves: int) -> None:
         with store.engine.connect() as conn:
             answers = _answer_keys(conn)
         assert len(set(answers)) == len(answers) == len(own_keys) + 1
-        assert {a[0] for a in answers} == {own_learner(PREFIX, w) for w in range(writers)} | {shared_learner(PREFIX)}
+        assert {a[0] for a in answers} == {own_learner(PREFIX, w) for w in range(writers)} | {
+            shared_learner(PREFIX)
+        }
     finally:
         store.dispose()
     assert check_saved(url, PREFIX, writers, saves) == {"lost": 0, "problems": []}

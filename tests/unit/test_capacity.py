@@ -14,11 +14,20 @@ def test_bank_covers_the_model():
     groups = {e.group for e in BANK.elements}
     assert groups == {"foundation", "domain", "external", "heart"}
     assert [e.id for e in BANK.elements if e.group == "heart"] == [
-        "heart_leadership", "heart_social", "heart_values", "heart_intellectual"]
+        "heart_leadership",
+        "heart_social",
+        "heart_values",
+        "heart_intellectual",
+    ]
     for element in BANK.elements:
         assert len(BANK.items_of(element.id)) >= 2, element.id
         assert element.id in BANK.advice
-    assert set(BANK.growth_states) == {"securing_foundations", "building_domains", "connecting", "self_developing"}
+    assert set(BANK.growth_states) == {
+        "securing_foundations",
+        "building_domains",
+        "connecting",
+        "self_developing",
+    }
     assert len({i.id for i in BANK.items}) == len(BANK.items)
 
 

@@ -16,9 +16,20 @@ from widgets_lib.network_io import read_network
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "networks"
 NEUTRAL = {c: 3.0 for c in health.CONSTRUCTS}
 HEALTHY = {
-    "shared_goals": 4.5, "communication": 4.5, "cohesion": 4, "trust": 4.5, "tangible_outcomes": 4,
-    "knowledge_transfer": 4, "survive_without_funding": 4, "challenge": 4, "openness": 4,
-    "shared_decisions": 4.5, "momentum": 4, "resource_motive": 1.5, "friendship_basis": 2, "manipulation": 1,
+    "shared_goals": 4.5,
+    "communication": 4.5,
+    "cohesion": 4,
+    "trust": 4.5,
+    "tangible_outcomes": 4,
+    "knowledge_transfer": 4,
+    "survive_without_funding": 4,
+    "challenge": 4,
+    "openness": 4,
+    "shared_decisions": 4.5,
+    "momentum": 4,
+    "resource_motive": 1.5,
+    "friendship_basis": 2,
+    "manipulation": 1,
 }
 
 
@@ -31,27 +42,53 @@ def build(names, links, kinds=None):
     return Network(tuple(School(n, kind=kinds.get(n, "school")) for n in names), tuple(links))
 
 
-def star(origin="shared_problem", level=4, flows=("joint_practice", "information"), trust=4, directed=False):
+def star(
+    origin="shared_problem",
+    level=4,
+    flows=("joint_practice", "information"),
+    trust=4,
+    directed=False,
+):
     """A lead school linked to five others and a local authority: power concentrated by drawing."""
     names = ["Lead School", "Ash", "Birch", "Cedar", "Damson", "Elder", "Borough Council"]
-    links = [Link("Lead School", other, level=level, origin=origin, flows=flows, trust=trust, directed=directed)
-             for other in names[1:]]
+    links = [
+        Link(
+            "Lead School",
+            other,
+            level=level,
+            origin=origin,
+            flows=flows,
+            trust=trust,
+            directed=directed,
+        )
+        for other in names[1:]
+    ]
     return build(names, links, {"Borough Council": "lea"})
 
 
-def friends(origin_cycle=("friendship", "prior_partnership"), level=3, flows=("information",), trust=4):
+def friends(
+    origin_cycle=("friendship", "prior_partnership"), level=3, flows=("information",), trust=4
+):
     """Six schools where everyone works with everyone and nobody outside: tightly bonded."""
     names = ["Oak", "Pine", "Rowan", "Spruce", "Willow", "Yew"]
-    links = [Link(a, b, level=level, origin=origin_cycle[i % len(origin_cycle)], flows=flows, trust=trust)
-             for i, (a, b) in enumerate(itertools.combinations(names, 2))]
+    links = [
+        Link(
+            a, b, level=level, origin=origin_cycle[i % len(origin_cycle)], flows=flows, trust=trust
+        )
+        for i, (a, b) in enumerate(itertools.combinations(names, 2))
+    ]
     return build(names, links)
 
 
 def web(origin="shared_problem", level=4, flows=("joint_practice", "staff"), trust=4):
     """Seven schools in a ring with chords, plus a university and a local authority."""
     names = [f"School {c}" for c in "ABCDEFG"] + ["Uni", "Council"]
-    pairs = [(names[i], names[(i + 1) % 7]) for i in range(7)] + [(names[0], names[3]), (names[2], names[5]),
-                                                                  ("Uni", names[1]), ("Council", names[4])]
+    pairs = [(names[i], names[(i + 1) % 7]) for i in range(7)] + [
+        (names[0], names[3]),
+        (names[2], names[5]),
+        ("Uni", names[1]),
+        ("Council", names[4]),
+    ]
     links = [Link(a, b, level=level, origin=origin, flows=flows, trust=trust) for a, b in pairs]
     return build(names, links, {"Uni": "university", "Council": "lea"})
 
@@ -74,15 +111,26 @@ def test_contrived():
 
 
 def test_cosy():
-    result = diagnose(friends(), answers(friendship_basis=5, challenge=1.5, openness=1.5, tangible_outcomes=2.5,
-                                         trust=4.5, cohesion=4.5))
+    result = diagnose(
+        friends(),
+        answers(
+            friendship_basis=5,
+            challenge=1.5,
+            openness=1.5,
+            tangible_outcomes=2.5,
+            trust=4.5,
+            cohesion=4.5,
+        ),
+    )
     assert result.verdict == "cosy"
     assert any("Challenge and dissent" in r for r in result.reasons)
 
 
 def test_inertia():
     net = web(origin="other", level=1, flows=(), trust=3)
-    net = net.with_link(Link("School A", "School B", level=0, origin="other", flows=("information",)), 0)
+    net = net.with_link(
+        Link("School A", "School B", level=0, origin="other", flows=("information",)), 0
+    )
     result = diagnose(net, answers(tangible_outcomes=1.5, momentum=1.5, knowledge_transfer=2))
     assert result.verdict == "inertia"
     assert any("level 0–1" in r for r in result.reasons)
@@ -104,8 +152,10 @@ def test_trusted_lead_school_that_shares_decisions_is_not_thuggery():
     assert trusted.metrics["centralisation"] >= 0.9  # the drawing is the same star ...
     assert trusted.verdict == "meaningful"
     assert trusted.scores["thuggery"] < NAME_FROM
-    assert any(r.startswith("At first sight the drawing could be a network of collaborative thuggery")
-               for r in trusted.reasons)
+    assert any(
+        r.startswith("At first sight the drawing could be a network of collaborative thuggery")
+        for r in trusted.reasons
+    )
     # ... and the same star with a partner steering it is thuggery: the answers decide.
     steered = diagnose(hub, answers(HEALTHY, shared_decisions=1.5, manipulation=5, trust=1.5))
     assert steered.verdict == "thuggery"
@@ -114,12 +164,17 @@ def test_trusted_lead_school_that_shares_decisions_is_not_thuggery():
 def test_old_friends_who_challenge_each_other_and_deliver_are_not_cosy():
     net = friends(level=4, flows=("joint_practice", "information"))
     assert diagnose(net, answers()).metrics["clustering"] == 1.0
-    result = diagnose(net, answers(HEALTHY, friendship_basis=4, challenge=5, tangible_outcomes=5, openness=3.5))
+    result = diagnose(
+        net, answers(HEALTHY, friendship_basis=4, challenge=5, tangible_outcomes=5, openness=3.5)
+    )
     assert result.verdict != "cosy"
     assert result.verdict == "meaningful"
     assert any("could be a cosy network" in r for r in result.reasons)
     # The same old friends who avoid challenge and keep the door shut are cosy.
-    closed = diagnose(net, answers(HEALTHY, friendship_basis=4, challenge=1.5, openness=1.5, tangible_outcomes=2.5))
+    closed = diagnose(
+        net,
+        answers(HEALTHY, friendship_basis=4, challenge=1.5, openness=1.5, tangible_outcomes=2.5),
+    )
     assert closed.verdict == "cosy"
 
 
@@ -128,8 +183,13 @@ def test_network_begun_with_a_grant_that_would_carry_on_is_not_contrived():
     result = diagnose(net, answers(HEALTHY, survive_without_funding=5, resource_motive=1))
     assert result.verdict != "contrived"
     assert result.scores["contrived"] < NAME_FROM
-    assert any("could be a contrived network" in r and "Would outlast its funding" in r for r in result.reasons)
-    faded = diagnose(net, answers(HEALTHY, survive_without_funding=1, resource_motive=5, shared_goals=2))
+    assert any(
+        "could be a contrived network" in r and "Would outlast its funding" in r
+        for r in result.reasons
+    )
+    faded = diagnose(
+        net, answers(HEALTHY, survive_without_funding=1, resource_motive=5, shared_goals=2)
+    )
     assert faded.verdict == "contrived"
 
 
@@ -140,12 +200,15 @@ def test_drawing_alone_never_names_a_type():
 
 
 # -- too few, missing, careless ------------------------------------------------------------------
-@pytest.mark.parametrize("names, pairs, words", [
-    ([], [], "0 members"),
-    (["Solo"], [], "1 member"),
-    (["A", "B"], [("A", "B")], "2 members"),
-    (["A", "B", "C"], [], "No links are drawn"),
-])
+@pytest.mark.parametrize(
+    "names, pairs, words",
+    [
+        ([], [], "0 members"),
+        (["Solo"], [], "1 member"),
+        (["A", "B"], [("A", "B")], "2 members"),
+        (["A", "B", "C"], [], "No links are drawn"),
+    ],
+)
 def test_too_few_to_judge(names, pairs, words):
     net = build(names, [Link(a, b, level=5) for a, b in pairs])
     result = diagnose(net, HEALTHY)
@@ -209,14 +272,20 @@ def test_as_json_matches_the_command_line_contract():
     data = result.as_json()
     assert set(data) == {"verdict", "scores", "evidence", "reasons", "metrics"}
     assert json.loads(json.dumps(data)) == data
-    assert data["verdict"] in classify.VERDICTS and data["evidence"] in ("strong", "moderate", "weak")
+    assert data["verdict"] in classify.VERDICTS and data["evidence"] in (
+        "strong",
+        "moderate",
+        "weak",
+    )
     assert set(data["scores"]) == set(TYPES) and all(0 <= v <= 1 for v in data["scores"].values())
     assert all(isinstance(r, str) and r for r in data["reasons"])
     assert data["metrics"]["schools"] == 9
 
 
 def test_reasons_name_their_signal_and_judgements_say_whose_threshold():
-    result = diagnose(star(origin="mandate", trust=1), answers(manipulation=5, shared_decisions=1, trust=1))
+    result = diagnose(
+        star(origin="mandate", trust=1), answers(manipulation=5, shared_decisions=1, trust=1)
+    )
     signal_reasons = [r for r in result.reasons[1:] if "sign of a" in r]
     assert signal_reasons and all("(signal: " in r for r in signal_reasons)
     assert result.judgements and all("course" in j for j in result.judgements)
@@ -227,7 +296,10 @@ def test_every_signal_is_defined_by_the_table():
     ids = [s.id for s in classify.SIGNALS]
     assert len(ids) == len(set(ids))
     for kind, core in classify.CORE.items():
-        assert all(classify.SIGNAL_BY_ID[s].type == kind and classify.SIGNAL_BY_ID[s].construct for s in core)
+        assert all(
+            classify.SIGNAL_BY_ID[s].type == kind and classify.SIGNAL_BY_ID[s].construct
+            for s in core
+        )
     assert all(s.weight > 0 and s.basis and s.label for s in classify.SIGNALS)
 
 
@@ -270,14 +342,20 @@ def test_there_are_examples_for_every_type_and_a_look_alike():
 @pytest.mark.parametrize("folder", example_dirs(), ids=lambda p: p.name)
 def test_example_gets_the_verdict_it_was_built_to_show(folder):
     about = json.loads((folder / "about.json").read_text(encoding="utf-8"))
-    net = read_network((folder / "schools.csv").read_bytes(), (folder / "links.csv").read_bytes(),
-                       "schools.csv", "links.csv")
+    net = read_network(
+        (folder / "schools.csv").read_bytes(),
+        (folder / "links.csv").read_bytes(),
+        "schools.csv",
+        "links.csv",
+    )
     assert 5 <= len(net.schools) <= 15
     constructs = json.loads((folder / "answers.json").read_text(encoding="utf-8"))["constructs"]
     result = diagnose(net, constructs)
     assert result.verdict == about["built_to_show"], result.reasons
     if about.get("looks_like"):
-        assert any(f"could be a {classify.TYPE_NAMES[about['looks_like']]}" in r for r in result.reasons)
+        assert any(
+            f"could be a {classify.TYPE_NAMES[about['looks_like']]}" in r for r in result.reasons
+        )
 
 
 # -- the questionnaire -----------------------------------------------------------------------------
@@ -290,7 +368,10 @@ def test_questionnaire_has_two_statements_per_construct_one_reversed():
         statements = bank.items_of(construct)
         assert len(statements) == 2 and sorted(i.reverse for i in statements) == [False, True]
     assert {c for c, k in bank.constructs.items() if k.sign == "warning"} == {
-        "resource_motive", "friendship_basis", "manipulation"}
+        "resource_motive",
+        "friendship_basis",
+        "manipulation",
+    }
 
 
 def test_construct_scores_reverse_and_average():
@@ -325,7 +406,9 @@ def test_unknown_construct_lists_the_valid_ones():
     with pytest.raises(health.AnswerError, match="'happiness'.*shared_goals.*manipulation"):
         health.check_construct_scores({"happiness": 3})
     assert health.check_construct_scores({"trust": 4, "momentum": 2.5, "openness": None}) == {
-        "trust": 4.0, "momentum": 2.5}
+        "trust": 4.0,
+        "momentum": 2.5,
+    }
 
 
 # -- speed (printed, never asserted) ------------------------------------------------------------------
@@ -336,8 +419,16 @@ def test_diagnosing_large_networks_prints_its_time(n):
     links = []
     for _ in range(3 * n):
         a, b = rng.sample(names, 2)
-        links.append(Link(a, b, level=rng.randint(0, 5), origin=rng.choice(("funding", "shared_problem")),
-                          flows=("information",), trust=rng.randint(1, 4)))
+        links.append(
+            Link(
+                a,
+                b,
+                level=rng.randint(0, 5),
+                origin=rng.choice(("funding", "shared_problem")),
+                flows=("information",),
+                trust=rng.randint(1, 4),
+            )
+        )
     net = build(names, links, {names[0]: "lea", names[1]: "university"})
     diagnose(build(["A", "B", "C"], [Link("A", "B")]), HEALTHY)  # warm up the questionnaire cache
     start = time.perf_counter()

@@ -10,14 +10,22 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "data" / "networks"
 SCHOOLS = "name,kind,phase\nAsh Primary,school,primary\nBirch Junior,school,primary\nCedar High,school,secondary\n"
-LINKS = "from,to,level,origin,flows,directed,trust\nAsh Primary,Birch Junior,3,shared_problem,information,no,3\n" \
-        "Birch Junior,Cedar High,2,funding,resources,no,2\n"
+LINKS = (
+    "from,to,level,origin,flows,directed,trust\nAsh Primary,Birch Junior,3,shared_problem,information,no,3\n"
+    "Birch Junior,Cedar High,2,funding,resources,no,2\n"
+)
 ANSWERS = '{"constructs": {"trust": 4, "shared_goals": 4}}'
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "widgets_lib.classify", *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "widgets_lib.classify", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def write(folder: Path, name: str, content: str | bytes) -> str:
@@ -30,8 +38,14 @@ def write(folder: Path, name: str, content: str | bytes) -> str:
 
 
 def files(tmp_path: Path, schools=SCHOOLS, links=LINKS, answers=ANSWERS) -> list[str]:
-    return ["--schools", write(tmp_path, "S.csv", schools), "--links", write(tmp_path, "L.csv", links),
-            "--answers", write(tmp_path, "A.json", answers)]
+    return [
+        "--schools",
+        write(tmp_path, "S.csv", schools),
+        "--links",
+        write(tmp_path, "L.csv", links),
+        "--answers",
+        write(tmp_path, "A.json", answers),
+    ]
 
 
 def test_prints_one_json_object(tmp_path):
@@ -42,17 +56,26 @@ def test_prints_one_json_object(tmp_path):
     assert data["metrics"]["schools"] == 3 and data["metrics"]["links"] == 2
 
 
-@pytest.mark.parametrize("answers", [
-    '{"trust": 4, "shared_goals": 4}',
-    '{"items": {"H01": 4, "H15": 2}}',
-    '{"constructs": {"trust": 4}, "items": {"H01": 4}, "note": "mine"}',
-    "\ufeff{\"trust\": 4}",
-])
+@pytest.mark.parametrize(
+    "answers",
+    [
+        '{"trust": 4, "shared_goals": 4}',
+        '{"items": {"H01": 4, "H15": 2}}',
+        '{"constructs": {"trust": 4}, "items": {"H01": 4}, "note": "mine"}',
+        '\ufeff{"trust": 4}',
+    ],
+)
 def test_accepts_every_answers_shape(tmp_path, answers):
     result = run(*files(tmp_path, answers=answers))
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["verdict"] in {"meaningful", "contrived", "cosy", "inertia", "thuggery",
-                                                    "uncertain"}
+    assert json.loads(result.stdout)["verdict"] in {
+        "meaningful",
+        "contrived",
+        "cosy",
+        "inertia",
+        "thuggery",
+        "uncertain",
+    }
 
 
 def test_answers_are_optional(tmp_path):
@@ -61,33 +84,68 @@ def test_answers_are_optional(tmp_path):
     assert result.returncode == 0 and json.loads(result.stdout)["verdict"] == "uncertain"
 
 
-@pytest.mark.parametrize("folder", sorted(p for p in EXAMPLES.iterdir() if p.is_dir()), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "folder", sorted(p for p in EXAMPLES.iterdir() if p.is_dir()), ids=lambda p: p.name
+)
 def test_example_networks_through_the_command_line(folder):
     about = json.loads((folder / "about.json").read_text(encoding="utf-8"))
-    result = run("--schools", str(folder / "schools.csv"), "--links", str(folder / "links.csv"),
-                 "--answers", str(folder / "answers.json"))
+    result = run(
+        "--schools",
+        str(folder / "schools.csv"),
+        "--links",
+        str(folder / "links.csv"),
+        "--answers",
+        str(folder / "answers.json"),
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["verdict"] == about["built_to_show"]
 
 
 # Each bad input: (which file is broken, its content, words the one line must contain).
 BAD = {
-    "unknown school in a link": ("links", LINKS + "Cedar High,Nowhere Academy,2,,,,\n",
-                                 ["L.csv", "row 4", '"to"', "Nowhere Academy"]),
+    "unknown school in a link": (
+        "links",
+        LINKS + "Cedar High,Nowhere Academy,2,,,,\n",
+        ["L.csv", "row 4", '"to"', "Nowhere Academy"],
+    ),
     "missing column": ("links", "from,level\nAsh Primary,3\n", ["L.csv", '"to"']),
-    "level 7": ("links", "from,to,level\nAsh Primary,Birch Junior,7\n", ["L.csv", "row 2", '"level"', "7"]),
-    "level high": ("links", "from,to,level\nAsh Primary,Birch Junior,high\n", ["L.csv", "row 2", '"level"', "high"]),
-    "duplicate school": ("schools", SCHOOLS + "Ash Primary,school,primary\n", ["S.csv", "row 5", "Ash Primary"]),
+    "level 7": (
+        "links",
+        "from,to,level\nAsh Primary,Birch Junior,7\n",
+        ["L.csv", "row 2", '"level"', "7"],
+    ),
+    "level high": (
+        "links",
+        "from,to,level\nAsh Primary,Birch Junior,high\n",
+        ["L.csv", "row 2", '"level"', "high"],
+    ),
+    "duplicate school": (
+        "schools",
+        SCHOOLS + "Ash Primary,school,primary\n",
+        ["S.csv", "row 5", "Ash Primary"],
+    ),
     "self-link": ("links", "from,to\nAsh Primary,Ash Primary\n", ["L.csv", "row 2", "itself"]),
     "empty schools file": ("schools", "", ["S.csv", "empty"]),
     "empty links file": ("links", b"", ["L.csv", "empty"]),
-    "schools file in UTF-16 without a mark": ("schools", "name\nAsh\n".encode("utf-16-le"), ["S.csv"]),
-    "answers not UTF-8": ("answers", '{"trust": 4, "note": "café"}'.encode("cp1252"), ["A.json", "UTF-8"]),
+    "schools file in UTF-16 without a mark": (
+        "schools",
+        "name\nAsh\n".encode("utf-16-le"),
+        ["S.csv"],
+    ),
+    "answers not UTF-8": (
+        "answers",
+        '{"trust": 4, "note": "café"}'.encode("cp1252"),
+        ["A.json", "UTF-8"],
+    ),
     "empty answers file": ("answers", "", ["A.json", "empty"]),
     "construct out of range": ("answers", '{"trust": 7}', ["A.json", "trust", "1 to 5"]),
     "statement out of range": ("answers", '{"items": {"H01": 0}}', ["A.json", "H01"]),
     "unknown statement": ("answers", '{"items": {"H99": 3}}', ["A.json", "H99"]),
-    "unknown construct": ("answers", '{"constructs": {"happiness": 4}}', ["A.json", "happiness", "shared_goals"]),
+    "unknown construct": (
+        "answers",
+        '{"constructs": {"happiness": 4}}',
+        ["A.json", "happiness", "shared_goals"],
+    ),
     "unknown top-level key": ("answers", '{"constructs": {}, "extra": 1}', ["A.json", "extra"]),
     "broken JSON": ("answers", '{"trust": 4,', ["A.json", "line 1", "column"]),
     "answers not an object": ("answers", "[4, 5]", ["A.json", "object"]),

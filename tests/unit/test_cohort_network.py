@@ -39,12 +39,23 @@ def link(merged: Merged, a: str, b: str):
 
 
 # -- names ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("other", [
-    "st mary's primary", "ST MARY'S PRIMARY", "  St Mary's \t Primary ", "St Mary’s Primary",
-    "St Mary‘s Primary", "St Mary´s Primary", "St Maryʼs Primary",
-    "ＳＴ ＭＡＲＹ＇Ｓ ＰＲＩＭＡＲＹ", "St\u00a0Mary's\u2003Primary",
-    "St Marys Primary", "ST MARYS PRIMARY", "St Mary`s Primary",
-])
+@pytest.mark.parametrize(
+    "other",
+    [
+        "st mary's primary",
+        "ST MARY'S PRIMARY",
+        "  St Mary's \t Primary ",
+        "St Mary’s Primary",
+        "St Mary‘s Primary",
+        "St Mary´s Primary",
+        "St Maryʼs Primary",
+        "ＳＴ ＭＡＲＹ＇Ｓ ＰＲＩＭＡＲＹ",
+        "St\u00a0Mary's\u2003Primary",
+        "St Marys Primary",
+        "ST MARYS PRIMARY",
+        "St Mary`s Primary",
+    ],
+)
 def test_name_key_ignores_case_spacing_apostrophes_and_width(other):
     assert name_key(other) == name_key("St Mary's  Primary") == "st marys primary"
 
@@ -61,38 +72,49 @@ def test_name_key_keeps_real_differences():
 
 
 def test_tolerant_merging_makes_one_school():
-    merged = merge([
-        c("Ann", "St Mary's  Primary", "Oak"),
-        c("Bob", "st mary's primary"),
-        c("Cat", "St Mary’s Primary", "OAK"),
-        c("Dan", "ＳＴ ＭＡＲＹ'Ｓ ＰＲＩＭＡＲＹ"),
-        c("Eve", "St Marys Primary"),
-    ])
+    merged = merge(
+        [
+            c("Ann", "St Mary's  Primary", "Oak"),
+            c("Bob", "st mary's primary"),
+            c("Cat", "St Mary’s Primary", "OAK"),
+            c("Dan", "ＳＴ ＭＡＲＹ'Ｓ ＰＲＩＭＡＲＹ"),
+            c("Eve", "St Marys Primary"),
+        ]
+    )
     assert len(merged.schools) == 2
     mary = merged.schools[0]
     assert mary.reported_by == ("Ann", "Bob", "Cat", "Dan", "Eve")
-    assert set(mary.spellings) == {"St Mary's  Primary", "st mary's primary", "St Mary’s Primary",
-                                   "ＳＴ ＭＡＲＹ'Ｓ ＰＲＩＭＡＲＹ", "St Marys Primary"}
+    assert set(mary.spellings) == {
+        "St Mary's  Primary",
+        "st mary's primary",
+        "St Mary’s Primary",
+        "ＳＴ ＭＡＲＹ'Ｓ ＰＲＩＭＡＲＹ",
+        "St Marys Primary",
+    }
     assert school(merged, "oak").reported_by == ("Ann", "Cat")
 
 
 def test_most_common_spelling_and_kind_win():
-    merged = merge([
-        c("Ann", "oak primary", kinds={"oak primary": "other"}),
-        c("Bob", "Oak Primary"),
-        c("Cat", "Oak Primary"),
-        c("Dan", "OAK PRIMARY"),
-    ])
+    merged = merge(
+        [
+            c("Ann", "oak primary", kinds={"oak primary": "other"}),
+            c("Bob", "Oak Primary"),
+            c("Cat", "Oak Primary"),
+            c("Dan", "OAK PRIMARY"),
+        ]
+    )
     (oak,) = merged.schools
     assert oak.name == "Oak Primary" and oak.kind == "school"
     assert oak.spellings == ("Oak Primary", "oak primary", "OAK PRIMARY")  # name first, then seen
 
 
 def test_ties_go_to_the_first_seen():
-    merged = merge([
-        c("Ann", "ash high", kinds={"ash high": "community"}),
-        c("Bob", "Ash High", kinds={"Ash High": "university"}),
-    ])
+    merged = merge(
+        [
+            c("Ann", "ash high", kinds={"ash high": "community"}),
+            c("Bob", "Ash High", kinds={"Ash High": "university"}),
+        ]
+    )
     (ash,) = merged.schools
     assert (ash.name, ash.kind) == ("ash high", "community")
     assert ash.spellings == ("ash high", "Ash High")
@@ -106,8 +128,11 @@ def test_schools_keep_the_order_first_seen():
 
 # -- manual merges ----------------------------------------------------------------------------
 def test_manual_merge_by_any_spelling():
-    contributions = [c("Ann", "Ash Prim.", "Oak"), c("Bob", "Ash Primary School"),
-                     c("Cat", "ash primary school")]
+    contributions = [
+        c("Ann", "Ash Prim.", "Oak"),
+        c("Bob", "Ash Primary School"),
+        c("Cat", "ash primary school"),
+    ]
     assert len(merge(contributions).schools) == 3
     merged = merge(contributions, {"  ASH prim. ": "ASH PRIMARY SCHOOL"})
     assert len(merged.schools) == 2
@@ -131,21 +156,36 @@ def test_manual_merges_chain():
 
 
 def test_manual_merge_of_two_schools_of_one_participant_drops_their_link():
-    merged = merge([c("Ann", "Ash Prim.", "Ash Primary School", "Oak",
-                      links=[("Ash Prim.", "Ash Primary School", 3), ("Ash Prim.", "Oak", 1),
-                             ("Oak", "Ash Primary School", 4)])],
-                   {"Ash Prim.": "Ash Primary School"})
+    merged = merge(
+        [
+            c(
+                "Ann",
+                "Ash Prim.",
+                "Ash Primary School",
+                "Oak",
+                links=[
+                    ("Ash Prim.", "Ash Primary School", 3),
+                    ("Ash Prim.", "Oak", 1),
+                    ("Oak", "Ash Primary School", 4),
+                ],
+            )
+        ],
+        {"Ash Prim.": "Ash Primary School"},
+    )
     assert len(merged.schools) == 2
     (only,) = merged.links
     assert (only.level, only.reported_by) == (4, ("Ann",))
 
 
 @pytest.mark.timeout(5)
-@pytest.mark.parametrize("manual", [
-    {"A": "B", "b": "A"},
-    {"A": "B", "B": "C", "c ": "a"},
-    {"X": "A", "A": "B", "B": "C", "C": "A"},
-])
+@pytest.mark.parametrize(
+    "manual",
+    [
+        {"A": "B", "b": "A"},
+        {"A": "B", "B": "C", "c ": "a"},
+        {"X": "A", "A": "B", "B": "C", "C": "A"},
+    ],
+)
 def test_a_circle_of_manual_merges_is_an_error(manual):
     with pytest.raises(MergeError, match="go round in a circle") as error:
         merge([c("Ann", "A", "B", "C")], manual)
@@ -158,8 +198,10 @@ def test_merging_a_name_with_itself_is_harmless():
 
 
 def test_one_name_merged_two_ways_is_an_error():
-    with pytest.raises(MergeError, match="“Ash Prim.” is merged with two different schools, "
-                                         "“Ash Primary” and “Ash Park”"):
+    with pytest.raises(
+        MergeError,
+        match="“Ash Prim.” is merged with two different schools, “Ash Primary” and “Ash Park”",
+    ):
         merge([c("Ann", "Ash Prim.")], {"Ash Prim.": "Ash Primary", "ash prim.": "Ash Park"})
 
 
@@ -170,26 +212,42 @@ def test_an_empty_name_in_manual_merges_is_an_error():
 
 # -- check_manual_merge -----------------------------------------------------------------------
 def cohort() -> Merged:
-    return merge([c("Ann", "Ash Prim.", "Oak Academy"),
-                  c("Bob", "Ash Primary School", "oak academy"), c("Cat", "Elm High")])
+    return merge(
+        [
+            c("Ann", "Ash Prim.", "Oak Academy"),
+            c("Bob", "Ash Primary School", "oak academy"),
+            c("Cat", "Elm High"),
+        ]
+    )
 
 
 def test_check_manual_merge_returns_what_to_record():
     merged = cohort()
     assert check_manual_merge(merged, "ash prim.", "ASH PRIMARY SCHOOL") == (
-        "Ash Prim.", "Ash Primary School")
+        "Ash Prim.",
+        "Ash Primary School",
+    )
     assert check_manual_merge(merged, "OAK ACADEMY", "Elm High") == ("Oak Academy", "Elm High")
 
 
-@pytest.mark.parametrize(("a", "b", "message"), [
-    ("Ash Prim", "Elm High", "“Ash Prim” is not a school in the cohort's network; did you mean "
-                             "“Ash Prim.”?"),
-    ("Elm High", "Zebra Crossing", "“Zebra Crossing” is not a school in the cohort's network."),
-    ("Oak Academy", "oak  academy", "“Oak Academy” and “oak academy” are already one school, "
-                                    "“Oak Academy”."),
-    ("", "Oak Academy", "Choose the two schools"),
-    ("Oak Academy", "   ", "Choose the two schools"),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "message"),
+    [
+        (
+            "Ash Prim",
+            "Elm High",
+            "“Ash Prim” is not a school in the cohort's network; did you mean “Ash Prim.”?",
+        ),
+        ("Elm High", "Zebra Crossing", "“Zebra Crossing” is not a school in the cohort's network."),
+        (
+            "Oak Academy",
+            "oak  academy",
+            "“Oak Academy” and “oak academy” are already one school, “Oak Academy”.",
+        ),
+        ("", "Oak Academy", "Choose the two schools"),
+        ("Oak Academy", "   ", "Choose the two schools"),
+    ],
+)
 def test_bad_manual_merges_say_what_is_wrong(a, b, message):
     with pytest.raises(MergeError) as error:
         check_manual_merge(cohort(), a, b)
@@ -197,11 +255,16 @@ def test_bad_manual_merges_say_what_is_wrong(a, b, message):
 
 
 def test_a_merge_recorded_as_checked_never_undoes_an_earlier_one():
-    contributions = [c("Ann", "Ash Prim."), c("Bob", "Ash Prim."), c("Cat", "Ash Primary School"),
-                     c("Dan", "Ash Park")]
+    contributions = [
+        c("Ann", "Ash Prim."),
+        c("Bob", "Ash Prim."),
+        c("Cat", "Ash Primary School"),
+        c("Dan", "Ash Park"),
+    ]
     manual = {}
-    source, target = check_manual_merge(merge(contributions, manual), "Ash Prim.",
-                                        "Ash Primary School")
+    source, target = check_manual_merge(
+        merge(contributions, manual), "Ash Prim.", "Ash Primary School"
+    )
     manual[source] = target
     merged = merge(contributions, manual)
     assert school(merged, "Ash Primary School").name == "Ash Prim."  # the most common spelling
@@ -227,11 +290,13 @@ def test_merging_into_a_spelling_nobody_used_then_onwards():
 
 # -- links ------------------------------------------------------------------------------------
 def test_links_between_the_same_schools_are_one_link():
-    merged = merge([
-        c("Ann", "Oak", "Ash", links=[Link("Oak", "Ash", level=2, directed=True)]),
-        c("Bob", "ash", "OAK", links=[Link("ash", "OAK", level=4)]),
-        c("Cat", "Oak", "Ash", "Elm", links=[Link("Ash", "Oak"), Link("Elm", "Oak", level=0)]),
-    ])
+    merged = merge(
+        [
+            c("Ann", "Oak", "Ash", links=[Link("Oak", "Ash", level=2, directed=True)]),
+            c("Bob", "ash", "OAK", links=[Link("ash", "OAK", level=4)]),
+            c("Cat", "Oak", "Ash", "Elm", links=[Link("Ash", "Oak"), Link("Elm", "Oak", level=0)]),
+        ]
+    )
     assert len(merged.links) == 2
     oak_ash = link(merged, "Oak", "Ash")
     assert (oak_ash.source, oak_ash.target) == ("Ash", "Oak")  # a sorted pair
@@ -241,18 +306,29 @@ def test_links_between_the_same_schools_are_one_link():
 
 
 def test_level_is_none_when_nobody_gave_one():
-    merged = merge([c("Ann", "Oak", "Ash", links=[("Oak", "Ash")]),
-                    c("Bob", "Oak", "Ash", links=[("Ash", "Oak")])])
+    merged = merge(
+        [
+            c("Ann", "Oak", "Ash", links=[("Oak", "Ash")]),
+            c("Bob", "Oak", "Ash", links=[("Ash", "Oak")]),
+        ]
+    )
     assert merged.links[0].level is None
 
 
 def test_the_merged_network_is_valid_and_matches_the_merge():
-    merged = merge([
-        c("Ann", "Oak", "Ash", "Elm", links=[("Oak", "Ash", 3), ("Ash", "Elm", None)]),
-        c("Bob", "oak", "ASH", "Fir", links=[Link("ASH", "oak", 5, directed=True),
-                                              Link("Fir", "oak", 1)]),
-        c("Cat", "Ash", "Elm", links=[("Elm", "Ash", 2)]),
-    ])
+    merged = merge(
+        [
+            c("Ann", "Oak", "Ash", "Elm", links=[("Oak", "Ash", 3), ("Ash", "Elm", None)]),
+            c(
+                "Bob",
+                "oak",
+                "ASH",
+                "Fir",
+                links=[Link("ASH", "oak", 5, directed=True), Link("Fir", "oak", 1)],
+            ),
+            c("Cat", "Ash", "Elm", links=[("Elm", "Ash", 2)]),
+        ]
+    )
     network = merged.network
     assert network.names == [s.name for s in merged.schools]
     assert len(set(network.names)) == len(network.names)
@@ -265,7 +341,8 @@ def test_the_merged_network_is_valid_and_matches_the_merge():
     for one in network.links:
         built = built.with_link(check_link(built, one))
     assert [(x.source, x.target, x.level) for x in network.links] == [
-        (x.source, x.target, x.level) for x in merged.links]
+        (x.source, x.target, x.level) for x in merged.links
+    ]
     assert not any(x.directed for x in network.links)
     assert metrics.measure(network).links == 3
     root = ET.fromstring(network_svg(network, title="Cohort"))
@@ -280,11 +357,13 @@ def test_links_to_schools_missing_from_the_participants_network_are_ignored():
 
 # -- one-sided links --------------------------------------------------------------------------
 def test_one_sided_when_one_reported_and_another_could_have():
-    merged = merge([
-        c("Ann", "Oak", "Ash", links=[("Oak", "Ash", 3)]),
-        c("Bob", "Oak", "Ash", "Elm", links=[("Ash", "Elm", 2)]),
-        c("Cat", "Elm", "Fir", links=[("Elm", "Fir", 1)]),
-    ])
+    merged = merge(
+        [
+            c("Ann", "Oak", "Ash", links=[("Oak", "Ash", 3)]),
+            c("Bob", "Oak", "Ash", "Elm", links=[("Ash", "Elm", 2)]),
+            c("Cat", "Elm", "Fir", links=[("Elm", "Fir", 1)]),
+        ]
+    )
     oak_ash = link(merged, "Oak", "Ash")
     assert oak_ash.one_sided and oak_ash.not_reported_by == ("Bob",)
     # Nobody else has both Ash and Elm, or Elm and Fir: nothing to contradict them.
@@ -293,39 +372,47 @@ def test_one_sided_when_one_reported_and_another_could_have():
 
 
 def test_not_one_sided_when_two_reported_it():
-    merged = merge([
-        c("Ann", "Oak", "Ash", links=[("Oak", "Ash")]),
-        c("Bob", "Ash", "Oak", links=[("Ash", "Oak")]),
-        c("Cat", "Oak", "Ash"),
-    ])
+    merged = merge(
+        [
+            c("Ann", "Oak", "Ash", links=[("Oak", "Ash")]),
+            c("Bob", "Ash", "Oak", links=[("Ash", "Oak")]),
+            c("Cat", "Oak", "Ash"),
+        ]
+    )
     only = merged.links[0]
     assert not only.one_sided and only.not_reported_by == ("Cat",)
 
 
 def test_one_sided_when_a_side_named_by_own_school_did_not_report_it():
-    merged = merge([
-        c("Ann", "Oak", "Ash", links=[("Oak", "Ash", 3)], own="Oak"),
-        c("Bob", "Elm", "Fir", own="ASH"),  # works at Ash and did not draw Oak
-        c("Cat", "Elm", "Fir", links=[("Elm", "Fir")], own="Elm"),
-        c("Dan", "Fir", "Elm", links=[("Fir", "Elm")], own="fir"),
-    ])
+    merged = merge(
+        [
+            c("Ann", "Oak", "Ash", links=[("Oak", "Ash", 3)], own="Oak"),
+            c("Bob", "Elm", "Fir", own="ASH"),  # works at Ash and did not draw Oak
+            c("Cat", "Elm", "Fir", links=[("Elm", "Fir")], own="Elm"),
+            c("Dan", "Fir", "Elm", links=[("Fir", "Elm")], own="fir"),
+        ]
+    )
     oak_ash = link(merged, "Oak", "Ash")
     assert oak_ash.one_sided and oak_ash.not_reported_by == ("Bob",)
     assert not link(merged, "Elm", "Fir").one_sided  # both sides drew it
 
 
 def test_one_sided_by_own_school_even_when_several_others_reported_it():
-    merged = merge([
-        c("Ann", "Oak", "Ash", links=[("Oak", "Ash")]),
-        c("Bob", "Oak", "Ash", links=[("Oak", "Ash")]),
-        c("Cat", "Ash", own="Oak"),
-    ])
+    merged = merge(
+        [
+            c("Ann", "Oak", "Ash", links=[("Oak", "Ash")]),
+            c("Bob", "Oak", "Ash", links=[("Oak", "Ash")]),
+            c("Cat", "Ash", own="Oak"),
+        ]
+    )
     assert merged.links[0].one_sided and merged.links[0].not_reported_by == ("Cat",)
 
 
 def test_own_school_follows_manual_merges():
-    contributions = [c("Ann", "Oak", "Ash", links=[("Oak", "Ash")], own="Oak"),
-                     c("Bob", "Ash School", "Oak", links=[("Ash School", "Oak")], own="Ash School")]
+    contributions = [
+        c("Ann", "Oak", "Ash", links=[("Oak", "Ash")], own="Oak"),
+        c("Bob", "Ash School", "Oak", links=[("Ash School", "Oak")], own="Ash School"),
+    ]
     assert link(merge(contributions), "Oak", "Ash").one_sided is False  # Bob's is another school
     merged = merge(contributions, {"Ash School": "Ash"})
     (only,) = merged.links
@@ -333,28 +420,40 @@ def test_own_school_follows_manual_merges():
 
 
 def test_a_link_only_its_reporter_could_see_is_not_one_sided():
-    merged = merge([c("Ann", "Oak", "Ash", links=[("Oak", "Ash")], own="Oak"),
-                    c("Bob", "Elm", own="Elm")])
+    merged = merge(
+        [c("Ann", "Oak", "Ash", links=[("Oak", "Ash")], own="Oak"), c("Bob", "Elm", own="Elm")]
+    )
     assert not merged.links[0].one_sided and merged.links[0].not_reported_by == ()
 
 
 # -- suggestions ------------------------------------------------------------------------------
 def test_suggestions_find_look_alikes():
-    merged = merge([c("Ann", "Ash Primary", "St Mary's C of E"),
-                    c("Bob", "Ash Primary School", "St Marys C of E", "Oakwood Academy"),
-                    c("Cat", "Oakwod Academy", "Elm High", "Ash")])
+    merged = merge(
+        [
+            c("Ann", "Ash Primary", "St Mary's C of E"),
+            c("Bob", "Ash Primary School", "St Marys C of E", "Oakwood Academy"),
+            c("Cat", "Oakwod Academy", "Elm High", "Ash"),
+        ]
+    )
     found = suggestions(merged)
-    assert school(merged, "St Marys C of E").reported_by == ("Ann", "Bob")  # one school, not a suggestion
+    assert school(merged, "St Marys C of E").reported_by == (
+        "Ann",
+        "Bob",
+    )  # one school, not a suggestion
     assert ("Oakwood Academy", "Oakwod Academy") == found[0]
-    assert set(found) == {("Oakwood Academy", "Oakwod Academy"),
-                          ("Ash Primary", "Ash Primary School")}
+    assert set(found) == {
+        ("Oakwood Academy", "Oakwod Academy"),
+        ("Ash Primary", "Ash Primary School"),
+    }
     assert suggestions(merged, limit=1) == found[:1]
     assert suggestions(merged, limit=0) == []
 
 
 def test_suggestions_skip_what_is_already_merged_or_dismissed():
-    contributions = [c("Ann", "Ash Primary", "Oakwood Academy"),
-                     c("Bob", "ash primary", "Ash Primary School", "Oakwod Academy")]
+    contributions = [
+        c("Ann", "Ash Primary", "Oakwood Academy"),
+        c("Bob", "ash primary", "Ash Primary School", "Oakwod Academy"),
+    ]
     merged = merge(contributions, {"Ash Primary School": "Ash Primary"})
     assert suggestions(merged) == [("Oakwood Academy", "Oakwod Academy")]
     assert suggestions(merged, dismissed=[("OAKWOD ACADEMY", "oakwood academy")]) == []
@@ -366,8 +465,12 @@ def test_short_prefixes_are_not_suggested():
 
 
 def test_suggestions_are_deterministic_and_look_at_every_spelling():
-    contributions = [c("Ann", "Ash Prim."), c("Bob", "Ash Primary School"), c("Cat", "Ash Primary"),
-                     c("Dan", "Ash Primary")]
+    contributions = [
+        c("Ann", "Ash Prim."),
+        c("Bob", "Ash Primary School"),
+        c("Cat", "Ash Primary"),
+        c("Dan", "Ash Primary"),
+    ]
     merged = merge(contributions, {"ash prim.": "Ash Primary School"})
     again = merge(contributions, {"ash prim.": "Ash Primary School"})
     assert suggestions(merged) == suggestions(again)
@@ -376,10 +479,14 @@ def test_suggestions_are_deterministic_and_look_at_every_spelling():
 
 def test_suggestions_for_a_large_cohort():
     words = ("Oak", "Ash", "Elm", "Fir", "Yew", "Bay", "Box", "Rowan")
-    schools = [f"{word} {kind}" for word in words
-               for kind in ("Primary", "Academy", "High", "Infants", "Juniors")]
-    contributions = [c(f"P{n}", *{schools[(n * 7 + i) % len(schools)] for i in range(10)})
-                     for n in range(300)]
+    schools = [
+        f"{word} {kind}"
+        for word in words
+        for kind in ("Primary", "Academy", "High", "Infants", "Juniors")
+    ]
+    contributions = [
+        c(f"P{n}", *{schools[(n * 7 + i) % len(schools)] for i in range(10)}) for n in range(300)
+    ]
     contributions.append(c("Odd", "Rowan Juniors School", "Oak Primry"))
     found = suggestions(merge(contributions), limit=100)
     assert ("Oak Primary", "Oak Primry") in found
@@ -388,7 +495,7 @@ def test_suggestions_for_a_large_cohort():
 
 # -- text and edge cases ----------------------------------------------------------------------
 def test_markup_in_names_is_kept_as_text():
-    name = "<b>Oak</b> & \"Ash\" <script>alert(1)</script>"
+    name = '<b>Oak</b> & "Ash" <script>alert(1)</script>'
     merged = merge([c("<i>Ann</i>", name, "Elm", links=[(name, "Elm")]), c("Bob", name.upper())])
     assert merged.schools[0].name == name
     assert merged.schools[0].reported_by == ("<i>Ann</i>", "Bob")
@@ -427,8 +534,12 @@ def test_merging_is_fast_enough_for_a_large_cohort():
 
 # -- the picture: dotted lines for one-sided links ------------------------------------------------
 def test_network_svg_draws_unconfirmed_links_dotted_with_a_legend():
-    merged = merge([c("Ann", "Oak", "Ash", "Elm", links=[("Oak", "Ash", 3), ("Ash", "Elm")]),
-                    c("Bob", "Oak", "Ash")])
+    merged = merge(
+        [
+            c("Ann", "Oak", "Ash", "Elm", links=[("Oak", "Ash", 3), ("Ash", "Elm")]),
+            c("Bob", "Oak", "Ash"),
+        ]
+    )
     unconfirmed = [(x.source, x.target) for x in merged.links if x.one_sided]
     assert unconfirmed == [("Ash", "Oak")]
     plain = network_svg(merged.network)
@@ -445,12 +556,20 @@ def test_network_svg_draws_unconfirmed_links_dotted_with_a_legend():
 def test_suggestions_match_a_brute_force_search_on_a_small_cohort():
     import difflib
 
-    names = ["Oak Primary", "Oak Primry", "Oak Primary School", "Ash Academy", "Ash Acadamy",
-             "Elm High", "Elm Hig", "Fir Infants"]
+    names = [
+        "Oak Primary",
+        "Oak Primry",
+        "Oak Primary School",
+        "Ash Academy",
+        "Ash Acadamy",
+        "Elm High",
+        "Elm Hig",
+        "Fir Infants",
+    ]
     merged = merge([c("Ann", *names)])
     expected = []
     for i, x in enumerate(names):
-        for y in names[i + 1:]:
+        for y in names[i + 1 :]:
             kx, ky = name_key(x), name_key(y)
             ratio = difflib.SequenceMatcher(None, *sorted((kx, ky)), autojunk=False).ratio()
             shorter, longer = sorted((kx, ky), key=len)
@@ -462,8 +581,9 @@ def test_suggestions_match_a_brute_force_search_on_a_small_cohort():
 def test_a_short_list_of_suggestions_is_the_start_of_the_long_one():
     words = ["Oak", "Ash", "Elm", "Fir", "Yew", "Bay", "Box", "Rowan", "Hazel", "Birch"]
     ends = ["Primary", "Primary School", "Academy", "High", "Infants", "Juniors", "C of E Primary"]
-    names = [f"{w}{v} {e}" for w in words for v in ("field", "fields", "wood", "lane")
-             for e in ends]
+    names = [
+        f"{w}{v} {e}" for w in words for v in ("field", "fields", "wood", "lane") for e in ends
+    ]
     merged = merge([c(f"P{n}", *names[n::7]) for n in range(7)])
     everything = suggestions(merged, limit=10**6)
     assert len(everything) > 50

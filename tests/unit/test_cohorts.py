@@ -57,7 +57,9 @@ def test_create_join_share_leave_and_close(store: Store):
     store.close_cohort(cohort.id)
     with pytest.raises(CohortError, match="closed to new members"):
         cohorts.join(store, b, code, "Ben", False)
-    assert store.members(cohort.id)[0].display_name == "Asha, Ash Primary"  # closing keeps the members
+    assert (
+        store.members(cohort.id)[0].display_name == "Asha, Ash Primary"
+    )  # closing keeps the members
 
 
 def test_names_are_checked():
@@ -73,7 +75,12 @@ def test_the_tutor_sees_reflections_only_with_consent(store: Store):
     network, _answers = load_example("cosy_honeysuckle")
     store.save(a, NETWORK_ACTIVITY, NETWORK_KEY, network_to_value(network))
     store.save(a, "journal", "r01a", SECRET)
-    store.save(a, "plan", "actions", [{"what": SECRET, "who": "x", "by": "2027-01-01", "challenge": "culture"}])
+    store.save(
+        a,
+        "plan",
+        "actions",
+        [{"what": SECRET, "who": "x", "by": "2027-01-01", "challenge": "culture"}],
+    )
     store.save(a, "progress", "01", {"status": "done", "at": "2026-11-22T10:00:00+00:00"})
     cohorts.join(store, a, code, "Asha", False)
     (view,) = cohorts.cohort_views(store, cohort.id)
@@ -95,9 +102,17 @@ def test_export_has_everything_and_delete_leaves_nothing(store: Store):
         cohorts.join(store, who, code, "Name " + who[:4], True)
     exported = store.export_learner(a)
     assert exported["cohort"]["cohort_name"] == "C" and exported["learner"]["kind"] == "code"
-    assert [h["value"] for h in exported["history"]] == [SECRET + a[:6], SECRET + a[:6] + " (edited)"]
+    assert [h["value"] for h in exported["history"]] == [
+        SECRET + a[:6],
+        SECRET + a[:6] + " (edited)",
+    ]
     store.delete_learner(a)
-    assert store.export_learner(a) == {"learner": None, "cohort": None, "answers": [], "history": []}
+    assert store.export_learner(a) == {
+        "learner": None,
+        "cohort": None,
+        "answers": [],
+        "history": [],
+    }
     assert not store.learner_exists(a) and store.learner_exists(b)
     assert [m.display_name for m in store.members(cohort.id)] == ["Name " + b[:4]]
     assert store.load(b, "journal")["r01a"].startswith(SECRET + b[:6])

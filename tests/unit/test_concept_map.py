@@ -3,7 +3,7 @@ lesson that exists and activities that the lesson's notebook really has."""
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 
 import pytest
 
@@ -24,7 +24,7 @@ def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.strip().strip("|").split("|")]
 
 
-@lru_cache(maxsize=None)
+@cache
 def map_rows() -> tuple[tuple[str, ...], ...]:
     """The table's rows (id, concept, lesson, activity), in file order."""
     lines = (course_dir() / "CONCEPT_MAP.md").read_text(encoding="utf-8").splitlines()
@@ -65,7 +65,7 @@ def activity_keys(concept_id: str) -> list[tuple[str, str | None]]:
     return pairs
 
 
-@lru_cache(maxsize=None)
+@cache
 def notebook_calls(file: str) -> frozenset[tuple[str, str | None]]:
     """(name, first further string argument or None) of each lesson.activity call in code cells."""
     raw = json.loads((course_dir() / file).read_text(encoding="utf-8"))
@@ -84,7 +84,7 @@ def test_the_map_has_every_concept_once_in_order():
         assert ids.count(concept_id) == 1, f"{concept_id}: {ids.count(concept_id)} rows, not 1"
     extra = [i for i in ids if i not in CONCEPT_IDS]
     assert not extra, f"{', '.join(extra)}: not concepts of CONTENT.md (C01–C48)"
-    for position, (got, want) in enumerate(zip(ids, CONCEPT_IDS)):
+    for position, (got, want) in enumerate(zip(ids, CONCEPT_IDS, strict=False)):
         assert got == want, f"{want}: expected at row {position + 1}, found {got} there"
 
 
@@ -119,9 +119,7 @@ def test_concept_activities_are_in_the_main_lesson_notebook(concept_id):
     names = {name for name, _ in calls}
     for name, arg in activity_keys(concept_id):
         if arg is None:
-            assert name in names, (
-                f'{concept_id}: {file} has no lesson.activity("{name}") code cell'
-            )
+            assert name in names, f'{concept_id}: {file} has no lesson.activity("{name}") code cell'
         else:
             assert (name, arg) in calls, (
                 f'{concept_id}: {file} has no lesson.activity("{name}", "{arg}") code cell'

@@ -67,16 +67,33 @@ def test_jupyterhubs_own_refusal_stands():
     assert auth.is_authorized(handler(), USER, "read", "kernels") is False
 
 
-@pytest.mark.parametrize(("action", "resource"), [
-    ("write", "kernels"),  # POST /api/kernels: start a kernel of one's own, DELETE, interrupt
-    ("read", "contents"), ("write", "contents"),  # read or change files, the course's notebooks
-    ("read", "sessions"), ("write", "sessions"),  # sessions start kernels too
-    ("read", "terminals"), ("write", "terminals"), ("execute", "terminals"),
-    ("read", "files"), ("read", "nbconvert"), ("read", "kernelspecs"), ("read", "config"),
-    ("write", "config"), ("read", "api"), ("read", "events"), ("write", "events"),
-    ("read", "server"), ("execute", "server"), ("read", "lab"), ("execute", "contents"),
-    ("admin", "kernels"), ("read", ""),
-])
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [
+        ("write", "kernels"),  # POST /api/kernels: start a kernel of one's own, DELETE, interrupt
+        ("read", "contents"),
+        ("write", "contents"),  # read or change files, the course's notebooks
+        ("read", "sessions"),
+        ("write", "sessions"),  # sessions start kernels too
+        ("read", "terminals"),
+        ("write", "terminals"),
+        ("execute", "terminals"),
+        ("read", "files"),
+        ("read", "nbconvert"),
+        ("read", "kernelspecs"),
+        ("read", "config"),
+        ("write", "config"),
+        ("read", "api"),
+        ("read", "events"),
+        ("write", "events"),
+        ("read", "server"),
+        ("execute", "server"),
+        ("read", "lab"),
+        ("execute", "contents"),
+        ("admin", "kernels"),
+        ("read", ""),
+    ],
+)
 def test_everything_else_is_refused_without_asking_the_hub(action, resource, caplog):
     auth, hub_auth = authorizer()
     with caplog.at_level(logging.WARNING):
@@ -88,17 +105,29 @@ def test_everything_else_is_refused_without_asking_the_hub(action, resource, cap
 def test_the_server_offers_voila_and_nothing_else():
     c = server_extension_config()
     assert c.ServerApp.jpserver_extensions == {
-        "voila": True, "jupyterlab": False, "notebook": False, "notebook_shim": False,
-        "jupyter_lsp": False, "jupyter_server_terminals": False}
+        "voila": True,
+        "jupyterlab": False,
+        "notebook": False,
+        "notebook_shim": False,
+        "jupyter_lsp": False,
+        "jupyter_server_terminals": False,
+    }
     assert c.ServerApp.terminals_enabled is False
     assert c.ServerApp.authorizer_class == "widgets_lib.server.hub.CourseAuthorizer"
 
 
 def test_only_widget_messages_pass_over_a_kernels_websocket():
     c = server_extension_config()
-    assert sorted(c.MappingKernelManager.allowed_message_types) == sorted([
-        "comm_open", "comm_close", "comm_msg", "comm_info_request", "kernel_info_request",
-        "shutdown_request"])
+    assert sorted(c.MappingKernelManager.allowed_message_types) == sorted(
+        [
+            "comm_open",
+            "comm_close",
+            "comm_msg",
+            "comm_info_request",
+            "kernel_info_request",
+            "shutdown_request",
+        ]
+    )
     assert "execute_request" not in c.MappingKernelManager.allowed_message_types
     assert c.MappingKernelManager.allow_tracebacks is False
 

@@ -9,7 +9,9 @@ def test_new_codes_are_long_random_and_unambiguous():
     codes = {identity.new_code() for _ in range(2000)}
     assert len(codes) == 2000
     for code in list(codes)[:50]:
-        assert re.fullmatch(r"[346789ABCDEFGHJKMNPQRTUVWXY]{4}(-[346789ABCDEFGHJKMNPQRTUVWXY]{4}){2}", code)
+        assert re.fullmatch(
+            r"[346789ABCDEFGHJKMNPQRTUVWXY]{4}(-[346789ABCDEFGHJKMNPQRTUVWXY]{4}){2}", code
+        )
     assert len(identity.ALPHABET) ** identity.CODE_LENGTH > 2**55
 
 
@@ -18,10 +20,15 @@ def test_typed_codes_are_normalised(typed):
     assert identity.normalise_code(typed) == "K7PM-3XQA-9TRE"
 
 
-@pytest.mark.parametrize("typed, words", [
-    ("", "Please type"), ("K7PM-3XQA", "this one has 8"), ("K7PM-3XQA-9TR0", "'0'"),
-    ("<script>alert(1)</script>", "has"),
-])
+@pytest.mark.parametrize(
+    "typed, words",
+    [
+        ("", "Please type"),
+        ("K7PM-3XQA", "this one has 8"),
+        ("K7PM-3XQA-9TR0", "'0'"),
+        ("<script>alert(1)</script>", "has"),
+    ],
+)
 def test_bad_codes_get_one_clear_message(typed, words):
     with pytest.raises(identity.CodeError, match=re.escape(words)):
         identity.normalise_code(typed)

@@ -54,12 +54,6 @@ from tests.injection import (
 from widgets_lib import classify, cohort_network, cohorts, leadership, reflections
 from widgets_lib.cohorts import CohortError
 from widgets_lib.html.charts import bars_svg
-from widgets_lib.html.drawing import iframe, legend_html, network_page
-from widgets_lib.html.network_svg import network_svg
-from widgets_lib.html.report import build_report
-from widgets_lib.network import Network
-from widgets_lib.record import load_record
-from widgets_lib.store import Store
 from widgets_lib.html.cohort_report import (
     capacity_html,
     cohort_report,
@@ -70,10 +64,16 @@ from widgets_lib.html.cohort_report import (
     reflections_html,
 )
 from widgets_lib.html.diagnosis import diagnosis_html
+from widgets_lib.html.drawing import iframe, legend_html, network_page
 from widgets_lib.html.journal import journal_html
 from widgets_lib.html.leadership import spread_html
+from widgets_lib.html.network_svg import network_svg
 from widgets_lib.html.network_tables import summary_html, tables_html
 from widgets_lib.html.plan import plan_table
+from widgets_lib.html.report import build_report
+from widgets_lib.network import Network
+from widgets_lib.record import load_record
+from widgets_lib.store import Store
 from widgets_lib.views.dashboard import Dashboard
 from widgets_lib.views.lesson import Lesson
 from widgets_lib.views.network import NetworkView

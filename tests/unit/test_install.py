@@ -6,7 +6,7 @@
 * A plain ``pip install`` (not editable) of what the repository builds, into a fresh virtual
   environment, serves the course from an empty folder: notebooks, question banks and templates
   come with the package, nothing from the source tree (slow: it installs everything, about a
-  minute with pip's cache warm).
+  minute). It installs from the wheels `make test-setup` put in .cache/wheelhouse, with no index.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "widgets_lib"
+WHEELHOUSE = REPO / ".cache" / "wheelhouse"
 
 # Import name -> distribution name, for every third-party module widgets_lib imports.
 DISTRIBUTIONS = {
@@ -94,8 +95,10 @@ def _third_party_imports() -> dict[str, dict[str, set[str]]]:
 def test_dependencies_are_what_the_code_imports():
     imports = _third_party_imports()
     unmapped = sorted({m for group in imports.values() for m in group} - DISTRIBUTIONS.keys())
-    assert not unmapped, (f"widgets_lib imports {unmapped}, which DISTRIBUTIONS in {__file__} does "
-                          "not know: add each with the distribution that provides it")
+    assert not unmapped, (
+        f"widgets_lib imports {unmapped}, which DISTRIBUTIONS in {__file__} does "
+        "not know: add each with the distribution that provides it"
+    )
     project = _pyproject()["project"]
     core = {_normalise(DISTRIBUTIONS[m]) for m in imports["core"]}
     declared = set(_requirement_specs(project["dependencies"]))
@@ -103,14 +106,17 @@ def test_dependencies_are_what_the_code_imports():
     missing, unused = sorted(expected - declared), sorted(declared - expected)
     assert not missing and not unused, (
         "pyproject.toml [project].dependencies should be what widgets_lib imports (plus "
-        f"{sorted(NOT_IMPORTED)}): missing {missing}, imported nowhere {unused}")
+        f"{sorted(NOT_IMPORTED)}): missing {missing}, imported nowhere {unused}"
+    )
     extras = project.get("optional-dependencies", {})
     for extra in set(EXTRA_MODULES.values()):
         wanted = {_normalise(DISTRIBUTIONS[m]) for m in imports.get(extra, {})} - core
         have = set(_requirement_specs(extras.get(extra, [])))
-        assert wanted == have, (f"pyproject.toml extra [{extra}] should be {sorted(wanted)} (what "
-                                f"{sorted(k for k, v in EXTRA_MODULES.items() if v == extra)} "
-                                f"import beyond the core), not {sorted(have)}")
+        assert wanted == have, (
+            f"pyproject.toml extra [{extra}] should be {sorted(wanted)} (what "
+            f"{sorted(k for k, v in EXTRA_MODULES.items() if v == extra)} "
+            f"import beyond the core), not {sorted(have)}"
+        )
 
 
 def test_environment_yml_has_the_same_dependencies_and_bounds():
@@ -124,14 +130,18 @@ def test_environment_yml_has_the_same_dependencies_and_bounds():
     wanted = _requirement_specs(_pyproject()["project"]["dependencies"])
     assert listed == wanted, (
         "environment.yml should list pyproject.toml's dependencies with the same bounds: "
-        f"differs on {sorted(set(listed.items()) ^ set(wanted.items()))}")
+        f"differs on {sorted(set(listed.items()) ^ set(wanted.items()))}"
+    )
 
 
 def test_the_import_name_mapping_is_right():
     """DISTRIBUTIONS is checked against the installed distributions' own metadata."""
     provided = packages_distributions()
-    wrong = {module: dist for module, dist in DISTRIBUTIONS.items()
-             if _normalise(dist) not in {_normalise(d) for d in provided.get(module, [])}}
+    wrong = {
+        module: dist
+        for module, dist in DISTRIBUTIONS.items()
+        if _normalise(dist) not in {_normalise(d) for d in provided.get(module, [])}
+    }
     assert not wrong, f"these modules are not provided by the distribution named for them: {wrong}"
 
 
@@ -139,15 +149,19 @@ def test_every_subpackage_is_in_the_build():
     """pyproject.toml lists the packages by hand (course/ and data/ are mapped into the wheel),
     so a new subpackage of widgets_lib must be added there or it is missing from installs."""
     listed = set(_pyproject()["tool"]["setuptools"]["packages"])
-    on_disk = {path.parent.relative_to(REPO).as_posix().replace("/", ".")
-               for path in PACKAGE.rglob("__init__.py")}
+    on_disk = {
+        path.parent.relative_to(REPO).as_posix().replace("/", ".")
+        for path in PACKAGE.rglob("__init__.py")
+    }
     assert not on_disk - listed, f"add {sorted(on_disk - listed)} to [tool.setuptools].packages"
 
 
 # -- a plain install --------------------------------------------------------------------------
 
+
 def _shipped_files() -> dict[str, list[str]]:
     """What an install must carry, by the paths.py lookup that finds it (relative to it)."""
+
     def under(root: Path, pattern: str) -> list[str]:
         return sorted(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
 
@@ -161,10 +175,13 @@ def _shipped_files() -> dict[str, list[str]]:
 
 def _clean_env(home: Path) -> dict[str, str]:
     """This process's environment without anything pointing at the checkout or its venv; pip's
-    registry settings (PIP_*) and cache are kept. Jupyter's and IPython's per-user folders are
+    settings (PIP_*) and cache are kept. Jupyter's and IPython's per-user folders are
     empty ones, so no kernel or template of this machine's user can stand in for the installed."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTHON", "JUPYTER", "COURSE_", "VIRTUAL_ENV", "IPYTHON"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTHON", "JUPYTER", "COURSE_", "VIRTUAL_ENV", "IPYTHON"))
+    }
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR"):
         (home / name).mkdir(parents=True)
         env[name] = str(home / name)
@@ -172,10 +189,12 @@ def _clean_env(home: Path) -> dict[str, str]:
 
 
 def _run(args: list, what: str, **kwargs) -> subprocess.CompletedProcess:
-    done = subprocess.run([str(a) for a in args], capture_output=True, text=True, check=False,
-                          **kwargs)
+    done = subprocess.run(
+        [str(a) for a in args], capture_output=True, text=True, check=False, **kwargs
+    )
     assert done.returncode == 0, (
-        f"{what} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        f"{what} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
     return done
 
 
@@ -188,9 +207,15 @@ def _free_port() -> int:
 def _serve(args: list, log: Path, **kwargs) -> tuple[subprocess.Popen, threading.Event]:
     """Start the server, copying its output to ``log``; the event is set once it says it
     listens (Voila's "is running at"), or when it exits."""
-    server = subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, errors="replace",
-                              start_new_session=True, **kwargs)
+    server = subprocess.Popen(
+        [str(a) for a in args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+        **kwargs,
+    )
     listening = threading.Event()
 
     def copy() -> None:
@@ -233,49 +258,109 @@ def test_a_plain_pip_install_serves_the_course(tmp_path):
     # What the repository builds: an sdist of a copy (the shared work tree stays untouched), from
     # which pip builds and installs the wheel, as from a package index.
     source = tmp_path / "src"
-    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", ".cache", ".ruff_cache", ".pytest_cache", "__pycache__", "*.egg-info",
-        "build", "dist", "screens", "results"))
+    shutil.copytree(
+        REPO,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git",
+            ".venv",
+            ".cache",
+            ".ruff_cache",
+            ".pytest_cache",
+            "__pycache__",
+            "*.egg-info",
+            "build",
+            "dist",
+            "screens",
+            "results",
+        ),
+    )
     started = time.monotonic()
     build = "import sys; from setuptools import build_meta as b; print(b.build_sdist(sys.argv[1]))"
-    sdist = _run([sys.executable, "-c", build, tmp_path / "dist"], "building the sdist",
-                 cwd=source, env=env).stdout.strip().splitlines()[-1]
+    sdist = (
+        _run(
+            [sys.executable, "-c", build, tmp_path / "dist"],
+            "building the sdist",
+            cwd=source,
+            env=env,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     # A fresh environment (no --system-site-packages), filled by this venv's pip through --python:
     # half the time of the new venv's own pip (no ensurepip, a faster resolver); same result.
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv], "python -m venv", env=env)
     python = venv / "bin" / "python"
-    _run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet",
-          tmp_path / "dist" / sdist], "pip install of the sdist", env=env)
+    # From the wheels `make test-setup` downloaded: a test asks no registry for anything.
+    if not (WHEELHOUSE / ".built").exists():
+        pytest.fail(f"{WHEELHOUSE.relative_to(REPO)} is missing: `make test-setup` downloads it")
+    _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            python,
+            "install",
+            "--quiet",
+            "--no-index",
+            "--find-links",
+            WHEELHOUSE,
+            tmp_path / "dist" / sdist,
+        ],
+        "pip install of the sdist",
+        env=env,
+    )
     print(f"sdist, venv and pip install: {time.monotonic() - started:.0f} s")
     shutil.rmtree(source)  # nothing can be found there any more
 
     empty = tmp_path / "empty"
     empty.mkdir()
-    where = json.loads(_run([python, "-c", (
-        "import json; from widgets_lib import paths; print(json.dumps({"
-        "'course_dir': str(paths.course_dir()), 'data_dir': str(paths.data_dir()), "
-        "'template_root': str(paths.template_root()), "
-        "'html_templates': str(paths.PACKAGE_DIR / 'html' / 'templates')}))")],
-        "finding the installed folders", cwd=empty, env=env).stdout)
+    where = json.loads(
+        _run(
+            [
+                python,
+                "-c",
+                (
+                    "import json; from widgets_lib import paths; print(json.dumps({"
+                    "'course_dir': str(paths.course_dir()), 'data_dir': str(paths.data_dir()), "
+                    "'template_root': str(paths.template_root()), "
+                    "'html_templates': str(paths.PACKAGE_DIR / 'html' / 'templates')}))"
+                ),
+            ],
+            "finding the installed folders",
+            cwd=empty,
+            env=env,
+        ).stdout
+    )
     for name, folder in where.items():
         assert Path(folder).resolve().is_relative_to(venv.resolve()), (
-            f"the installed package's {name} is {folder}, outside the virtual environment")
-    missing = {name: [f for f in files if not (Path(where[name]) / f).is_file()]
-               for name, files in _shipped_files().items()}
+            f"the installed package's {name} is {folder}, outside the virtual environment"
+        )
+    missing = {
+        name: [f for f in files if not (Path(where[name]) / f).is_file()]
+        for name, files in _shipped_files().items()
+    }
     missing = {name: files for name, files in missing.items() if files}
     assert not missing, "not installed by pip install: " + "; ".join(
         f"{len(files)} file(s) of {name} ({where[name]}), e.g. {files[:5]}"
-        for name, files in missing.items())
+        for name, files in missing.items()
+    )
 
     port, log = _free_port(), tmp_path / "server.log"
     server, listening = _serve(
-        [python, "-m", "widgets_lib.server.serve", "--port", port, "--pool-size", "0"], log,
-        cwd=empty, env={**env, "COURSE_DB_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+        [python, "-m", "widgets_lib.server.serve", "--port", port, "--pool-size", "0"],
+        log,
+        cwd=empty,
+        env={**env, "COURSE_DB_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"},
+    )
     try:
         if not listening.wait(timeout=120) or server.poll() is not None:
-            pytest.fail(f"the installed server did not start listening on {port} (exit status "
-                        f"{server.poll()}):\n{log.read_text(errors='replace')[-4000:]}")
+            pytest.fail(
+                f"the installed server did not start listening on {port} (exit status "
+                f"{server.poll()}):\n{log.read_text(errors='replace')[-4000:]}"
+            )
         url = f"http://127.0.0.1:{port}/voila/render/{by_id('03').file}"
         response = requests.get(url, timeout=300)
         page = response.text

@@ -28,10 +28,14 @@ def test_empty_network_measures_nothing_and_says_so():
     m = measure(Network())
     assert (m.schools, m.links, m.components, m.largest_component, m.isolated) == (0, 0, 0, 0, 0)
     assert m.density is None and m.centralisation is None and m.clustering is None
-    assert m.hub is None and m.hub_share is None and m.outside_share is None and m.reciprocity is None
+    assert (
+        m.hub is None and m.hub_share is None and m.outside_share is None and m.reciprocity is None
+    )
     assert m.mean_level is None and m.mean_flows is None and m.mean_trust is None
     rows = explain(m)
-    assert rows and all(len(row) == 3 and all(isinstance(x, str) and x for x in row) for row in rows)
+    assert rows and all(
+        len(row) == 3 and all(isinstance(x, str) and x for x in row) for row in rows
+    )
     json.dumps(m.as_dict())
 
 
@@ -59,7 +63,7 @@ def test_star_is_fully_centralised_with_its_hub_a_single_point_of_failure():
 
 def test_complete_group_is_dense_clustered_and_has_no_centre():
     names = list("ABCD")
-    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
     m = measure(network(names, pairs))
     assert m.density == 1.0 and m.clustering == 1.0 and m.centralisation == 0.0
     assert m.bridges == 0 and m.articulation_points == ()
@@ -68,8 +72,9 @@ def test_complete_group_is_dense_clustered_and_has_no_centre():
 def test_isolated_school_makes_a_second_component():
     m = measure(network(["A", "B", "C", "Lonely"], [("A", "B"), ("B", "C"), ("C", "A")]))
     assert m.components == 2 and m.largest_component == 3 and m.isolated == 1
-    assert "1 member has no link yet" in summary_sentence(network(["A", "B", "C", "Lonely"],
-                                                                   [("A", "B"), ("B", "C"), ("C", "A")]))
+    assert "1 member has no link yet" in summary_sentence(
+        network(["A", "B", "C", "Lonely"], [("A", "B"), ("B", "C"), ("C", "A")])
+    )
 
 
 def test_chain_has_inner_cut_points_and_every_link_a_bridge():
@@ -87,8 +92,12 @@ def test_parallel_and_self_links_count_as_links_but_not_as_extra_structure():
 def test_reciprocity_counts_returned_one_way_links():
     net = Network(
         schools=tuple(School(n) for n in "ABC"),
-        links=(Link("A", "B", directed=True), Link("B", "A", directed=True), Link("A", "C", directed=True),
-               Link("B", "C")),
+        links=(
+            Link("A", "B", directed=True),
+            Link("B", "A", directed=True),
+            Link("A", "C", directed=True),
+            Link("B", "C"),
+        ),
     )
     m = measure(net)
     assert m.directed_links == 3 and m.reciprocity == pytest.approx(0.667, abs=0.001)
@@ -96,8 +105,11 @@ def test_reciprocity_counts_returned_one_way_links():
 
 
 def test_ties_outside_the_schools():
-    net = network(["A", "B", "Uni", "LA"], [("A", "B"), ("A", "Uni"), ("LA", "B"), ("Uni", "LA")],
-                  kinds={"Uni": "university", "LA": "lea"})
+    net = network(
+        ["A", "B", "Uni", "LA"],
+        [("A", "B"), ("A", "Uni"), ("LA", "B"), ("Uni", "LA")],
+        kinds={"Uni": "university", "LA": "lea"},
+    )
     m = measure(net)
     assert m.outside_links == 3 and m.outside_share == 0.75 and m.outside_partners == 2
 
@@ -105,12 +117,18 @@ def test_ties_outside_the_schools():
 def test_level_flow_origin_and_trust_spread():
     net = Network(
         schools=tuple(School(n) for n in "ABCD"),
-        links=(Link("A", "B", level=0, origin="funding", flows=("information",), trust=1),
-               Link("B", "C", level=5, origin="funding", flows=("joint_practice", "staff"), trust=4),
-               Link("C", "D", level=None, origin=None, flows=())),
+        links=(
+            Link("A", "B", level=0, origin="funding", flows=("information",), trust=1),
+            Link("B", "C", level=5, origin="funding", flows=("joint_practice", "staff"), trust=4),
+            Link("C", "D", level=None, origin=None, flows=()),
+        ),
     )
     m = measure(net)
-    assert m.level_counts == {0: 1, 1: 0, 2: 0, 3: 0, 4: 0, 5: 1} and m.levels_known == 2 and m.mean_level == 2.5
+    assert (
+        m.level_counts == {0: 1, 1: 0, 2: 0, 3: 0, 4: 0, 5: 1}
+        and m.levels_known == 2
+        and m.mean_level == 2.5
+    )
     assert m.flow_counts["joint_practice"] == 1 and m.flow_counts["information"] == 1
     assert m.links_with_flows == 2 and m.practice_links == 1 and m.mean_flows == 1.0
     assert m.origin_counts["funding"] == 2 and m.origins_known == 2
@@ -138,8 +156,14 @@ def test_clustering_matches_networkx():
 def test_explain_names_every_measure_in_plain_words():
     rows = explain(measure(star(5)))
     names = [row[0] for row in rows]
-    for expected in ("Density", "Power concentrated (degree centralisation)", "Single points of failure",
-                     "Ties outside the group", "Level of collaboration", "Trust on links"):
+    for expected in (
+        "Density",
+        "Power concentrated (degree centralisation)",
+        "Single points of failure",
+        "Ties outside the group",
+        "Level of collaboration",
+        "Trust on links",
+    ):
         assert expected in names
     assert {r[0]: r[1] for r in rows}["Single points of failure"] == "Hub"
 
@@ -151,8 +175,16 @@ def generated(n: int, links_per_school: int = 3, seed: int = 1) -> Network:
     links = []
     for _ in range(n * links_per_school):
         a, b = rng.sample(names, 2)
-        links.append(Link(a, b, level=rng.randint(0, 5), origin=rng.choice(("funding", "shared_problem")),
-                          flows=("information",), trust=rng.randint(1, 4)))
+        links.append(
+            Link(
+                a,
+                b,
+                level=rng.randint(0, 5),
+                origin=rng.choice(("funding", "shared_problem")),
+                flows=("information",),
+                trust=rng.randint(1, 4),
+            )
+        )
     return Network(tuple(School(x, kind=rng.choice(kinds)) for x in names), tuple(links))
 
 

@@ -30,8 +30,9 @@ from widgets_lib.network_io import (
 )
 
 FILES = Path(__file__).parent / "network_files"
-SCHOOLS = (b"name,kind,phase,locality\n"
-           b"Oak Primary,school,primary,Leeds\nAsh High,school,secondary,Leeds\n")
+SCHOOLS = (
+    b"name,kind,phase,locality\nOak Primary,school,primary,Leeds\nAsh High,school,secondary,Leeds\n"
+)
 SCHOOLS_3 = SCHOOLS + b"Elm Academy,school,secondary,York\n"
 
 
@@ -62,28 +63,59 @@ def workbook(sheets: dict[str, list[list]]) -> bytes:
 def rich_network() -> Network:
     """Every awkward thing at once: unicode, markup, delimiters, quotes, line breaks, formulas."""
     schools = (
-        School("École Saint-Éloi – Llŷr", kind="school", phase="primary", locality="Lille",
-               extra=(("Head teacher", "Mme Dupont"), ("notes", 'said "yes", then; maybe'))),
-        School("<img src=x onerror=alert(1)>", kind="community", locality="line one\nline two",
-               extra=(("notes", "=HYPERLINK(\"http://evil\",\"click\")"),)),
+        School(
+            "École Saint-Éloi – Llŷr",
+            kind="school",
+            phase="primary",
+            locality="Lille",
+            extra=(("Head teacher", "Mme Dupont"), ("notes", 'said "yes", then; maybe')),
+        ),
+        School(
+            "<img src=x onerror=alert(1)>",
+            kind="community",
+            locality="line one\nline two",
+            extra=(("notes", '=HYPERLINK("http://evil","click")'),),
+        ),
         School("=cmd|' /C calc'!A0", kind="lea", phase="-", extra=(("Head teacher", "@SUM(1+1)"),)),
-        School("+44 113 000", kind="university", locality="\tTabbed",
-               extra=(("notes", "'=already quoted"),)),
-        School("O'Brien, \"Saints\"; Academy", kind="other", phase="'plain quote"),
+        School(
+            "+44 113 000",
+            kind="university",
+            locality="\tTabbed",
+            extra=(("notes", "'=already quoted"),),
+        ),
+        School('O\'Brien, "Saints"; Academy', kind="other", phase="'plain quote"),
         School("Ysgol Gymraeg 学校 🏫", locality="crlf\r\ninside"),
     )
     names = [s.name for s in schools]
     links = (
-        Link(names[0], names[1], level=0, origin="shared_problem", flows=("joint_practice", "staff"),
-             directed=False, trust=4, extra=(("since", "2019"),)),
-        Link(names[1], names[2], level=5, origin="mandate", directed=True,
-             extra=(("comment", "-3 points"),)),
+        Link(
+            names[0],
+            names[1],
+            level=0,
+            origin="shared_problem",
+            flows=("joint_practice", "staff"),
+            directed=False,
+            trust=4,
+            extra=(("since", "2019"),),
+        ),
+        Link(
+            names[1],
+            names[2],
+            level=5,
+            origin="mandate",
+            directed=True,
+            extra=(("comment", "-3 points"),),
+        ),
         Link(names[2], names[1], level=None, origin=None, directed=True, trust=1),
         Link(names[3], names[4], flows=("pupils", "information", "resources")),
         Link(names[4], names[5], level=2, origin="prior_partnership"),
     )
-    return Network(schools=schools, links=links, extra_school_columns=("Head teacher", "notes"),
-                   extra_link_columns=("since", "comment"))
+    return Network(
+        schools=schools,
+        links=links,
+        extra_school_columns=("Head teacher", "notes"),
+        extra_link_columns=("since", "comment"),
+    )
 
 
 # -- reading what users' tools write ------------------------------------------------------------
@@ -92,17 +124,31 @@ def test_a_plain_network_reads_with_defaults():
     assert network.schools == (School("Oak Primary"), School("Ash High"))
     assert network.links == (Link("Oak Primary", "Ash High"),)
     assert network.extra_school_columns == () and network.extra_link_columns == ()
-    assert (MAX_FILE_BYTES, MAX_SCHOOLS, MAX_LINKS, MAX_DRAWN) == (20_000_000, 20_000, 100_000, 1000)
+    assert (MAX_FILE_BYTES, MAX_SCHOOLS, MAX_LINKS, MAX_DRAWN) == (
+        20_000_000,
+        20_000,
+        100_000,
+        1000,
+    )
 
 
 def test_every_link_column_is_read():
-    links = (b"from,to,level,origin,flows,directed,trust\n"
-             b"Oak Primary,Ash High,3,Prior-Partnership,information; Staff|information,Y,4\n"
-             b"Ash High,Elm Academy,,,,,\n")
+    links = (
+        b"from,to,level,origin,flows,directed,trust\n"
+        b"Oak Primary,Ash High,3,Prior-Partnership,information; Staff|information,Y,4\n"
+        b"Ash High,Elm Academy,,,,,\n"
+    )
     network = read_network(SCHOOLS_3, links)
     assert network.links == (
-        Link("Oak Primary", "Ash High", level=3, origin="prior_partnership",
-             flows=("information", "staff"), directed=True, trust=4),
+        Link(
+            "Oak Primary",
+            "Ash High",
+            level=3,
+            origin="prior_partnership",
+            flows=("information", "staff"),
+            directed=True,
+            trust=4,
+        ),
         Link("Ash High", "Elm Academy"),
     )
 
@@ -110,32 +156,51 @@ def test_every_link_column_is_read():
 def test_windows_1252_file_decodes_correctly():
     raw = (FILES / "schools_windows1252.csv").read_bytes()
     assert "–".encode("cp1252") in raw  # the en dash really is one cp1252 byte, not UTF-8
-    network = read_network(raw, (FILES / "links_windows1252.csv").read_bytes(),
-                           "schools_windows1252.csv", "links_windows1252.csv")
+    network = read_network(
+        raw,
+        (FILES / "links_windows1252.csv").read_bytes(),
+        "schools_windows1252.csv",
+        "links_windows1252.csv",
+    )
     assert network.names == ["École Saint-Éloi", "Ash High"]
     assert network.schools[0].locality == "Lille – Sud"
     assert network.links == (Link("École Saint-Éloi", "Ash High", level=2),)
 
 
 def test_semicolon_excel_export_with_bom_blank_rows_and_labels():
-    network = read_network((FILES / "schools_excel_semicolon.csv").read_bytes(),
-                           (FILES / "links_excel_semicolon.csv").read_bytes())
+    network = read_network(
+        (FILES / "schools_excel_semicolon.csv").read_bytes(),
+        (FILES / "links_excel_semicolon.csv").read_bytes(),
+    )
     assert network.names == ["Oak Primary", "Ash High", "Leeds City Council"]
     assert [s.kind for s in network.schools] == ["school", "school", "lea"]
     assert network.extra_school_columns == ("Head teacher",)
     assert network.schools[0].extra == (("Head teacher", "Ms Adé"),)
     assert network.schools[1].extra == ()  # empty extra cells are not kept
     assert network.links == (
-        Link("Oak Primary", "Ash High", level=3, origin="shared_problem",
-             flows=("information", "joint_practice"), trust=3),
-        Link("Leeds City Council", "Oak Primary", level=1, origin="mandate", flows=("information",),
-             directed=True),
+        Link(
+            "Oak Primary",
+            "Ash High",
+            level=3,
+            origin="shared_problem",
+            flows=("information", "joint_practice"),
+            trust=3,
+        ),
+        Link(
+            "Leeds City Council",
+            "Oak Primary",
+            level=1,
+            origin="mandate",
+            flows=("information",),
+            directed=True,
+        ),
     )
 
 
 def test_kumu_labels_blank_lines_and_extra_columns_are_kept_in_order():
-    network = read_network((FILES / "schools_kumu.csv").read_bytes(),
-                           (FILES / "links_kumu.csv").read_bytes())
+    network = read_network(
+        (FILES / "schools_kumu.csv").read_bytes(), (FILES / "links_kumu.csv").read_bytes()
+    )
     assert network.names == ["Oak Primary", "Ash High"]
     assert network.extra_school_columns == ("Type", "Description")
     assert network.schools[1].extra == (("Type", "School"), ("Description", "Large, urban"))
@@ -160,8 +225,10 @@ def test_tab_delimited_utf16_and_sep_line_are_understood():
 
 def test_trailing_empty_cells_and_short_rows_are_fine():
     rows = read_csv_text(b"name,kind,phase\nOak,school,,,\nAsh\n", "s.csv")
-    assert rows == [{"name": "Oak", "kind": "school", "phase": ""},
-                    {"name": "Ash", "kind": "", "phase": ""}]
+    assert rows == [
+        {"name": "Oak", "kind": "school", "phase": ""},
+        {"name": "Ash", "kind": "", "phase": ""},
+    ]
 
 
 def test_names_and_links_match_whatever_the_capitals_and_spaces():
@@ -176,14 +243,30 @@ def test_markup_in_names_is_kept_verbatim():
 
 
 def test_kinds_accept_labels_and_capitals():
-    schools = b"name,kind\nA,Local authority\nB,UNIVERSITY\nC,community group\nD,\nE,Other partner\n"
+    schools = (
+        b"name,kind\nA,Local authority\nB,UNIVERSITY\nC,community group\nD,\nE,Other partner\n"
+    )
     assert [s.kind for s in read_network(schools, b"from,to\n").schools] == [
-        "lea", "university", "community", "school", "other"]
+        "lea",
+        "university",
+        "community",
+        "school",
+        "other",
+    ]
 
 
 def test_directed_accepts_the_usual_spellings():
-    for cell, directed in [("yes", True), ("TRUE", True), ("1", True), ("y", True), ("No", False),
-                           ("false", False), ("0", False), ("n", False), ("", False)]:
+    for cell, directed in [
+        ("yes", True),
+        ("TRUE", True),
+        ("1", True),
+        ("y", True),
+        ("No", False),
+        ("false", False),
+        ("0", False),
+        ("n", False),
+        ("", False),
+    ]:
         network = read_network(SCHOOLS, f"from,to,directed\nOak Primary,Ash High,{cell}\n".encode())
         assert network.links[0].directed is directed, cell
 
@@ -196,55 +279,73 @@ def test_a_network_without_links_is_fine():
 def test_unknown_school_in_a_link_names_it_and_suggests_a_close_match():
     err = fails(links=b"from,to\nOak Primary,Ash High\nOak Primary,Elm Acadamy\n")
     assert (err.file, err.row, err.column) == ("links.csv", 3, "to")
-    assert str(err) == ('links.csv, row 3, column "to": "Elm Acadamy" is not in schools.csv; '
-                        'did you mean "Elm Academy"?')
+    assert str(err) == (
+        'links.csv, row 3, column "to": "Elm Acadamy" is not in schools.csv; '
+        'did you mean "Elm Academy"?'
+    )
     assert_one_plain_sentence(err)
 
 
 def test_unknown_school_without_a_close_match():
     err = fails(links=b"from,to\nSt Mary's,Ash High\n")
     assert (err.row, err.column) == (2, "from")
-    assert '"St Mary\'s" is not in schools.csv; add the school there or correct the name.' in str(err)
+    assert '"St Mary\'s" is not in schools.csv; add the school there or correct the name.' in str(
+        err
+    )
 
 
 def test_missing_column_lists_the_columns_found():
     err = fails(links=b"source,target,level\nOak Primary,Ash High,1\n")
     assert (err.file, err.column) == ("links.csv", "from")
-    assert str(err) == ('links.csv has no "from" column; the columns found are: "source", "target", '
-                        '"level".')
+    assert str(err) == (
+        'links.csv has no "from" column; the columns found are: "source", "target", "level".'
+    )
     err = fails(schools=b"school,kind\nOak,school\n")
     assert str(err) == 'schools.csv has no "name" column; the columns found are: "school", "kind".'
 
 
 @pytest.mark.parametrize("level", ["7", "high", "2.5", "-1", "3a"])
 def test_level_must_be_a_whole_number_from_0_to_5(level):
-    err = fails(links=f"from,to,level\nOak Primary,Ash High,1\nAsh High,Elm Academy,{level}\n".encode())
+    err = fails(
+        links=f"from,to,level\nOak Primary,Ash High,1\nAsh High,Elm Academy,{level}\n".encode()
+    )
     assert (err.file, err.row, err.column) == ("links.csv", 3, "level")
-    assert str(err) == (f'links.csv, row 3, column "level": "{level}" is not a level of collaboration; '
-                        'use a whole number from 0 (none) to 5 (collaboration).')
+    assert str(err) == (
+        f'links.csv, row 3, column "level": "{level}" is not a level of collaboration; '
+        "use a whole number from 0 (none) to 5 (collaboration)."
+    )
     assert_one_plain_sentence(err)
 
 
 def test_level_written_by_a_spreadsheet_as_3_point_0_is_3():
     links = b"from;to;level;trust\nOak Primary;Ash High;3,0;4.0\n"
-    assert read_network(SCHOOLS, links).links[0] == Link("Oak Primary", "Ash High", level=3, trust=4)
+    assert read_network(SCHOOLS, links).links[0] == Link(
+        "Oak Primary", "Ash High", level=3, trust=4
+    )
 
 
 @pytest.mark.parametrize("trust", ["0", "5", "good"])
 def test_trust_must_be_1_to_4(trust):
     err = fails(links=f"from,to,trust\nOak Primary,Ash High,{trust}\n".encode())
     assert (err.row, err.column) == (2, "trust")
-    assert f'"{trust}" is not a trust rating; use a whole number from 1 (low) to 4 (high).' in str(err)
+    assert f'"{trust}" is not a trust rating; use a whole number from 1 (low) to 4 (high).' in str(
+        err
+    )
 
 
 def test_duplicate_school_names_say_which_rows():
     err = fails(schools=b"name\nOak Primary\nAsh High\nOak Primary\n")
     assert (err.file, err.row, err.column) == ("schools.csv", 4, "name")
-    assert str(err) == ('schools.csv, row 4, column "name": "Oak Primary" is already in row 2; give '
-                        'each school its own name or remove one of the rows.')
+    assert str(err) == (
+        'schools.csv, row 4, column "name": "Oak Primary" is already in row 2; give '
+        "each school its own name or remove one of the rows."
+    )
     err = fails(schools=b'name\nOak Primary\nAsh High\n"oak  primary "\n')
     assert err.row == 4
-    assert '"oak primary" is the same name as "Oak Primary" in row 2 once capitals and spaces' in str(err)
+    assert (
+        '"oak primary" is the same name as "Oak Primary" in row 2 once capitals and spaces'
+        in str(err)
+    )
 
 
 def test_empty_and_too_long_names():
@@ -263,11 +364,15 @@ def test_self_link():
 
 
 def test_duplicate_links_name_both_rows():
-    err = fails(links=b"from,to\nOak Primary,Ash High\nAsh High,Elm Academy\nAsh High,Oak Primary\n")
+    err = fails(
+        links=b"from,to\nOak Primary,Ash High\nAsh High,Elm Academy\nAsh High,Oak Primary\n"
+    )
     assert (err.file, err.row) == ("links.csv", 4)
-    assert str(err) == ('links.csv, row 4 repeats the link between "Ash High" and "Oak Primary", which '
-                        'is already in row 2; keep one row for each pair of schools (a two-way link '
-                        'covers both directions).')
+    assert str(err) == (
+        'links.csv, row 4 repeats the link between "Ash High" and "Oak Primary", which '
+        "is already in row 2; keep one row for each pair of schools (a two-way link "
+        "covers both directions)."
+    )
     err = fails(links=b"from,to,directed\nOak Primary,Ash High,yes\nOak Primary,Ash High,yes\n")
     assert err.row == 3 and "the link from" in str(err) and "already in row 2" in str(err)
 
@@ -279,12 +384,15 @@ def test_links_in_both_directions_are_two_links():
     assert err.row == 3  # a two-way link already covers the one-way one
 
 
-@pytest.mark.parametrize("column,cell,expected", [
-    ("kind", "academy", '"academy" is not a kind of partner; use school, lea'),
-    ("origin", "grant", '"grant" is not one of the origins; use funding, mandate'),
-    ("flows", "information|money", '"money" is not a kind of flow; use information'),
-    ("directed", "maybe", '"maybe" is not yes or no;'),
-])
+@pytest.mark.parametrize(
+    "column,cell,expected",
+    [
+        ("kind", "academy", '"academy" is not a kind of partner; use school, lea'),
+        ("origin", "grant", '"grant" is not one of the origins; use funding, mandate'),
+        ("flows", "information|money", '"money" is not a kind of flow; use information'),
+        ("directed", "maybe", '"maybe" is not yes or no;'),
+    ],
+)
 def test_coded_columns_say_what_is_allowed(column, cell, expected):
     if column == "kind":
         err = fails(schools=f"name,kind\nOak,school\nAsh,{cell}\n".encode())
@@ -318,8 +426,10 @@ def test_duplicate_headings():
 def test_row_with_more_cells_than_headings_names_the_row():
     err = fails(schools=b"name;kind\nOak;school\nSt Mary;s;school\n")
     assert (err.file, err.row) == ("schools.csv", 3)
-    assert str(err) == ("schools.csv, row 3 has 3 cells but row 1 has only 2 column headings; put "
-                        "quotes around any cell that contains a semicolon.")
+    assert str(err) == (
+        "schools.csv, row 3 has 3 cells but row 1 has only 2 column headings; put "
+        "quotes around any cell that contains a semicolon."
+    )
 
 
 def test_a_workbook_given_as_csv_is_recognised():
@@ -329,39 +439,53 @@ def test_a_workbook_given_as_csv_is_recognised():
 
 def test_too_big_file_is_refused_before_reading():
     err = fails(schools=b"name\n" + b"x" * MAX_FILE_BYTES)
-    assert str(err).startswith("schools.csv is 20,000,005 bytes (20.0 MB); the course takes files of at "
-                               "most 20,000,000 bytes (20 MB)")
+    assert str(err).startswith(
+        "schools.csv is 20,000,005 bytes (20.0 MB); the course takes files of at "
+        "most 20,000,000 bytes (20 MB)"
+    )
 
 
 def test_100000_school_file_is_refused_quickly():
     big = "name,kind,phase,locality\n" + "".join(
-        f"School number {i},school,primary,Town {i % 50}\n" for i in range(100_000))
+        f"School number {i},school,primary,Town {i % 50}\n" for i in range(100_000)
+    )
     started = time.perf_counter()
     err = fails(schools=big.encode())
     took = time.perf_counter() - started
     print(f"\nrefusing a 100,000-school CSV ({len(big):,} bytes) took {took:.3f} s")
-    assert str(err) == ("schools.csv has more than 20,000 rows of data; the course takes at most "
-                        "20,000.")
+    assert str(err) == (
+        "schools.csv has more than 20,000 rows of data; the course takes at most 20,000."
+    )
     assert err.file == "schools.csv"
 
 
 def test_too_many_links_and_rows_given_directly():
-    with pytest.raises(NetworkError, match=r"links\.csv has more than 100,000 rows of data; the "
-                                           r"course takes at most 100,000\."):
+    with pytest.raises(
+        NetworkError,
+        match=r"links\.csv has more than 100,000 rows of data; the "
+        r"course takes at most 100,000\.",
+    ):
         read_csv_text(b"from,to\n" + b"a,b\n" * 100_001, "links.csv")
-    with pytest.raises(NetworkError, match=r"schools\.csv has 20,001 schools; the course takes at "
-                                           r"most 20,000\."):
+    with pytest.raises(
+        NetworkError,
+        match=r"schools\.csv has 20,001 schools; the course takes at "
+        r"most 20,000\.",
+    ):
         parse_network([{"name": f"S{i}"} for i in range(20_001)], [])
 
 
 def test_parse_network_takes_plain_rows_and_counts_rows_from_2():
-    network = parse_network([{"Name": "Oak"}, {"Name": "Ash", "Notes": 3}],
-                            [{"From": "Oak", "To": "Ash"}])
+    network = parse_network(
+        [{"Name": "Oak"}, {"Name": "Ash", "Notes": 3}], [{"From": "Oak", "To": "Ash"}]
+    )
     assert network.extra_school_columns == ("Notes",)
     assert network.schools[1].extra == (("Notes", "3"),)
     with pytest.raises(NetworkError) as caught:
-        parse_network([{"name": "Oak"}, {"name": "Ash"}],
-                      [{"from": "Oak", "to": "Ash", "level": "9"}], links_file="my links.csv")
+        parse_network(
+            [{"name": "Oak"}, {"name": "Ash"}],
+            [{"from": "Oak", "to": "Ash", "level": "9"}],
+            links_file="my links.csv",
+        )
     err = caught.value
     assert (err.file, err.row, err.column) == ("my links.csv", 2, "level")
 
@@ -379,7 +503,9 @@ def test_formula_cells_are_neutralised_in_csv_and_come_back_exactly():
     text = schools_csv.decode("utf-8-sig")
     for dangerous in ["=cmd", "=HYPERLINK", "@SUM", "+44", "\tTabbed"]:
         assert f"'{dangerous}" in text, dangerous
-    assert "\n=cmd" not in text and ",=HYPERLINK" not in text and ",-," not in text and ",'-," in text
+    assert (
+        "\n=cmd" not in text and ",=HYPERLINK" not in text and ",-," not in text and ",'-," in text
+    )
     assert "''=already quoted" in text  # a quote that was already there is kept
     assert ",'plain quote" in text  # a quote before harmless text is left alone
     assert "'-3 points" in links_csv.decode("utf-8-sig")
@@ -391,11 +517,23 @@ def test_formula_cells_are_neutralised_in_workbooks():
     book = load_workbook(io.BytesIO(data))
     values = [cell.value for row in book["schools"].iter_rows() for cell in row]
     assert "'=cmd|' /C calc'!A0" in values and "'@SUM(1+1)" in values and "'+44 113 000" in values
-    assert not any(book["schools"][cell.coordinate].data_type == "f"
-                   for row in book["schools"].iter_rows() for cell in row)
+    assert not any(
+        book["schools"][cell.coordinate].data_type == "f"
+        for row in book["schools"].iter_rows()
+        for cell in row
+    )
     links = list(book["links"].iter_rows(values_only=True))
     assert links[0] == (
-        "from", "to", "level", "origin", "flows", "directed", "trust", "since", "comment")
+        "from",
+        "to",
+        "level",
+        "origin",
+        "flows",
+        "directed",
+        "trust",
+        "since",
+        "comment",
+    )
     assert links[1][2] == 0 and links[1][6] == 4 and links[2][8] == "'-3 points"
 
 
@@ -410,9 +548,11 @@ def test_csv_round_trip():
     assert read_network(*to_csv(network)) == network
     schools_csv, links_csv = to_csv(network)
     assert schools_csv.decode("utf-8-sig").splitlines()[0] == (
-        "name,kind,phase,locality,Head teacher,notes")
+        "name,kind,phase,locality,Head teacher,notes"
+    )
     assert links_csv.decode("utf-8-sig").splitlines()[0] == (
-        "from,to,level,origin,flows,directed,trust,since,comment")
+        "from,to,level,origin,flows,directed,trust,since,comment"
+    )
     assert "joint_practice|staff" in links_csv.decode("utf-8-sig")
     assert ",yes," in links_csv.decode() and ",no," in links_csv.decode()
 
@@ -435,19 +575,34 @@ def test_json_round_trip_and_shape():
     assert read_json(data, "network.json") == network
     document = json.loads(data)
     assert set(document) == {"title", "columns", "schools", "links"}
-    assert document["columns"]["schools"] == ["name", "kind", "phase", "locality", "Head teacher",
-                                              "notes"]
+    assert document["columns"]["schools"] == [
+        "name",
+        "kind",
+        "phase",
+        "locality",
+        "Head teacher",
+        "notes",
+    ]
     assert document["schools"][1]["name"] == "<img src=x onerror=alert(1)>"
     assert document["schools"][1]["notes"].startswith("=HYPERLINK")  # JSON is not for spreadsheets
     assert document["links"][0] == {
-        "from": "École Saint-Éloi – Llŷr", "to": "<img src=x onerror=alert(1)>", "level": 0,
-        "origin": "shared_problem", "flows": ["joint_practice", "staff"], "directed": False, "trust": 4,
-        "since": "2019", "comment": ""}
+        "from": "École Saint-Éloi – Llŷr",
+        "to": "<img src=x onerror=alert(1)>",
+        "level": 0,
+        "origin": "shared_problem",
+        "flows": ["joint_practice", "staff"],
+        "directed": False,
+        "trust": 4,
+        "since": "2019",
+        "comment": "",
+    }
 
 
 def test_round_trip_of_an_imported_network():
-    network = read_network((FILES / "schools_excel_semicolon.csv").read_bytes(),
-                           (FILES / "links_excel_semicolon.csv").read_bytes())
+    network = read_network(
+        (FILES / "schools_excel_semicolon.csv").read_bytes(),
+        (FILES / "links_excel_semicolon.csv").read_bytes(),
+    )
     assert read_network(*to_csv(network)) == network
     assert read_workbook(to_workbook(network), "n.xlsx") == network
     assert read_json(to_json(network), "n.json") == network
@@ -455,46 +610,68 @@ def test_round_trip_of_an_imported_network():
 
 # -- workbooks ---------------------------------------------------------------------------------
 def test_workbook_sheets_are_found_whatever_their_capitals_and_numbers_become_text():
-    data = workbook({
-        "Notes": [["hello"]],
-        "Schools": [["Name", "Kind", "Year"], ["Oak", "School", 1998], [None, None, None],
-                    ["Ash", None, 2001.0]],
-        "LINKS": [["From", "To", "Level", "Directed", "Trust"], ["Oak", "Ash", 3.0, True, 2]],
-    })
+    data = workbook(
+        {
+            "Notes": [["hello"]],
+            "Schools": [
+                ["Name", "Kind", "Year"],
+                ["Oak", "School", 1998],
+                [None, None, None],
+                ["Ash", None, 2001.0],
+            ],
+            "LINKS": [["From", "To", "Level", "Directed", "Trust"], ["Oak", "Ash", 3.0, True, 2]],
+        }
+    )
     network = read_workbook(data, "cluster.xlsx")
-    assert network.schools == (School("Oak", extra=(("Year", "1998"),)),
-                               School("Ash", extra=(("Year", "2001"),)))
+    assert network.schools == (
+        School("Oak", extra=(("Year", "1998"),)),
+        School("Ash", extra=(("Year", "2001"),)),
+    )
     assert network.links == (Link("Oak", "Ash", level=3, directed=True, trust=2),)
 
 
 def test_workbook_errors_name_the_sheet_row_and_column():
-    data = workbook({"schools": [["name"], ["Oak"], ["Ash"]],
-                     "links": [["from", "to", "level"], ["Oak", "Ash", 2.5]]})
+    data = workbook(
+        {
+            "schools": [["name"], ["Oak"], ["Ash"]],
+            "links": [["from", "to", "level"], ["Oak", "Ash", 2.5]],
+        }
+    )
     with pytest.raises(NetworkError) as caught:
         read_workbook(data, "cluster.xlsx")
     err = caught.value
     assert (err.file, err.sheet, err.row, err.column) == ("cluster.xlsx", "links", 2, "level")
-    assert str(err).startswith('cluster.xlsx, sheet "links", row 2, column "level": "2.5" is not a level')
-    data = workbook({"Schools": [["name"], ["Oak Primary"], ["Ash High"]],
-                     "links": [["from", "to"], [None, None], ["Oak Primry", "Ash High"]]})
+    assert str(err).startswith(
+        'cluster.xlsx, sheet "links", row 2, column "level": "2.5" is not a level'
+    )
+    data = workbook(
+        {
+            "Schools": [["name"], ["Oak Primary"], ["Ash High"]],
+            "links": [["from", "to"], [None, None], ["Oak Primry", "Ash High"]],
+        }
+    )
     with pytest.raises(NetworkError) as caught:
         read_workbook(data, "cluster.xlsx")
-    assert str(caught.value) == ('cluster.xlsx, sheet "links", row 3, column "from": "Oak Primry" is '
-                                 'not in the "Schools" sheet; did you mean "Oak Primary"?')
+    assert str(caught.value) == (
+        'cluster.xlsx, sheet "links", row 3, column "from": "Oak Primry" is '
+        'not in the "Schools" sheet; did you mean "Oak Primary"?'
+    )
 
 
 def test_workbook_without_a_links_sheet():
     with pytest.raises(NetworkError) as caught:
         read_workbook(workbook({"Schools": [["name"], ["Oak"]], "Sheet2": [["x"]]}), "cluster.xlsx")
-    assert str(caught.value) == ('cluster.xlsx has no sheet called "links"; the sheets found are: '
-                                 '"Schools", "Sheet2".')
+    assert str(caught.value) == (
+        'cluster.xlsx has no sheet called "links"; the sheets found are: "Schools", "Sheet2".'
+    )
 
 
 def test_not_a_workbook():
     with pytest.raises(NetworkError) as caught:
         read_workbook(b"name,kind\nOak,school\n", "cluster.xlsx")
-    assert str(caught.value).startswith("cluster.xlsx is not an Excel workbook (.xlsx) that can be "
-                                        "read")
+    assert str(caught.value).startswith(
+        "cluster.xlsx is not an Excel workbook (.xlsx) that can be read"
+    )
 
 
 def test_oversized_workbook_sheet_is_refused_at_the_limit():
@@ -504,8 +681,10 @@ def test_oversized_workbook_sheet_is_refused_at_the_limit():
         read_workbook(workbook({"schools": rows, "links": [["from", "to"]]}), "big.xlsx")
     took = time.perf_counter() - started
     print(f"\nrefusing a {MAX_SCHOOLS + 5:,}-school workbook took {took:.3f} s")
-    assert str(caught.value) == ('big.xlsx, sheet "schools" has more than 20,000 rows of data; '
-                                 'the course takes at most 20,000.')
+    assert str(caught.value) == (
+        'big.xlsx, sheet "schools" has more than 20,000 rows of data; '
+        "the course takes at most 20,000."
+    )
 
 
 # -- JSON ---------------------------------------------------------------------------------------
@@ -518,15 +697,18 @@ def test_broken_json_names_the_file():
 
 
 def test_json_is_validated_like_the_files():
-    document = {"schools": [{"name": "Oak"}, {"name": "Ash"}],
-                "links": [{"from": "Oak", "to": "Ash", "level": 9}]}
+    document = {
+        "schools": [{"name": "Oak"}, {"name": "Ash"}],
+        "links": [{"from": "Oak", "to": "Ash", "level": 9}],
+    }
     with pytest.raises(NetworkError) as caught:
         read_json(json.dumps(document).encode(), "network.json")
     err = caught.value
     assert (err.file, err.row, err.column) == ("network.json", 1, "level")
     assert str(err).startswith('network.json, "links" item 1, field "level": "9" is not a level')
-    with pytest.raises(NetworkError,
-                       match=r'network\.json, "schools" item 2, field "name": "oak" is the same'):
+    with pytest.raises(
+        NetworkError, match=r'network\.json, "schools" item 2, field "name": "oak" is the same'
+    ):
         read_json(b'{"schools": [{"name": "Oak"}, {"name": "oak"}], "links": []}', "network.json")
     with pytest.raises(NetworkError, match=r'network\.json has no "schools" list\.'):
         read_json(b'{"links": []}', "network.json")
@@ -559,12 +741,15 @@ def test_read_any_picks_the_reader_from_the_files():
     assert caught.value.file == "Elm School, links?.csv" and caught.value.row == 2
 
 
-@pytest.mark.parametrize("files,expected", [
-    ({"schools.csv": SCHOOLS}, "Choose one workbook (.xlsx), one .json file, or two CSV files"),
-    ({"a.csv": SCHOOLS, "b.csv": SCHOOLS}, 'Exactly one of the two CSV files must have "from"'),
-    ({"net.xls": b"\xd0\xcf"}, "net.xls is in a spreadsheet format the course cannot read"),
-    ({"a.csv": SCHOOLS, "b.json": b"{}"}, "you chose: a.csv, b.json."),
-])
+@pytest.mark.parametrize(
+    "files,expected",
+    [
+        ({"schools.csv": SCHOOLS}, "Choose one workbook (.xlsx), one .json file, or two CSV files"),
+        ({"a.csv": SCHOOLS, "b.csv": SCHOOLS}, 'Exactly one of the two CSV files must have "from"'),
+        ({"net.xls": b"\xd0\xcf"}, "net.xls is in a spreadsheet format the course cannot read"),
+        ({"a.csv": SCHOOLS, "b.json": b"{}"}, "you chose: a.csv, b.json."),
+    ],
+)
 def test_read_any_says_what_to_choose(files, expected):
     with pytest.raises(NetworkError) as caught:
         read_any(files)
@@ -577,7 +762,10 @@ def test_binary_and_oversized_cells_are_refused_clearly():
     err = fails(schools=b"name\x00kind\nOak\x00school\n")
     assert str(err) == "schools.csv is not a text file; save it from your spreadsheet as CSV."
     err = fails(schools=b"name\nOak\nAsh\n" + b'"' + b"x" * 200_000 + b'"\n')
-    assert err.row == 4 and "has a cell that is too long or a quote mark that is never closed" in str(err)
+    assert (
+        err.row == 4
+        and "has a cell that is too long or a quote mark that is never closed" in str(err)
+    )
 
 
 def test_uploads_as_memoryview_are_read():

@@ -47,10 +47,16 @@ def test_picture_has_title_and_desc_named_by_aria():
 def test_hostile_names_are_only_text():
     script, breakout = "<script>alert(1)</script>", '"><svg onload=alert(1)>'
     net = network(script, breakout, "Oak & Ash", links=(Link(script, breakout, level=2),))
-    svg = network_svg(net, marks={breakout: "<b>leads</b>"}, title='<img src=x onerror="x()">',
-                      mark_meaning="<i>lead</i>")
+    svg = network_svg(
+        net,
+        marks={breakout: "<b>leads</b>"},
+        title='<img src=x onerror="x()">',
+        mark_meaning="<i>lead</i>",
+    )
     root = parse(svg)
-    assert "<script" not in svg and "<svg onload" not in svg and "<img" not in svg and "<b>" not in svg
+    assert (
+        "<script" not in svg and "<svg onload" not in svg and "<img" not in svg and "<b>" not in svg
+    )
     for element in root.iter():
         assert element.tag.rsplit("}", 1)[-1] not in ("script", "img", "b", "i", "foreignObject")
         assert not any(name.lower().startswith("on") for name in element.attrib)
@@ -64,7 +70,9 @@ def test_hostile_names_are_only_text():
 def test_bidi_controls_are_removed():
     names = ("Oak \u202eyramirP", "\u2066Ash\u2069 High", "\u202aElm\u202c \u202dEnd\u202b")
     net = network(*names, links=(Link(names[0], names[1], level=1),))
-    svg = network_svg(net, marks={names[2]: "\u202eleads 2"}, title="\u202eTitle", mark_meaning="\u2067lead")
+    svg = network_svg(
+        net, marks={names[2]: "\u202eleads 2"}, title="\u202eTitle", mark_meaning="\u2067lead"
+    )
     assert not BIDI.search(svg)
     labels = texts(parse(svg))
     assert {"Oak yramirP", "Ash High", "Elm End", "leads 2"} <= set(labels)
@@ -84,9 +92,17 @@ def test_long_names_are_shortened_with_the_full_name_in_the_tooltip():
 
 def test_same_input_gives_the_same_picture():
     def build() -> Network:
-        return network("Oak", "Ash", "Elm", "Yew", links=(Link("Oak", "Ash", level=3, directed=True),
-                                                         Link("Elm", "Ash", level=None)))
-    assert network_svg(build(), marks={"Oak": "leads 2"}) == network_svg(build(), marks={"Oak": "leads 2"})
+        return network(
+            "Oak",
+            "Ash",
+            "Elm",
+            "Yew",
+            links=(Link("Oak", "Ash", level=3, directed=True), Link("Elm", "Ash", level=None)),
+        )
+
+    assert network_svg(build(), marks={"Oak": "leads 2"}) == network_svg(
+        build(), marks={"Oak": "leads 2"}
+    )
 
 
 def test_different_pictures_get_different_ids():
@@ -99,15 +115,25 @@ def test_different_pictures_get_different_ids():
 
 def test_marks_show_a_ring_and_their_text():
     net = network("Oak", "Ash", "Elm", links=(Link("Oak", "Ash", level=4),))
-    root = parse(network_svg(net, marks={"Oak": "leads 3", "Nobody": "leads 9"}, mark_meaning="leads a group"))
+    root = parse(
+        network_svg(
+            net, marks={"Oak": "leads 3", "Nobody": "leads 9"}, mark_meaning="leads a group"
+        )
+    )
     rings = [c for c in root.iter(f"{SVG}circle") if c.get("class") == "mark"]
     assert len(rings) == 1 and rings[0].get("fill") == "none"
-    oak = next(g for g in root.iter(f"{SVG}g") if g.find("svg:title", NS) is not None
-               and g.find("svg:title", NS).text.startswith("Oak "))
+    oak = next(
+        g
+        for g in root.iter(f"{SVG}g")
+        if g.find("svg:title", NS) is not None and g.find("svg:title", NS).text.startswith("Oak ")
+    )
     assert oak.find("svg:circle[@class='mark']", NS) is not None
     labels = texts(root)
     assert "leads 3" in labels and "leads 9" not in labels and "ring = leads a group" in labels
-    assert root.find("svg:desc", NS).text == "3 schools and partners and 1 link; 1 is marked (leads a group)."
+    assert (
+        root.find("svg:desc", NS).text
+        == "3 schools and partners and 1 link; 1 is marked (leads a group)."
+    )
 
 
 def test_unknown_mark_names_are_ignored():
@@ -134,8 +160,16 @@ def test_too_large_network_is_not_laid_out(monkeypatch):
 
 
 def test_directed_link_gets_an_arrowhead_and_undirected_does_not():
-    root = parse(network_svg(network("Oak", "Ash", "Elm", links=(Link("Oak", "Ash", level=2, directed=True),
-                                                                 Link("Ash", "Elm", level=2)))))
+    root = parse(
+        network_svg(
+            network(
+                "Oak",
+                "Ash",
+                "Elm",
+                links=(Link("Oak", "Ash", level=2, directed=True), Link("Ash", "Elm", level=2)),
+            )
+        )
+    )
     markers = {m.get("id") for m in root.iter(f"{SVG}marker")}
     assert len(markers) == 1
     ends = [line.get("marker-end") for line in drawn_lines(root)]
@@ -146,18 +180,35 @@ def test_directed_link_gets_an_arrowhead_and_undirected_does_not():
 
 
 def test_links_both_ways_are_one_line_with_two_arrowheads():
-    root = parse(network_svg(network("Oak", "Ash", links=(Link("Oak", "Ash", level=1, directed=True),
-                                                          Link("Ash", "Oak", level=4, directed=True)))))
+    root = parse(
+        network_svg(
+            network(
+                "Oak",
+                "Ash",
+                links=(
+                    Link("Oak", "Ash", level=1, directed=True),
+                    Link("Ash", "Oak", level=4, directed=True),
+                ),
+            )
+        )
+    )
     (line,) = drawn_lines(root)
     assert line.get("marker-start") and line.get("marker-end")
     assert line.get("stroke-width") == "5.8"
 
 
 def test_self_links_are_skipped_and_duplicates_drawn_once_at_the_thickest():
-    links = (Link("Oak", "Oak", level=5), Link("Oak", "Ash", level=1), Link("Ash", "Oak", level=3),
-             Link("Oak", "Elm"))
+    links = (
+        Link("Oak", "Oak", level=5),
+        Link("Oak", "Ash", level=1),
+        Link("Ash", "Oak", level=3),
+        Link("Oak", "Elm"),
+    )
     root = parse(network_svg(network("Oak", "Ash", "Elm", links=links)))
-    widths = sorted((float(line.get("stroke-width")), line.get("stroke-dasharray")) for line in drawn_lines(root))
+    widths = sorted(
+        (float(line.get("stroke-width")), line.get("stroke-dasharray"))
+        for line in drawn_lines(root)
+    )
     assert widths == [(1.0, "5 4"), (4.6, None)]
     assert "dashed = level not given" in texts(root)
 
@@ -165,12 +216,17 @@ def test_self_links_are_skipped_and_duplicates_drawn_once_at_the_thickest():
 def test_thicker_lines_for_closer_levels():
     names = [f"S{i}" for i in range(7)]
     links = tuple(Link(names[i], names[i + 1], level=i) for i in range(6))
-    widths = [float(line.get("stroke-width")) for line in drawn_lines(parse(network_svg(network(*names, links=links))))]
+    widths = [
+        float(line.get("stroke-width"))
+        for line in drawn_lines(parse(network_svg(network(*names, links=links))))
+    ]
     assert widths == sorted(widths) and len(set(widths)) == 6
 
 
 def shape_of(node: ET.Element) -> tuple[str, int]:
-    shape = next(child for child in node if child.tag != f"{SVG}title" and child.get("class") != "mark")
+    shape = next(
+        child for child in node if child.tag != f"{SVG}title" and child.get("class") != "mark"
+    )
     points = len(shape.get("points", "").split())
     return shape.tag.rsplit("}", 1)[-1], points
 
@@ -178,10 +234,19 @@ def shape_of(node: ET.Element) -> tuple[str, int]:
 def test_each_kind_has_its_own_shape():
     net = Network(schools=tuple(School(f"A {kind}", kind=kind) for kind in KINDS))
     root = parse(network_svg(net))
-    nodes = {g.get("class").split()[1]: g for g in root.iter(f"{SVG}g") if "node" in g.get("class", "").split()}
+    nodes = {
+        g.get("class").split()[1]: g
+        for g in root.iter(f"{SVG}g")
+        if "node" in g.get("class", "").split()
+    }
     shapes = {kind.removeprefix("node-"): shape_of(node) for kind, node in nodes.items()}
-    assert shapes == {"school": ("circle", 0), "lea": ("rect", 0), "university": ("polygon", 3),
-                      "community": ("polygon", 4), "other": ("polygon", 10)}
+    assert shapes == {
+        "school": ("circle", 0),
+        "lea": ("rect", 0),
+        "university": ("polygon", 3),
+        "community": ("polygon", 4),
+        "other": ("polygon", 10),
+    }
     labels = texts(root)
     for words in ("School", "Local authority", "University", "Community group", "Other partner"):
         assert words in labels
@@ -197,7 +262,9 @@ def test_unknown_kind_is_drawn_as_other():
 @pytest.mark.parametrize("count", [1, 2, 9, 60])
 def test_nodes_stay_inside_the_picture(count):
     names = [f"Holy Trinity Church of England School {i}" for i in range(count)]
-    links = tuple(Link(names[i], names[(i * 7 + 1) % count], level=i % 6) for i in range(count) if count > 1)
+    links = tuple(
+        Link(names[i], names[(i * 7 + 1) % count], level=i % 6) for i in range(count) if count > 1
+    )
     root = parse(network_svg(network(*names, links=links), width=400, height=300))
     legend_top = float(root.find("svg:g[@class='legend']/svg:rect", NS).get("y"))
     for circle in root.findall("svg:g/svg:circle", NS):

@@ -40,9 +40,12 @@ def test_check_lead_names_what_is_wrong():
 
 
 def test_saved_leads_that_no_longer_fit_the_network_are_dropped_and_counted():
-    value = [{"activity": "enquiry", "school": "Ash", "role": "teacher"},
-             {"activity": "enquiry", "school": "Gone School", "role": "teacher"},
-             {"nonsense": True}, "text"]
+    value = [
+        {"activity": "enquiry", "school": "Ash", "role": "teacher"},
+        {"activity": "enquiry", "school": "Gone School", "role": "teacher"},
+        {"nonsense": True},
+        "text",
+    ]
     kept, dropped = leadership.leads_from_value(value, THREE)
     assert kept == [Lead("enquiry", "Ash", "teacher")] and dropped == 3
     assert leadership.leads_from_value(None, THREE) == ([], 0)
@@ -52,7 +55,12 @@ def test_saved_leads_that_no_longer_fit_the_network_are_dropped_and_counted():
 def test_spread_concentrated_at_the_top():
     leads = [Lead(a, "Ash", "head") for a in ("enquiry", "forum", "steering")]
     result = leadership.spread(THREE, leads)
-    assert (result.leads, result.members, result.members_leading, result.activities_led) == (3, 3, 1, 3)
+    assert (result.leads, result.members, result.members_leading, result.activities_led) == (
+        3,
+        3,
+        1,
+        3,
+    )
     assert result.formal_share == 1.0 and result.top_member == "Ash" and result.top_share == 1.0
     assert result.cross_school == 0
     words = " ".join(leadership.sentences(result))
@@ -63,8 +71,12 @@ def test_spread_concentrated_at_the_top():
 
 
 def test_spread_stretched_across_schools_and_roles():
-    leads = [Lead("enquiry", "Ash", "teacher"), Lead("enquiry", "Cedar", "assistant"),
-             Lead("forum", "Birch", "middle"), Lead("steering", "Birch", "head")]
+    leads = [
+        Lead("enquiry", "Ash", "teacher"),
+        Lead("enquiry", "Cedar", "assistant"),
+        Lead("forum", "Birch", "middle"),
+        Lead("steering", "Birch", "head"),
+    ]
     result = leadership.spread(THREE, leads)
     assert result.members_leading == 3 and result.cross_school == 1
     assert result.formal_share == 0.25
@@ -90,17 +102,31 @@ def test_challenges_data_has_three_with_quotes_and_ideas():
 
 def test_challenge_evidence_reads_the_network_the_health_check_and_the_leads():
     far = Network(
-        schools=(School("Ash", locality="North"), School("Birch", locality="South"), School("Cedar"),
-                 School("Lonely")),
-        links=(Link("Ash", "Birch", origin="mandate"), Link("Birch", "Cedar", origin="funding", trust=1)),
+        schools=(
+            School("Ash", locality="North"),
+            School("Birch", locality="South"),
+            School("Cedar"),
+            School("Lonely"),
+        ),
+        links=(
+            Link("Ash", "Birch", origin="mandate"),
+            Link("Birch", "Cedar", origin="funding", trust=1),
+        ),
     )
-    spread = leadership.spread(far, [Lead("enquiry", "Ash", "head"), Lead("forum", "Ash", "senior")])
+    spread = leadership.spread(
+        far, [Lead("enquiry", "Ash", "head"), Lead("forum", "Ash", "senior")]
+    )
     found = challenges.evidence(far, {"trust": 2.0, "communication": 1.5, "openness": 4.0}, spread)
-    distance, culture, structure = (" ".join(found[k]) for k in ("distance", "culture", "structure"))
+    distance, culture, structure = (
+        " ".join(found[k]) for k in ("distance", "culture", "structure")
+    )
     assert "2 different localities (North, South)" in distance
     assert "1 member has no link" in distance and "clear communication 1.5" in distance
     assert "mutual trust 2 out of 5" in culture and "openness" not in culture
-    assert "Headteachers and senior leaders hold 100%" in culture and "trust you gave your links" in culture
+    assert (
+        "Headteachers and senior leaders hold 100%" in culture
+        and "trust you gave your links" in culture
+    )
     assert "funding or a mandate" in structure and "joint practice" in structure
     assert "led from a single school" in structure and "holds the network together" in structure
 
@@ -121,17 +147,23 @@ def test_ratings_and_notes_are_checked():
 
 
 def test_an_action_is_checked_field_by_field():
-    action = plan.check_action("  Start an enquiry group ", "Sam (Year 4 teacher)", date(2027, 3, 1), "culture")
-    assert action == plan.Action("Start an enquiry group", "Sam (Year 4 teacher)", "2027-03-01", "culture")
+    action = plan.check_action(
+        "  Start an enquiry group ", "Sam (Year 4 teacher)", date(2027, 3, 1), "culture"
+    )
+    assert action == plan.Action(
+        "Start an enquiry group", "Sam (Year 4 teacher)", "2027-03-01", "culture"
+    )
     assert action.by_words == "1 March 2027"
     assert plan.check_action("x", "y", "2027-03-01", "other").by == "2027-03-01"
-    cases = [(("", "y", "2027-01-01", "culture"), "What: please say"),
-             (("x", "  ", "2027-01-01", "culture"), "Who: please say"),
-             (("x", "y", None, "culture"), "By when: please choose"),
-             (("x", "y", "next week", "culture"), "'next week' is not a date"),
-             (("x", "y", "1899-01-01", "culture"), "between 2000 and 2100"),
-             (("x", "y", "2027-01-01", "weather"), "Which challenge"),
-             (("x" * 501, "y", "2027-01-01", "culture"), "What: please keep it under 500")]
+    cases = [
+        (("", "y", "2027-01-01", "culture"), "What: please say"),
+        (("x", "  ", "2027-01-01", "culture"), "Who: please say"),
+        (("x", "y", None, "culture"), "By when: please choose"),
+        (("x", "y", "next week", "culture"), "'next week' is not a date"),
+        (("x", "y", "1899-01-01", "culture"), "between 2000 and 2100"),
+        (("x", "y", "2027-01-01", "weather"), "Which challenge"),
+        (("x" * 501, "y", "2027-01-01", "culture"), "What: please keep it under 500"),
+    ]
     for args, message in cases:
         with pytest.raises(PlanError, match=message):
             plan.check_action(*args)
@@ -149,8 +181,16 @@ def test_plan_edits_return_new_lists_and_round_trip():
     with pytest.raises(PlanError):
         plan.replace(actions, -1, a)
     assert plan.from_value(plan.to_value(actions)) == actions
-    assert plan.from_value([{"what": "x"}, None, {"what": "", "who": "y", "by": "2027-01-01",
-                                                  "challenge": "culture"}]) == []
+    assert (
+        plan.from_value(
+            [
+                {"what": "x"},
+                None,
+                {"what": "", "who": "y", "by": "2027-01-01", "challenge": "culture"},
+            ]
+        )
+        == []
+    )
     full = [a] * plan.MAX_ACTIONS
     with pytest.raises(PlanError, match="at most"):
         plan.add(full, a)

@@ -21,7 +21,7 @@ ALLOWED: dict[str, str] = {
     "helpers.py": "CourseServer.wait_ready polls a starting server (no page yet)",
     # pg_isready is polled until the test PostgreSQL server accepts connections (no page).
     "conftest.py": "the test PostgreSQL server is polled with pg_isready until it starts, and a "
-                   "test database is dropped again once an autovacuum worker on it has finished",
+    "test database is dropped again once an autovacuum worker on it has finished",
     # JupyterHub's API is polled until the hub answers (no page yet).
     "hub/conftest.py": "JupyterHub is polled over HTTP until it answers",
     # The screenshot tool (`make screens`), not a test: it pauses for drawings to settle.
@@ -31,7 +31,9 @@ ALLOWED: dict[str, str] = {
     # The pause is the scenario itself: the tab is closed one second after the last keystroke.
     "browser/test_reflection_journey.py": "the tab is closed a second after typing: the pause is what is tested",
     # The pause is the claim itself: what was typed a second before the kernel dies is saved.
-    "browser/test_kernel_killed.py": "what was typed a second before the kill must be saved: the pause is what is tested",
+    "browser/test_kernel_killed.py": (
+        "what was typed a second before the kill must be saved: the pause is what is tested"
+    ),
     # Tabs closed a second after typing and two seconds before a database lock goes (the
     # scenarios); the store polled after the tab has gone (no page left); an in-process widget
     # polled from a thread (no browser). Its wait_acknowledged still polls the page's status.
@@ -52,8 +54,11 @@ def fixed_waits() -> dict[str, list[int]]:
     for path in sorted(TESTS.rglob("*.py")):
         if path == Path(__file__).resolve() or "__pycache__" in path.parts:
             continue
-        lines = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-                 if FIXED_WAIT.search(line)]
+        lines = [
+            n
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if FIXED_WAIT.search(line)
+        ]
         if lines:
             found[path.relative_to(TESTS).as_posix()] = lines
     return found
@@ -61,10 +66,16 @@ def fixed_waits() -> dict[str, list[int]]:
 
 def test_no_test_waits_a_fixed_time():
     found = fixed_waits()
-    unexpected = [f"tests/{path}:{line}" for path, lines in found.items() if path not in ALLOWED
-                  for line in lines]
-    assert not unexpected, ("fixed waits; wait on what the page shows instead (Playwright's expect "
-                            "or page.wait_for_function):\n" + "\n".join(unexpected))
+    unexpected = [
+        f"tests/{path}:{line}"
+        for path, lines in found.items()
+        if path not in ALLOWED
+        for line in lines
+    ]
+    assert not unexpected, (
+        "fixed waits; wait on what the page shows instead (Playwright's expect "
+        "or page.wait_for_function):\n" + "\n".join(unexpected)
+    )
 
 
 def test_the_allow_list_has_no_stale_entries():

@@ -44,7 +44,9 @@ def test_every_available_lesson_is_a_notebook_with_the_lesson_skeleton():
     for info in lessons.available():
         nb = nbformat.read(course_dir() / info.file, 4)
         code = [c.source for c in nb.cells if c.cell_type == "code"]
-        assert code[0] == f'from widgets_lib.views.lesson import Lesson\nlesson = Lesson("{info.id}")', info.file
+        assert (
+            code[0] == f'from widgets_lib.views.lesson import Lesson\nlesson = Lesson("{info.id}")'
+        ), info.file
         assert code[-1] == "lesson.finish()", info.file
         assert all(len(c.splitlines()) <= 2 for c in code), "notebook cells hold one or two lines"
 
@@ -60,8 +62,14 @@ def test_notebooks_are_committed_without_outputs():
 
 def test_the_score_says_nothing_of_zero_before_the_first_answer():
     assert perspectives.score_sentence(0, 0, 8) == "None placed yet (8 statements to place)."
-    assert perspectives.score_sentence(2, 3, 8) == "2 of 3 placed as the paper would; 5 still to place."
-    assert perspectives.score_sentence(6, 8, 8) == "6 of 8 placed as the paper would; every statement is placed."
+    assert (
+        perspectives.score_sentence(2, 3, 8)
+        == "2 of 3 placed as the paper would; 5 still to place."
+    )
+    assert (
+        perspectives.score_sentence(6, 8, 8)
+        == "6 of 8 placed as the paper would; every statement is placed."
+    )
     assert "0 of 0" not in perspectives.score_sentence(0, 0, 8)
 
 
@@ -69,10 +77,21 @@ def test_every_count_of_lessons_agrees_and_the_welcome_is_not_one_of_them():
     assert [info.id for info in lessons.COUNTED] == ["01", "02", "03", "04", "05", "06", "07", "08"]
     assert lessons.position("00") == ""
     assert lessons.position("01") == "Lesson 1 of 8" and lessons.position("08") == "Lesson 8 of 8"
-    progress = {"00": {"status": "started"}, "01": {"status": "done"}, "03": {"status": "done"},
-                "04": {"status": "started"}}
+    progress = {
+        "00": {"status": "started"},
+        "01": {"status": "done"},
+        "03": {"status": "done"},
+        "04": {"status": "started"},
+    }
     assert lessons.summary(progress) == (2, 8)  # the welcome, started, is not counted
-    assert [info.id for info in lessons.still_to_do(progress)] == ["02", "04", "05", "06", "07", "08"]
+    assert [info.id for info in lessons.still_to_do(progress)] == [
+        "02",
+        "04",
+        "05",
+        "06",
+        "07",
+        "08",
+    ]
     for info in lessons.COUNTED:  # "Lesson n of N" and "completed d of N" share N
         assert lessons.position(info.id).endswith(f" of {lessons.summary({})[1]}")
 

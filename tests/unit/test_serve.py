@@ -26,13 +26,18 @@ def test_a_cohort_size_fills_lesson_00_where_everyone_starts(monkeypatch):
 
 
 def test_a_cohort_size_fills_the_lessons_being_taught(monkeypatch):
-    assert pools(monkeypatch, COURSE_COHORT_SIZE="25", COURSE_TEACHING="3, 04_draw_your_network.ipynb") == {
-        "default": 2, "03_capacity_model.ipynb": 25, "04_draw_your_network.ipynb": 25}
+    assert pools(
+        monkeypatch, COURSE_COHORT_SIZE="25", COURSE_TEACHING="3, 04_draw_your_network.ipynb"
+    ) == {"default": 2, "03_capacity_model.ipynb": 25, "04_draw_your_network.ipynb": 25}
 
 
 def test_explicit_pools_override_the_cohort_size(monkeypatch):
-    assert pools(monkeypatch, COURSE_COHORT_SIZE="25", COURSE_TEACHING="03",
-                 COURSE_POOLS="03_capacity_model.ipynb=5") == {"default": 2, "03_capacity_model.ipynb": 5}
+    assert pools(
+        monkeypatch,
+        COURSE_COHORT_SIZE="25",
+        COURSE_TEACHING="03",
+        COURSE_POOLS="03_capacity_model.ipynb=5",
+    ) == {"default": 2, "03_capacity_model.ipynb": 5}
 
 
 def test_an_unknown_lesson_is_named_in_the_error(monkeypatch):
@@ -73,8 +78,15 @@ def test_the_cells_that_wait_for_a_visitor_have_no_timeout(monkeypatch):
     from widgets_lib.paths import course_dir
 
     monkeypatch.setenv("COURSE_CELL_TIMEOUT_S", "60")
-    for notebook in [*sorted(course_dir().glob("*.ipynb")), course_dir() / "tutor" / "dashboard.ipynb"]:
-        cells = [c for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+    for notebook in [
+        *sorted(course_dir().glob("*.ipynb")),
+        course_dir() / "tutor" / "dashboard.ipynb",
+    ]:
+        cells = [
+            c
+            for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+            if c["cell_type"] == "code"
+        ]
         timeouts = [serve.cell_timeout({"source": "".join(c["source"])}) for c in cells]
         assert timeouts[-1] == 0 and set(timeouts[:-1]) == {60}, (notebook.name, timeouts)
 

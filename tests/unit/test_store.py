@@ -93,8 +93,17 @@ def test_overwrite_keeps_latest_and_history_keeps_every_revision(store: Store) -
         None,
     ],
     ids=[
-        "dict", "list", "quotes", "unicode", "markup", "script",
-        "empty", "zero", "negative", "bigint", "null",
+        "dict",
+        "list",
+        "quotes",
+        "unicode",
+        "markup",
+        "script",
+        "empty",
+        "zero",
+        "negative",
+        "bigint",
+        "null",
     ],
 )
 def test_json_values_round_trip_verbatim(store: Store, value) -> None:
@@ -320,7 +329,10 @@ def test_every_save_gives_the_answer_its_next_revision(store: Store) -> None:
     assert [store.save("alice", "a", "k", v).rev for v in ("one", "two", "three")] == [1, 2, 3]
     assert store.save("alice", "a", "other", "x").rev == 1
     saved = store.load_saved("alice", ["a"])["a"]
-    assert {key: (s.value, s.rev) for key, s in saved.items()} == {"k": ("three", 3), "other": ("x", 1)}
+    assert {key: (s.value, s.rev) for key, s in saved.items()} == {
+        "k": ("three", 3),
+        "other": ("x", 1),
+    }
     assert store.load_saved("alice") == {"a": saved}
     assert store.load_saved("alice", ["b"]) == {}
 
@@ -369,7 +381,10 @@ def test_two_pages_saving_at_once_from_the_same_revision_one_wins(store_url: str
         winners = [o for o in outcomes if o != "refused"]
         assert len(outcomes) == len(pages) and len(winners) == 1
         assert first.load("alice", "a") == {"k": winners[0]}
-        assert [r.value for r in first.history("alice", "a", "k")] == ["seen by every page", winners[0]]
+        assert [r.value for r in first.history("alice", "a", "k")] == [
+            "seen by every page",
+            winners[0],
+        ]
     finally:
         for s in (first, *pages):
             s.dispose()

@@ -22,6 +22,7 @@ COURSE_JS = template_root() / "voila" / "templates" / "course" / "static" / "cou
 
 # -- openpyxl: network_io.read_workbook replaces ReadOnlyWorksheet._get_size --------------------
 
+
 def _workbook(write_only: bool) -> bytes:
     from openpyxl import Workbook
 
@@ -46,7 +47,8 @@ def test_openpyxl_sizes_a_read_only_sheet_with_get_size(monkeypatch):
     assert called, (
         "openpyxl's ReadOnlyWorksheet no longer calls _get_size() when a sheet is opened: "
         "widgets_lib/network_io.py (read_workbook) replaces that method with _size_from_head, so "
-        "that oversized sheets are refused without reading them whole; it would do nothing now")
+        "that oversized sheets are refused without reading them whole; it would do nothing now"
+    )
 
 
 @pytest.mark.parametrize("write_only", [False, True], ids=["with <dimension>", "without"])
@@ -57,14 +59,17 @@ def test_openpyxl_internals_read_by_size_from_head(write_only):
         from openpyxl.worksheet.dimensions import SheetDimension  # noqa: F401
         from openpyxl.xml.functions import iterparse  # noqa: F401
     except ImportError as error:
-        pytest.fail(f"openpyxl moved a name that widgets_lib/network_io.py (_size_from_head, "
-                    f"read_workbook) imports: {error}")
+        pytest.fail(
+            f"openpyxl moved a name that widgets_lib/network_io.py (_size_from_head, "
+            f"read_workbook) imports: {error}"
+        )
     book = load_workbook(io.BytesIO(_workbook(write_only)), read_only=True)
     sheet = book["schools"]
     for name in ("_min_column", "_min_row", "_max_column", "_max_row", "_get_source"):
         assert hasattr(sheet, name), (
             f"openpyxl's ReadOnlyWorksheet has no {name} any more: widgets_lib/network_io.py "
-            "(_size_from_head) reads it to size a sheet")
+            "(_size_from_head) reads it to size a sheet"
+        )
     sheet._min_column = sheet._min_row = 1
     sheet._max_column = sheet._max_row = None
     network_io._size_from_head(sheet)
@@ -72,22 +77,26 @@ def test_openpyxl_internals_read_by_size_from_head(write_only):
     assert (sheet.min_column, sheet.min_row, sheet.max_column, sheet.max_row) == expected, (
         "openpyxl's ReadOnlyWorksheet size (min_column, min_row, max_column, max_row) no longer "
         "comes from _min_column/_min_row/_max_column/_max_row, or the <dimension> tag moved: "
-        "widgets_lib/network_io.py (_size_from_head) sets them")
+        "widgets_lib/network_io.py (_size_from_head) sets them"
+    )
     assert [r for r in sheet.iter_rows(values_only=True)][-1] == ("Ash", "lea")
     book.close()
 
 
 # -- Voila: serve.py ------------------------------------------------------------------------------
 
+
 def test_voila_request_info_handler_keeps_its_waiters():
     from voila.request_info_handler import RequestInfoSocketHandler
 
     waiters = getattr(RequestInfoSocketHandler, "_waiters", None)
     assert isinstance(waiters, dict) and "_waiters[kernel_id] = self" in inspect.getsource(
-        RequestInfoSocketHandler.open), (
+        RequestInfoSocketHandler.open
+    ), (
         "Voila's RequestInfoSocketHandler._waiters (kernel id -> the socket of a pre-heated kernel "
         "waiting for its visitor) moved: widgets_lib/server/serve.py (announce_when_warm) counts "
-        "it to log when every pre-heated kernel is warm")
+        "it to log when every pre-heated kernel is warm"
+    )
 
 
 def test_voila_kernel_manager_keeps_its_pools():
@@ -95,31 +104,47 @@ def test_voila_kernel_manager_keeps_its_pools():
     from voila.voila_kernel_manager import voila_kernel_manager_factory
 
     manager = voila_kernel_manager_factory(AsyncMappingKernelManager, True, 1)
-    assert ("self._pools" in inspect.getsource(manager.__init__)
-            and "self._pools[notebook_name] = pool" in inspect.getsource(manager.fill_if_needed)
-            and "pool.append(task)" in inspect.getsource(manager.fill_if_needed)), (
+    assert (
+        "self._pools" in inspect.getsource(manager.__init__)
+        and "self._pools[notebook_name] = pool" in inspect.getsource(manager.fill_if_needed)
+        and "pool.append(task)" in inspect.getsource(manager.fill_if_needed)
+    ), (
         "Voila's pre-heating kernel manager no longer keeps _pools (notebook -> list of tasks "
         "starting its kernels): widgets_lib/server/serve.py (CourseKernelManager.fill_if_needed) "
-        "counts the tasks not yet done to decide when to refill")
+        "counts the tasks not yet done to decide when to refill"
+    )
 
 
 # -- Voila: visit.py speaks its /voila/query socket ---------------------------------------------
+
 
 def test_voila_query_socket_is_where_visit_expects_it():
     import voila.app
     import voila.utils
 
-    names = {"VOILA_PREHEAT", "VOILA_KERNEL_ID", "VOILA_APP_IP", "VOILA_APP_PORT",
-             "VOILA_WS_PROTOCOL", "VOILA_WS_BASE_URL", "VOILA_SERVER_URL"}
+    names = {
+        "VOILA_PREHEAT",
+        "VOILA_KERNEL_ID",
+        "VOILA_APP_IP",
+        "VOILA_APP_PORT",
+        "VOILA_WS_PROTOCOL",
+        "VOILA_WS_BASE_URL",
+        "VOILA_SERVER_URL",
+    }
     missing = sorted(n for n in names if getattr(voila.utils.ENV_VARIABLE, n, None) != n)
-    assert not missing and "voila/query" in inspect.getsource(voila.utils.wait_for_request) \
-        and '"/voila/query/%s"' in inspect.getsource(voila.app), (
+    assert (
+        not missing
+        and "voila/query" in inspect.getsource(voila.utils.wait_for_request)
+        and '"/voila/query/%s"' in inspect.getsource(voila.app)
+    ), (
         f"Voila's request socket moved (its variables {missing or names}, or the /voila/query/"
         "<kernel id> route): widgets_lib/visit.py (_query_url, wait_for_request) does what "
-        "voila.utils.wait_for_request does, without importing Voila's server into every kernel")
+        "voila.utils.wait_for_request does, without importing Voila's server into every kernel"
+    )
 
 
 # -- ipywidgets' JavaScript: course.js ----------------------------------------------------------
+
 
 def _widget_bundles() -> dict[str, list[Path]]:
     """The JavaScript that may provide @jupyter-widgets/base and the widget manager to Voila's
@@ -129,10 +154,14 @@ def _widget_bundles() -> dict[str, list[Path]]:
 
     bundles = {}
     for name, folder in (
-        ("Voila's widgets-manager8",
-         "voila/labextensions/@voila-dashboards/widgets-manager8/static"),
-        ("jupyterlab_widgets' jupyterlab-manager",
-         "labextensions/@jupyter-widgets/jupyterlab-manager/static"),
+        (
+            "Voila's widgets-manager8",
+            "voila/labextensions/@voila-dashboards/widgets-manager8/static",
+        ),
+        (
+            "jupyterlab_widgets' jupyterlab-manager",
+            "labextensions/@jupyter-widgets/jupyterlab-manager/static",
+        ),
     ):
         for root in jupyter_path():
             files = sorted((Path(root) / folder).glob("*.js"))
@@ -146,13 +175,18 @@ def _widget_bundles() -> dict[str, list[Path]]:
 def test_widget_javascript_keeps_what_course_js_reads(internal):
     assert f".{internal}" in COURSE_JS.read_text(encoding="utf-8"), (
         f"course.js no longer reads {internal}: drop this case, and the reason for the bound "
-        "in pyproject.toml")
+        "in pyproject.toml"
+    )
     bundles = _widget_bundles()
     assert bundles, "no widget manager JavaScript found under any Jupyter data folder"
-    lacking = [name for name, files in bundles.items() if not any(
-        internal in file.read_text(encoding="utf-8", errors="replace") for file in files)]
+    lacking = [
+        name
+        for name, files in bundles.items()
+        if not any(internal in file.read_text(encoding="utf-8", errors="replace") for file in files)
+    ]
     assert not lacking, (
         f"{internal} is gone from the widgets' JavaScript of {lacking}: "
         "widgets_lib/server/share/jupyter/voila/templates/course/static/course.js reads the widget "
         "manager's _models and each model's _msg_buffer/_msg_buffer_callbacks to send changes "
-        "still waiting in the page before it is left")
+        "still waiting in the page before it is left"
+    )

@@ -51,8 +51,15 @@ def query_server():
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for key in ("VOILA_PREHEAT", "QUERY_STRING", "VOILA_KERNEL_ID", "VOILA_APP_PORT",
-                "VOILA_SERVER_URL", "VOILA_WS_BASE_URL", "SERVER_PORT"):
+    for key in (
+        "VOILA_PREHEAT",
+        "QUERY_STRING",
+        "VOILA_KERNEL_ID",
+        "VOILA_APP_PORT",
+        "VOILA_SERVER_URL",
+        "VOILA_WS_BASE_URL",
+        "SERVER_PORT",
+    ):
         monkeypatch.delenv(key, raising=False)
     yield monkeypatch
     for key in ("QUERY_STRING", "SERVER_PORT"):  # set by the code under test, not by monkeypatch
@@ -86,8 +93,10 @@ def test_a_preheated_kernel_whose_server_is_gone_gets_no_visitor_and_says_why(cl
     assert "could not learn the visitor's request" in caplog.text
 
 
-@pytest.mark.parametrize("notebook", sorted(str(p.relative_to(ROOT / "course"))
-                                             for p in (ROOT / "course").rglob("*.ipynb")))
+@pytest.mark.parametrize(
+    "notebook",
+    sorted(str(p.relative_to(ROOT / "course")) for p in (ROOT / "course").rglob("*.ipynb")),
+)
 def test_a_lesson_kernel_never_loads_the_voila_server(notebook, tmp_path):
     """Run a lesson's code cells as its kernel does and list the heavy server modules loaded."""
     script = (
@@ -102,10 +111,20 @@ def test_a_lesson_kernel_never_loads_the_voila_server(notebook, tmp_path):
         "heavy = [m for m in ('voila', 'jupyter_server', 'jupyter_events', 'jsonschema') if m in sys.modules]\n"
         "sys.stderr.write('HEAVY=' + json.dumps(heavy))\n"
     )
-    env = {**os.environ, "COURSE_DB_URL": f"sqlite:///{tmp_path / 'course.sqlite'}", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "COURSE_DB_URL": f"sqlite:///{tmp_path / 'course.sqlite'}",
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("VOILA_PREHEAT", None)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     heavy = json.loads(done.stderr.rsplit("HEAVY=", 1)[1])
     assert heavy == [], f"{notebook}'s kernel loads {heavy}"

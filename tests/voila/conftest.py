@@ -1,8 +1,8 @@
-collect_ignore_glob = ["fixtures/*"]
-
 import pytest
 
 from tests.helpers import layer_server
+
+collect_ignore_glob = ["fixtures/*"]
 
 
 @pytest.fixture(scope="package")  # stopped when this layer is done, so layers never share the CPU

@@ -19,7 +19,9 @@ def get(server, path: str, **kwargs) -> requests.Response:
 def test_home_page_leads_to_lesson_00_keeping_the_code(course_server):
     page = get(course_server, "/?learner=ABCD-EFGH-JKMN")
     assert page.status_code == 200
-    assert 'location.replace("/voila/render/00_welcome.ipynb" + window.location.search)' in page.text
+    assert (
+        'location.replace("/voila/render/00_welcome.ipynb" + window.location.search)' in page.text
+    )
     assert 'href="/voila/render/00_welcome.ipynb"' in page.text
 
 
@@ -40,13 +42,16 @@ def test_static_assets_are_served_locally(course_server):
         assert response.status_code == 200, asset
 
 
-@pytest.mark.parametrize("path", [
-    "/voila/files/03_capacity_model.ipynb",
-    "/voila/files/../widgets_lib/store.py",
-    "/voila/files/../data/capacity_items.json",
-    "/voila/files/tutor",
-    "/voila/render/../pyproject.toml",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/voila/files/03_capacity_model.ipynb",
+        "/voila/files/../widgets_lib/store.py",
+        "/voila/files/../data/capacity_items.json",
+        "/voila/files/tutor",
+        "/voila/render/../pyproject.toml",
+    ],
+)
 def test_source_and_data_are_not_served(course_server, path):
     response = get(course_server, path, allow_redirects=True)
     assert response.status_code in (403, 404), (path, response.status_code)
@@ -62,8 +67,11 @@ def test_missing_page_is_friendly(course_server):
 
 
 def test_failing_cell_shows_a_friendly_message_never_a_traceback(tmp_path):
-    server = CourseServer(f"sqlite:///{tmp_path}/f.db", tmp_path / "server.log",
-                          notebook_dir=REPO / "tests" / "voila" / "fixtures")
+    server = CourseServer(
+        f"sqlite:///{tmp_path}/f.db",
+        tmp_path / "server.log",
+        notebook_dir=REPO / "tests" / "voila" / "fixtures",
+    )
     try:
         server.wait_ready(["failing.ipynb"])
         page = get(server, "/voila/render/failing.ipynb")

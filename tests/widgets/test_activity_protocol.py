@@ -29,12 +29,20 @@ def test_views_find_each_other_through_the_lesson_not_by_scanning_its_views():
     for path in VIEWS.glob("*.py"):
         text = path.read_text(encoding="utf-8")
         if path.name != "lesson.py":
-            assert "lesson.views" not in text, f"{path.name} scans the page's views: use lesson.activities_of"
-        assert not re.search(r"hasattr\(view|getattr\(view", text), f"{path.name} probes a view for the protocol"
+            assert "lesson.views" not in text, (
+                f"{path.name} scans the page's views: use lesson.activities_of"
+            )
+        assert not re.search(r"hasattr\(view|getattr\(view", text), (
+            f"{path.name} probes a view for the protocol"
+        )
         for flag in ("self._loading", "self._quiet", "_quietly"):
-            assert flag not in text, f"{path.name} holds back saves with {flag}: use Activity.loading()"
+            assert flag not in text, (
+                f"{path.name} holds back saves with {flag}: use Activity.loading()"
+            )
         if path.name != "common.py":  # where on_press itself wires them
-            assert ".on_click(" not in text, f"{path.name} wires a button by hand: use views.common.on_press"
+            assert ".on_click(" not in text, (
+                f"{path.name} wires a button by hand: use views.common.on_press"
+            )
 
 
 def test_listeners_add_once_and_remove_as_ipywidgets_do():
@@ -63,7 +71,9 @@ def test_loading_holds_back_saves_and_nests():
 def test_a_course_error_is_shown_as_written_and_not_logged(caplog):
     status = SaveStatus()
     with caplog.at_level(logging.INFO, logger="widgets_lib"):
-        guarded(status, "Not added")(lambda: (_ for _ in ()).throw(CourseError("There is no school called Ash.")))()
+        guarded(status, "Not added")(
+            lambda: (_ for _ in ()).throw(CourseError("There is no school called Ash."))
+        )()
     assert "✗ Not added: There is no school called Ash." in status.value
     assert not caplog.records
 
@@ -86,7 +96,11 @@ def test_a_fault_of_the_course_is_logged_with_a_reference_the_learner_is_given(s
     assert ref, status.value
     assert "KeyError" not in status.value and "a bug" not in status.value
     logged = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(logged) == 1 and ref.group(1) in logged[0].getMessage() and learner_id in logged[0].getMessage()
+    assert (
+        len(logged) == 1
+        and ref.group(1) in logged[0].getMessage()
+        and learner_id in logged[0].getMessage()
+    )
     assert logged[0].exc_info is not None, "the operator gets the traceback"
     assert code not in caplog.text
 
@@ -97,7 +111,9 @@ def test_a_store_failure_is_shown_and_logged_at_warning_with_the_hashed_id_only(
         status = SaveStatus()
 
         def outage() -> None:
-            raise StoreError("The course's database did not answer. Your work on this page is still here.")
+            raise StoreError(
+                "The course's database did not answer. Your work on this page is still here."
+            )
 
         with caplog.at_level(logging.INFO, logger="widgets_lib"):
             guarded(status)(outage)()

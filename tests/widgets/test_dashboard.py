@@ -26,7 +26,9 @@ def participant(store, code, name, example, share, journal="", complete_capacity
         for item in capacity.load_bank().items:
             store.save(learner_id, capacity.ACTIVITY, capacity.answer_key(1, item.id), 3)
         store.save(learner_id, capacity.ACTIVITY, "attempts", [{"n": 1, "started": "2026-11-22"}])
-        store.save(learner_id, "progress", "03", {"status": "done", "at": "2026-11-22T10:00:00+00:00"})
+        store.save(
+            learner_id, "progress", "03", {"status": "done", "at": "2026-11-22T10:00:00+00:00"}
+        )
     if journal:
         store.save(learner_id, "journal", "r01a", journal)
     cohorts.join(store, learner_id, code, name, share)
@@ -37,7 +39,15 @@ def participant(store, code, name, example, share, journal="", complete_capacity
 def cohort(store):
     made, code, key = cohorts.create(store, "Spring " + XSS)
     participant(store, code, "Asha " + XSS, "cosy_honeysuckle", True, "We avoid conflict " + XSS)
-    participant(store, code, "Ben", "cosy_honeysuckle", False, "Ben's private words", complete_capacity=False)
+    participant(
+        store,
+        code,
+        "Ben",
+        "cosy_honeysuckle",
+        False,
+        "Ben's private words",
+        complete_capacity=False,
+    )
     return made, code, key
 
 
@@ -56,7 +66,9 @@ def test_nothing_shows_without_the_key_and_a_wrong_key_reveals_nothing(store, co
 
 
 @pytest.mark.parametrize("query", ["", "key=K7PM-3XQA-9TRE-MW4C-HJ8N", "key=nonsense"])
-def test_a_wrong_key_is_said_next_to_the_key_field_and_is_not_a_failed_save(store, cohort, monkeypatch, query):
+def test_a_wrong_key_is_said_next_to_the_key_field_and_is_not_a_failed_save(
+    store, cohort, monkeypatch, query
+):
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     page = Dashboard(store=store, show=False)
     page.finish(query)
@@ -64,19 +76,25 @@ def test_a_wrong_key_is_said_next_to_the_key_field_and_is_not_a_failed_save(stor
         page.key.value = "K7PM-3XQA-9TRE-MW4C-HJ8N"
         page.open_button.click()
     assert page.cohort is None
-    assert page.key_message.value == ('<p class="course-warning" role="alert">That tutor key was not recognised. '
-                                      "Check it letter by letter (it is the key you wrote down when you created the "
-                                      "cohort), or create a new cohort below.</p>")
+    assert page.key_message.value == (
+        '<p class="course-warning" role="alert">That tutor key was not recognised. '
+        "Check it letter by letter (it is the key you wrote down when you created the "
+        "cohort), or create a new cohort below.</p>"
+    )
     assert "Not saved" not in page.status.value and page.status.state != "failed"
     children = page.access.children
-    assert children.index(page.key_message) == children.index(page.key) + 1  # right under the key field
+    assert (
+        children.index(page.key_message) == children.index(page.key) + 1
+    )  # right under the key field
     _made, _code, key = cohort
     page.key.value = key
     page.open_button.click()
     assert page.cohort is not None and page.key_message.value == ""
 
 
-def test_the_key_opens_progress_capacity_diagnoses_reflections_and_exports(store, cohort, monkeypatch):
+def test_the_key_opens_progress_capacity_diagnoses_reflections_and_exports(
+    store, cohort, monkeypatch
+):
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     made, code, key = cohort
     page = Dashboard(store=store, show=False)
@@ -85,11 +103,19 @@ def test_the_key_opens_progress_capacity_diagnoses_reflections_and_exports(store
     assert "Spring &quot;&gt;&lt;svg" in page.header_html.value and code in page.header_html.value
     assert "2 participants" in page.header_html.value
     progress = page.sections["progress"].value
-    assert "Asha &quot;&gt;&lt;svg onload=alert(1)&gt;" in progress and "<svg onload" not in progress
-    assert "Schools" in page.sections["capacity"].value and "Each school&#x27;s placement" in page.sections["capacity"].value
+    assert (
+        "Asha &quot;&gt;&lt;svg onload=alert(1)&gt;" in progress and "<svg onload" not in progress
+    )
+    assert (
+        "Schools" in page.sections["capacity"].value
+        and "Each school&#x27;s placement" in page.sections["capacity"].value
+    )
     assert "Networks by diagnosis" in page.sections["diagnoses"].value
     reflections = page.sections["reflections"].value
-    assert "We avoid conflict &quot;&gt;" in reflections and "Ben&#x27;s private words" not in reflections
+    assert (
+        "We avoid conflict &quot;&gt;" in reflections
+        and "Ben&#x27;s private words" not in reflections
+    )
     page.participant.value = 1
     assert "Ben" in page.card.value and "Reflections</strong>: not shared" in page.card.value
     assert "Schools in the merged network" in page.sections["merged"].value
@@ -116,7 +142,9 @@ def test_merging_two_spellings_is_saved_and_can_be_undone(store, cohort, monkeyp
     assert store.merges(page.cohort.id) == {} and len(page.merged.schools) == before
 
 
-def test_create_shows_the_key_once_until_it_is_written_down_then_opens_the_new_cohort(store, monkeypatch):
+def test_create_shows_the_key_once_until_it_is_written_down_then_opens_the_new_cohort(
+    store, monkeypatch
+):
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     page = Dashboard(store=store, show=False)
     page.finish("")
@@ -126,18 +154,29 @@ def test_create_shows_the_key_once_until_it_is_written_down_then_opens_the_new_c
     page.create_button.click()
     shown = page.created.value
     assert "Autumn &lt;b&gt;cohort&lt;/b&gt;" in shown
-    key = re.search(r'<input type="text" readonly class="course-key"[^>]* value="([A-Z0-9-]+)"', shown).group(1)
+    key = re.search(
+        r'<input type="text" readonly class="course-key"[^>]* value="([A-Z0-9-]+)"', shown
+    ).group(1)
     assert cohorts.open_for_tutor(store, key).name == "Autumn <b>cohort</b>"
     assert "Select it and copy it" in shown and "I have written the key down" in shown
-    assert not re.search(r'class="course-code">[^<]*' + key, shown), "the key is never in large type"
+    assert not re.search(r'class="course-code">[^<]*' + key, shown), (
+        "the key is never in large type"
+    )
     # Until the tutor says the key is written down, the dashboard does not go on.
-    assert page.cohort is None and page.content.layout.display == "none" and page.access.layout.display == "none"
+    assert (
+        page.cohort is None
+        and page.content.layout.display == "none"
+        and page.access.layout.display == "none"
+    )
     assert page.written.children and page.written.children[0].children == (page.written_button,)
     page.refresh_button.click()  # as a forged widget message would
     assert page.sections["progress"].value == ""
     page.written_button.click()
     assert page.cohort is not None and page.cohort.name == "Autumn <b>cohort</b>"
-    assert page.content.layout.display is None and "Progress of each participant" in page.sections["progress"].value
+    assert (
+        page.content.layout.display is None
+        and "Progress of each participant" in page.sections["progress"].value
+    )
     assert key not in page.created.value and key.replace("-", "") not in page.created.value
     assert page.written.children == () and "course-key" not in page.created.value
     assert page.cohort.join_code in page.created.value  # the join code stays, for the room
@@ -166,18 +205,25 @@ def test_under_jupyterhub_only_the_tutors_group_gets_in(store, cohort, monkeypat
     tutor.create_button.click()
     assert tutor.cohort.owner == identity.hub_key("tess") and "tutor key" not in tutor.created.value
     assert [label for label, _v in tutor.owned.options] == ["Tess's group (open)"]
-    tutor.owned.options = [("forged", made.id)]  # a cohort that is not hers, as a forged message would choose
+    tutor.owned.options = [
+        ("forged", made.id)
+    ]  # a cohort that is not hers, as a forged message would choose
     tutor.open_owned.click()
-    assert tutor.cohort.name == "Tess's group" and "Please choose one of your cohorts" in tutor.status.value
+    assert (
+        tutor.cohort.name == "Tess's group"
+        and "Please choose one of your cohorts" in tutor.status.value
+    )
 
 
 def test_a_participant_page_never_loads_tutor_functions():
-    script = ("import sys\nfrom widgets_lib.views.lesson import Lesson\n"
-              "for lid, acts in [('00', ['welcome', 'cohort', 'privacy']), ('03', ['capacity']), "
-              "('05', ['health', 'diagnosis']), ('08', ['challenges', 'plan', 'journal', 'report'])]:\n"
-              "    lesson = Lesson(lid, show=False)\n"
-              "    [lesson.activity(a, show=False) for a in acts]\n"
-              "print(sorted(m for m in sys.modules if 'dashboard' in m))\n")
+    script = (
+        "import sys\nfrom widgets_lib.views.lesson import Lesson\n"
+        "for lid, acts in [('00', ['welcome', 'cohort', 'privacy']), ('03', ['capacity']), "
+        "('05', ['health', 'diagnosis']), ('08', ['challenges', 'plan', 'journal', 'report'])]:\n"
+        "    lesson = Lesson(lid, show=False)\n"
+        "    [lesson.activity(a, show=False) for a in acts]\n"
+        "print(sorted(m for m in sys.modules if 'dashboard' in m))\n"
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
 
@@ -212,6 +258,8 @@ def test_counts_agree_in_number(store, cohort, monkeypatch):
     made, _code, key = cohort
     page = Dashboard(store=store, show=False)
     page.finish(f"key={key}")
-    assert "Scores of 1 school assessed" in page.sections["capacity"].value  # only Asha completed lesson 03
+    assert (
+        "Scores of 1 school assessed" in page.sections["capacity"].value
+    )  # only Asha completed lesson 03
     report = cohort_report(made, page.views[:1], page.merged, datetime.now(timezone.utc))
     assert "<p>1 participant; prepared on" in report

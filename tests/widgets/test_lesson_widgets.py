@@ -48,7 +48,9 @@ def test_every_answer_is_saved_with_history_and_the_result_appears(store):
     view.radios[items[0]].value = 2
     saved = store.load(lesson.learner.id, capacity.ACTIVITY)
     assert saved[f"a1/{items[0]}"] == 2
-    assert [r.value for r in store.history(lesson.learner.id, capacity.ACTIVITY, f"a1/{items[0]}")] == [1, 2]
+    assert [
+        r.value for r in store.history(lesson.learner.id, capacity.ACTIVITY, f"a1/{items[0]}")
+    ] == [1, 2]
     assert view.status.state == "saved"
     text = " ".join(getattr(w, "value", "") for w in view.result.children)
     assert "Securing" in text or "securing" in text.lower()
@@ -58,14 +60,15 @@ def test_every_answer_is_saved_with_history_and_the_result_appears(store):
 
 def test_resume_with_the_code_restores_answers_and_result(store):
     lesson, view = started(store)
-    for item_id, radio in view.radios.items():
+    for radio in view.radios.values():
         radio.value = 3
     code = lesson.learner.code
     again, view2 = page("03", store, "capacity", query=f"learner={code.lower()}")
     assert again.learner.id == lesson.learner.id
     assert {k: r.value for k, r in view2.radios.items()} == {k: 3 for k in view.radios}
     assert view2.result.children and "<svg" in view2.result.children[0].value + "".join(
-        getattr(w, "value", "") for w in view2.result.children)
+        getattr(w, "value", "") for w in view2.result.children
+    )
 
 
 def test_resume_by_typing_the_code(store):
@@ -75,11 +78,14 @@ def test_resume_by_typing_the_code(store):
     assert other.learner.id == lesson.learner.id
 
 
-@pytest.mark.parametrize("query, words", [
-    ("learner=K7PM", "does not look right"),
-    ("learner=K7PM-3XQA-9TRE", "No work is saved under the code"),
-    ("learner=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", "does not look right"),
-])
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ("learner=K7PM", "does not look right"),
+        ("learner=K7PM-3XQA-9TRE", "No work is saved under the code"),
+        ("learner=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", "does not look right"),
+    ],
+)
 def test_bad_or_unknown_codes_get_a_clear_message(store, query, words):
     lesson, view = page("03", store, "capacity", query=query)
     assert lesson.learner is None

@@ -22,8 +22,13 @@ def open_page(store, lesson_id, activities, query=""):
 
 def upload(name, content):
     """A file as the browser's upload widget hands it over."""
-    return {"name": name, "type": "text/csv", "size": len(content), "content": memoryview(content),
-            "last_modified": datetime.now(timezone.utc)}
+    return {
+        "name": name,
+        "type": "text/csv",
+        "size": len(content),
+        "content": memoryview(content),
+        "last_modified": datetime.now(timezone.utc),
+    }
 
 
 def add_school(view, name, kind="school"):
@@ -60,7 +65,9 @@ def test_build_save_restore_and_draw(store):
     assert len(store.history(lesson.learner.id, ACTIVITY, KEY)) == 5
     assert "<iframe" in view.drawing.value and 'sandbox="allow-scripts"' in view.drawing.value
     assert XSS not in view.drawing.value, "names reach the iframe only escaped"
-    assert XSS not in view.tables.value and "&lt;img src=x onerror=alert(1)&gt;" in view.tables.value
+    assert (
+        XSS not in view.tables.value and "&lt;img src=x onerror=alert(1)&gt;" in view.tables.value
+    )
     assert "3 members and 2 links" in view.summary.value
     view.prepare.click()
     assert "schools.csv" in view.downloads.value and "network.xlsx" in view.downloads.value
@@ -111,7 +118,10 @@ def test_import_csv_pair_and_bad_file_keeps_the_network(store):
     lesson.identity.start_button.click()
     build_three(view)
     before = view.network
-    bad = [upload("links.csv", b"from,to,level\nAsh,Nowhere,7\n"), upload("schools.csv", b"name\nAsh\n")]
+    bad = [
+        upload("links.csv", b"from,to,level\nAsh,Nowhere,7\n"),
+        upload("schools.csv", b"name\nAsh\n"),
+    ]
     view.upload.value = bad
     view.import_button.click()
     assert "links.csv" in view.message.value and "row 2" in view.message.value
@@ -128,7 +138,10 @@ def test_examples_load(store):
     lesson, (view,) = open_page(store, "04", ["network"])
     lesson.identity.start_button.click()
     assert len(view.example.options) >= 6
-    assert all("invented" in title.lower() or "fictional" in title.lower() for title, _ in view.example.options)
+    assert all(
+        "invented" in title.lower() or "fictional" in title.lower()
+        for title, _ in view.example.options
+    )
     view.example.value = view.example.options[0][1]
     view.load_example.click()
     assert len(view.network.schools) >= 3
@@ -150,7 +163,9 @@ def test_lesson_05_diagnoses_the_saved_network_and_what_if(store):
     lesson.identity.start_button.click()
     build_three(view)
     code = lesson.learner.code
-    lesson5, (health_view, diagnosis) = open_page(store, "05", ["health", "diagnosis"], query=f"learner={code}")
+    lesson5, (health_view, diagnosis) = open_page(
+        store, "05", ["health", "diagnosis"], query=f"learner={code}"
+    )
     assert "Diagnosis" in diagnosis.result.value
     for radio in health_view.radios.values():
         radio.value = 4
@@ -196,7 +211,9 @@ def test_each_action_answers_under_its_own_form_with_the_save_state_beside_it(st
         assert speaking(view) == [feedback], "the old message is cleared when a new action starts"
         assert view.status in feedback.children and view.message is feedback.message
         assert view.status not in view.top.children
-        assert sum(view.status in f.children for f in view.feedbacks) == 1, "one save state, shown once"
+        assert sum(view.status in f.children for f in view.feedbacks) == 1, (
+            "one save state, shown once"
+        )
 
     add_school(view, "")
     check(view.school_feedback, "type the school", "alert")
@@ -230,7 +247,10 @@ def test_each_action_answers_under_its_own_form_with_the_save_state_beside_it(st
     view.prepare.click()
     check(view.download_feedback, "Your files are ready", "status")
     assert "schools.csv" in view.downloads.value
-    view.upload.value = [upload("links.csv", b"from,to,level\nAsh,Nowhere,7\n"), upload("schools.csv", b"name\nAsh\n")]
+    view.upload.value = [
+        upload("links.csv", b"from,to,level\nAsh,Nowhere,7\n"),
+        upload("schools.csv", b"name\nAsh\n"),
+    ]
     view.import_button.click()
     check(view.import_feedback, "links.csv", "alert")
     assert not asks(view.import_feedback)
@@ -252,30 +272,51 @@ def test_add_link_form_starts_clean_keeping_from(store):
     assert form.source.value == "Ash Primary", "From is kept, as the message says"
     assert form.target.value is None
     assert (form.level.value, form.origin.value, form.trust.value) == (None, None, None)
-    assert {form.level.label, form.origin.label, form.trust.label} == {"Not given"}, "shown, not a blank list"
+    assert {form.level.label, form.origin.label, form.trust.label} == {"Not given"}, (
+        "shown, not a blank list"
+    )
     assert not any(box.value for box in form.flows.values()) and not form.directed.value
     form.target.value = "Cedar High"
     view.add_link.click()
     second = view.network.links[1]
     assert (second.source, second.target) == ("Ash Primary", "Cedar High")
-    assert not second.directed and second.flows == () and second.level is None and second.trust is None
+    assert (
+        not second.directed and second.flows == () and second.level is None and second.trust is None
+    )
 
 
 def test_add_school_form_starts_clean(store):
     lesson, (view,) = open_page(store, "04", ["network"])
     lesson.identity.start_button.click()
-    view.name.value, view.kind.value, view.phase.value, view.locality.value = "Uni", "university", "HE", "Leeds"
+    view.name.value, view.kind.value, view.phase.value, view.locality.value = (
+        "Uni",
+        "university",
+        "HE",
+        "Leeds",
+    )
     view.add_school.click()
-    assert (view.name.value, view.kind.value, view.phase.value, view.locality.value) == ("", "school", "", "")
+    assert (view.name.value, view.kind.value, view.phase.value, view.locality.value) == (
+        "",
+        "school",
+        "",
+        "",
+    )
     assert view.network.schools[0].kind == "university"
 
 
 def test_change_forms_are_empty_and_closed_while_nothing_is_chosen(store):
     lesson, (view,) = open_page(store, "04", ["network"])
     school_controls = (view.new_name, view.new_kind, view.save_school, view.remove_school)
-    link_controls = (*view.edit_form.details, view.edit_form.source, view.edit_form.target,
-                     view.save_link, view.remove_link)
-    assert all(c.disabled for c in (*school_controls, *link_controls)), "closed before the learner starts"
+    link_controls = (
+        *view.edit_form.details,
+        view.edit_form.source,
+        view.edit_form.target,
+        view.save_link,
+        view.remove_link,
+    )
+    assert all(c.disabled for c in (*school_controls, *link_controls)), (
+        "closed before the learner starts"
+    )
     lesson.identity.start_button.click()
     build_three(view)
     view.add_form.flows["staff"].value = True
@@ -284,8 +325,13 @@ def test_change_forms_are_empty_and_closed_while_nothing_is_chosen(store):
         assert all(c.disabled for c in (*school_controls, *link_controls))
         assert view.new_name.value == "" and view.new_kind.value == "school"
         form = view.edit_form
-        assert (form.source.value, form.target.value, form.level.value, form.origin.value, form.trust.value) == (
-            None, None, None, None, None)
+        assert (
+            form.source.value,
+            form.target.value,
+            form.level.value,
+            form.origin.value,
+            form.trust.value,
+        ) == (None, None, None, None, None)
         assert {form.level.label, form.origin.label, form.trust.label} == {"Not given"}
         assert not any(box.value for box in form.flows.values()) and not form.directed.value
 
@@ -296,7 +342,9 @@ def test_change_forms_are_empty_and_closed_while_nothing_is_chosen(store):
     view.pick_link.value = 0
     assert view.edit_form.level.value == 4 and view.edit_form.source.value == "Ash Primary"
     assert not any(c.disabled for c in (*view.edit_form.details, view.save_link, view.remove_link))
-    assert view.edit_form.source.disabled and view.edit_form.target.disabled, "a link keeps its two ends"
+    assert view.edit_form.source.disabled and view.edit_form.target.disabled, (
+        "a link keeps its two ends"
+    )
     view.save_link.click()
     closed_and_empty()
     view.pick_link.value = 1
@@ -304,26 +352,36 @@ def test_change_forms_are_empty_and_closed_while_nothing_is_chosen(store):
     closed_and_empty()
 
 
-def test_example_asks_before_replacing_a_network_then_keeps_or_replaces_and_undo_brings_it_back(store):
+def test_example_asks_before_replacing_a_network_then_keeps_or_replaces_and_undo_brings_it_back(
+    store,
+):
     lesson, (view,) = open_page(store, "04", ["network"])
     lesson.identity.start_button.click()
     view.example.value = view.example.options[0][1]
     view.load_example.click()  # the page is empty: nothing to lose, so no question
     example = view.network
     assert len(example.schools) >= 3 and not asks(view.example_feedback)
-    assert shown(view.example_feedback)[1] == "status" and "Started from the example" in view.message.value
+    assert (
+        shown(view.example_feedback)[1] == "status"
+        and "Started from the example" in view.message.value
+    )
     view.undo.click()
     build_three(view)
     mine = view.network
 
     view.load_example.click()
     value, role = shown(view.example_feedback)
-    assert "This replaces your network of 3 schools and 2 links. Undo brings it back." in value and role == "alert"
+    assert (
+        "This replaces your network of 3 schools and 2 links. Undo brings it back." in value
+        and role == "alert"
+    )
     assert asks(view.example_feedback) and view.network == mine
     view.example_feedback.keep.click()
     assert view.network == mine and not asks(view.example_feedback)
-    assert shown(view.example_feedback) == ('<p class="course-done" role="status">Kept your network: nothing was '
-                                            'replaced.</p>', "status")
+    assert shown(view.example_feedback) == (
+        '<p class="course-done" role="status">Kept your network: nothing was replaced.</p>',
+        "status",
+    )
     view.example_feedback.replace.click()  # a stale press (or one sent by hand): nothing is waiting
     assert view.network == mine
 
@@ -343,7 +401,10 @@ def test_import_asks_before_replacing_and_another_action_withdraws_the_question(
     lesson.identity.start_button.click()
     build_three(view)
     mine = view.network
-    other = Network(schools=(School("Yew Primary"), School("Zinc School")), links=(Link("Yew Primary", "Zinc School"),))
+    other = Network(
+        schools=(School("Yew Primary"), School("Zinc School")),
+        links=(Link("Yew Primary", "Zinc School"),),
+    )
     schools, links = network_io.to_csv(other)
 
     def choose_and_import():

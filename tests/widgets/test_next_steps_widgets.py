@@ -49,8 +49,11 @@ def test_who_leads_adds_saves_shows_spread_and_restores(store):
     assert view.leads == [leadership.Lead(view.activity.value, network.names[0], view.role.value)]
     view.chosen.value = 0
     view.remove.click()
-    for activity, member, role in (("enquiry", network.names[0], "teacher"), ("enquiry", network.names[1], "assistant"),
-                                   ("forum", network.names[1], "head")):
+    for activity, member, role in (
+        ("enquiry", network.names[0], "teacher"),
+        ("enquiry", network.names[1], "assistant"),
+        ("forum", network.names[1], "head"),
+    ):
         view.activity.value, view.member.value, view.role.value = activity, member, role
         view.add.click()
     assert view.status.state == "saved" and len(view.leads) == 3
@@ -59,15 +62,24 @@ def test_who_leads_adds_saves_shows_spread_and_restores(store):
     assert "led from more than one member" in view.result.value and "<svg" in view.result.value
     assert "Every lead you marked" in view.result.value
     view.add.click()  # the same lead again
-    assert view.status.state == "failed" and "already marked" in view.status.value and len(view.leads) == 3
+    assert (
+        view.status.state == "failed"
+        and "already marked" in view.status.value
+        and len(view.leads) == 3
+    )
     view.chosen.value = 0
     view.remove.click()
     assert len(store.load(learner.id, leadership.ACTIVITY)[leadership.KEY]) == 2
-    assert store.load(learner.id, "progress")["06"]["status"] == "done"  # the only activity on this test page
+    assert (
+        store.load(learner.id, "progress")["06"]["status"] == "done"
+    )  # the only activity on this test page
     again, (view2,) = open_page(store, "06", ["who_leads"], f"learner={learner.code}")
     assert view2.leads == view.leads
     line = again.progress_line.value
-    assert "Lesson 6 of 8. You have completed 1 of 8" in line and "Still to do: 01 Why networks?" in line
+    assert (
+        "Lesson 6 of 8. You have completed 1 of 8" in line
+        and "Still to do: 01 Why networks?" in line
+    )
     assert "06 Distributed" not in line
 
 
@@ -83,14 +95,21 @@ def test_challenges_show_evidence_save_ratings_and_notes(store):
     assert saved["culture/note"] == "Heads decide " + XSS
     assert view.complete
     again, (view2,) = open_page(store, "08", ["challenges"], f"learner={learner.code}")
-    assert view2.radios["structure"].value == 3 and view2.notes["culture"].value == "Heads decide " + XSS
+    assert (
+        view2.radios["structure"].value == 3
+        and view2.notes["culture"].value == "Heads decide " + XSS
+    )
 
 
 def test_plan_add_change_remove_and_bad_input_keeps_the_plan(store):
     lesson, (view,) = open_page(store, "08", ["plan"])
     lesson.identity.start_button.click()
     view.what.value, view.who.value, view.by.value, view.challenge.value = (
-        "Start a cross-school enquiry " + XSS, "Priya, Year 5 teacher", date(2027, 2, 1), "structure")
+        "Start a cross-school enquiry " + XSS,
+        "Priya, Year 5 teacher",
+        date(2027, 2, 1),
+        "structure",
+    )
     view.add.click()
     assert view.status.state == "saved" and view.what.value == ""
     assert XSS not in view.table.value and "&lt;img" in view.table.value
@@ -102,7 +121,9 @@ def test_plan_add_change_remove_and_bad_input_keeps_the_plan(store):
     view.challenge.value = "distance"
     view.add.click()
     assert [a.what for a in view.actions] == ["Start a cross-school enquiry " + XSS, "Video forum"]
-    assert view.table.value.index("Video forum") < view.table.value.index("Start a cross")  # soonest first
+    assert view.table.value.index("Video forum") < view.table.value.index(
+        "Start a cross"
+    )  # soonest first
     view.chosen.value = 0
     assert view.who.value == "Priya, Year 5 teacher"
     view.who.value = "Priya and Sam"
@@ -138,25 +159,43 @@ class _Collect(HTMLParser):
 
 def test_report_gathers_everything_as_text_and_needs_nothing_outside(store):
     learner, network = learner_with_network(store)
-    lesson, views = open_page(store, "08", ["challenges", "plan", "journal", "report"], f"learner={learner.code}")
+    lesson, views = open_page(
+        store, "08", ["challenges", "plan", "journal", "report"], f"learner={learner.code}"
+    )
     challenges_view, plan_view, journal, report_view = views
     challenges_view.radios["culture"].value = 4
-    plan_view.what.value, plan_view.who.value, plan_view.by.value = "Open forum " + XSS, "Ana", date(2027, 4, 2)
+    plan_view.what.value, plan_view.who.value, plan_view.by.value = (
+        "Open forum " + XSS,
+        "Ana",
+        date(2027, 4, 2),
+    )
     plan_view.add.click()
     journal.boxes["r01a"].value = "Competition hurt us </textarea><script>alert(1)</script>"
-    store.save(learner.id, leadership.ACTIVITY, leadership.KEY,
-               [{"activity": "forum", "school": network.names[2], "role": "middle"}])
+    store.save(
+        learner.id,
+        leadership.ACTIVITY,
+        leadership.KEY,
+        [{"activity": "forum", "school": network.names[2], "role": "middle"}],
+    )
     report_view.prepare.click()
     assert "Download my report (HTML)" in report_view.link.value
     html = build_report(load_record(store, learner.id))
-    for expected in ("Open forum &lt;img src=x onerror=alert(1)&gt;", "2 April 2027",
-                     "Competition hurt us &lt;/textarea&gt;&lt;script&gt;", "A great deal",
-                     network.names[2], "Diagnosis", "Not done yet: the capacity self-assessment"):
+    for expected in (
+        "Open forum &lt;img src=x onerror=alert(1)&gt;",
+        "2 April 2027",
+        "Competition hurt us &lt;/textarea&gt;&lt;script&gt;",
+        "A great deal",
+        network.names[2],
+        "Diagnosis",
+        "Not done yet: the capacity self-assessment",
+    ):
         assert expected in html, expected
     parser = _Collect()
     parser.feed(html)
     tags = [tag for tag, _attrs in parser.tags]
-    assert "script" not in tags and "img" not in tags and "link" not in tags and "iframe" not in tags
+    assert (
+        "script" not in tags and "img" not in tags and "link" not in tags and "iframe" not in tags
+    )
     assert not any(name.startswith("on") for _tag, attrs in parser.tags for name in attrs)
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
     assert tags.count("svg") >= 3  # network, diagnosis profile, leads by role
@@ -168,7 +207,7 @@ def test_report_journal_gives_the_answers_and_counts_the_questions_left(store):
     _lesson, (journal,) = open_page(store, "08", ["journal"], f"learner={learner.code}")
     journal.boxes["r03a"].value = "Start with trust " + XSS
     html = build_report(load_record(store, learner.id))
-    section = html[html.index("My reflection journal"):]
+    section = html[html.index("My reflection journal") :]
     asked = {q.id: q for q in reflections.questions()}
     assert "Start with trust &lt;img" in section and escape(asked["r03a"].prompt) in section
     assert not any(escape(q.prompt) in section for q in asked.values() if q.id != "r03a")

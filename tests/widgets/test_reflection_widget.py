@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from widgets_lib import reflections
-from widgets_lib.views.lesson import Lesson
 from widgets_lib.html.journal import journal_html
+from widgets_lib.views.lesson import Lesson
 
 XSS = "</textarea><script>alert(1)</script>"
 
@@ -30,7 +30,9 @@ def test_typing_is_saved_and_restored_with_history(store):
     first = next(iter(view.boxes))
     for text in ("We", "We compete", "We compete for pupils " + XSS):
         view.boxes[first].value = text
-    assert store.load(lesson.learner.id, reflections.ACTIVITY)[first] == "We compete for pupils " + XSS
+    assert (
+        store.load(lesson.learner.id, reflections.ACTIVITY)[first] == "We compete for pupils " + XSS
+    )
     assert len(store.history(lesson.learner.id, reflections.ACTIVITY, first)) == 3
     assert view.status.state == "saved"
     again, view2 = open_page(store, f"learner={lesson.learner.code}")

@@ -13,7 +13,9 @@ def open_page(store, lesson_id, activities, query=""):
 
 
 def test_is_not_sorter_saves_under_its_own_name_with_feedback(store):
-    lesson, (sorter, reflection) = open_page(store, "06", [("sorter", "distributed_leadership"), ("reflection",)])
+    lesson, (sorter, reflection) = open_page(
+        store, "06", [("sorter", "distributed_leadership"), ("reflection",)]
+    )
     lesson.identity.start_button.click()
     assert {p.id for p in sorter.sorter.perspectives} == {"is", "is_not"}
     first = sorter.sorter.statements[0]
@@ -23,15 +25,18 @@ def test_is_not_sorter_saves_under_its_own_name_with_feedback(store):
     assert "✓" in sorter.feedback[first.id].value
     for statement in sorter.sorter.statements:
         sorter.radios[statement.id].value = statement.answer
-    assert "06" not in {k for k, v in store.load(lesson.learner.id, "progress").items() if v["status"] == "done"}, \
-        "not done while the reflection is empty"
+    assert "06" not in {
+        k for k, v in store.load(lesson.learner.id, "progress").items() if v["status"] == "done"
+    }, "not done while the reflection is empty"
     for box in reflection.boxes.values():
         box.value = "Thought about."
     assert store.load(lesson.learner.id, "progress")["06"]["status"] == "done"
 
 
 def test_metaphor_choice_saves_comments_and_restores(store):
-    lesson, (choice, _reflection) = open_page(store, "07", [("choice", "metaphors"), ("reflection",)])
+    lesson, (choice, _reflection) = open_page(
+        store, "07", [("choice", "metaphors"), ("reflection",)]
+    )
     lesson.identity.start_button.click()
     assert len(choice.choice.options) == 8
     (q1, _), (q2, _) = choice.choice.questions
@@ -40,6 +45,10 @@ def test_metaphor_choice_saves_comments_and_restores(store):
     assert choice.comment.value == ""
     choice.radios[q2].value = second
     assert choice.choice.feedback["different"] in choice.comment.value.replace("&#x27;", "'")
-    again, (choice2, _r) = open_page(store, "07", [("choice", "metaphors"), ("reflection",)],
-                                     query=f"learner={lesson.learner.code}")
+    again, (choice2, _r) = open_page(
+        store,
+        "07",
+        [("choice", "metaphors"), ("reflection",)],
+        query=f"learner={lesson.learner.code}",
+    )
     assert (choice2.radios[q1].value, choice2.radios[q2].value) == (first, second)

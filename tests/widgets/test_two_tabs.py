@@ -7,10 +7,11 @@ Every activity that saves, headless, with two ``Lesson`` objects on one store (S
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from html import escape
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -72,7 +73,12 @@ def add_lead(view, which: int) -> None:
 
 
 def add_action(view, what: str) -> None:
-    view.what.value, view.who.value, view.by.value, view.challenge.value = what, "Priya", date(2027, 2, 1), "culture"
+    view.what.value, view.who.value, view.by.value, view.challenge.value = (
+        what,
+        "Priya",
+        date(2027, 2, 1),
+        "culture",
+    )
     view.add.click()
 
 
@@ -105,32 +111,72 @@ def first_question(lesson_id: str) -> str:
 
 
 KINDS = {
-    "reflection": Kind("01", ["reflection"], reflections.ACTIVITY,
-                       lambda v, n: setattr(v.boxes[first_question("01")], "value", f"Tab {n} thinks {XSS}")),
-    "network": Kind("04", ["network"], NETWORK_ACTIVITY, lambda v, n: add_school(v, f"Tab {n} School {XSS}")),
-    "perspectives": Kind("02", ["perspectives"], "perspectives", lambda v, n: choose(v, next(iter(v.radios)), n)),
-    "capacity": Kind("03", ["capacity"], capacity.ACTIVITY, lambda v, n: choose(v, next(iter(v.radios)), n)),
-    "health": Kind("05", ["health", "diagnosis"], HEALTH_ACTIVITY,
-                   lambda v, n: choose(v, next(iter(v.radios)), n)),
-    "sorter": Kind("06", ["sorter:distributed_leadership"], "distributed_leadership",
-                   lambda v, n: choose(v, next(iter(v.radios)), n)),
+    "reflection": Kind(
+        "01",
+        ["reflection"],
+        reflections.ACTIVITY,
+        lambda v, n: setattr(v.boxes[first_question("01")], "value", f"Tab {n} thinks {XSS}"),
+    ),
+    "network": Kind(
+        "04", ["network"], NETWORK_ACTIVITY, lambda v, n: add_school(v, f"Tab {n} School {XSS}")
+    ),
+    "perspectives": Kind(
+        "02", ["perspectives"], "perspectives", lambda v, n: choose(v, next(iter(v.radios)), n)
+    ),
+    "capacity": Kind(
+        "03", ["capacity"], capacity.ACTIVITY, lambda v, n: choose(v, next(iter(v.radios)), n)
+    ),
+    "health": Kind(
+        "05",
+        ["health", "diagnosis"],
+        HEALTH_ACTIVITY,
+        lambda v, n: choose(v, next(iter(v.radios)), n),
+    ),
+    "sorter": Kind(
+        "06",
+        ["sorter:distributed_leadership"],
+        "distributed_leadership",
+        lambda v, n: choose(v, next(iter(v.radios)), n),
+    ),
     "who_leads": Kind("06", ["who_leads"], leadership.ACTIVITY, add_lead, needs_network=True),
-    "choice": Kind("07", ["choice:metaphors"], "choice:metaphors", lambda v, n: choose(v, next(iter(v.radios)), n)),
-    "challenge rating": Kind("08", ["challenges"], challenges.ACTIVITY, lambda v, n: choose(v, "culture", n)),
-    "challenge note": Kind("08", ["challenges"], challenges.ACTIVITY,
-                           lambda v, n: setattr(v.notes["culture"], "value", f"Tab {n} note {XSS}")),
-    "plan": Kind("08", ["plan"], plan.ACTIVITY, lambda v, n: add_action(v, f"Tab {n} action {XSS}")),
-    "journal": Kind("08", ["reflection", "journal"], reflections.ACTIVITY, view=1,
-                    edit=lambda v, n: setattr(v.boxes[first_question("01")], "value", f"Tab {n} journal {XSS}")),
+    "choice": Kind(
+        "07",
+        ["choice:metaphors"],
+        "choice:metaphors",
+        lambda v, n: choose(v, next(iter(v.radios)), n),
+    ),
+    "challenge rating": Kind(
+        "08", ["challenges"], challenges.ACTIVITY, lambda v, n: choose(v, "culture", n)
+    ),
+    "challenge note": Kind(
+        "08",
+        ["challenges"],
+        challenges.ACTIVITY,
+        lambda v, n: setattr(v.notes["culture"], "value", f"Tab {n} note {XSS}"),
+    ),
+    "plan": Kind(
+        "08", ["plan"], plan.ACTIVITY, lambda v, n: add_action(v, f"Tab {n} action {XSS}")
+    ),
+    "journal": Kind(
+        "08",
+        ["reflection", "journal"],
+        reflections.ACTIVITY,
+        view=1,
+        edit=lambda v, n: setattr(v.boxes[first_question("01")], "value", f"Tab {n} journal {XSS}"),
+    ),
 }
 
 
 @pytest.mark.parametrize("name", list(KINDS))
-def test_a_page_that_did_not_see_the_latest_save_never_overwrites_it(shared: Store, name: str) -> None:
+def test_a_page_that_did_not_see_the_latest_save_never_overwrites_it(
+    shared: Store, name: str
+) -> None:
     kind = KINDS[name]
     code = new_learner(shared, kind.needs_network)
     tab1, views1 = open_page(shared, kind.lesson, kind.activities, code)
-    tab2, views2 = open_page(shared, kind.lesson, kind.activities, code)  # opened before tab 1 changes anything
+    tab2, views2 = open_page(
+        shared, kind.lesson, kind.activities, code
+    )  # opened before tab 1 changes anything
     learner = tab1.learner.id
     view1, view2 = views1[kind.view], views2[kind.view]
 
@@ -143,12 +189,17 @@ def test_a_page_that_did_not_see_the_latest_save_never_overwrites_it(shared: Sto
     on_tab2 = kind.shown(view2)
     # Refused, and said so next to the activity: in words, as an alert, with a way to reload.
     assert view2.status.state == "conflict"
-    assert 'role="alert"' in view2.status.value and "another tab or on another computer" in view2.status.value
+    assert (
+        'role="alert"' in view2.status.value
+        and "another tab or on another computer" in view2.status.value
+    )
     assert f'<a href="">{RELOAD}</a>' in view2.status.value
     assert "All changes saved" not in view2.status.value
     # Tab 1's work is untouched, its history too; tab 2 still shows what the learner did there.
     assert shared.load(learner, kind.activity) == saved_by_tab1
-    assert {key: len(shared.history(learner, kind.activity, key)) for key in saved_by_tab1} == history
+    assert {
+        key: len(shared.history(learner, kind.activity, key)) for key in saved_by_tab1
+    } == history
     assert kind.shown(view2) == on_tab2
     drafts = shared.load(learner, draft_activity(kind.activity))
     assert drafts, "what tab 2 did is stored as a draft"
@@ -179,7 +230,10 @@ def test_the_conflict_stays_in_view_while_other_answers_still_save(shared: Store
     assert view2.status.state == "conflict" and RELOAD in view2.status.value
     view2.boxes[first].value = "From tab 2, typed on"  # still refused; the draft follows the typing
     assert shared.load(tab2.learner.id, reflections.ACTIVITY)[first] == "From tab 1"
-    assert shared.load(tab2.learner.id, draft_activity(reflections.ACTIVITY))[first] == "From tab 2, typed on"
+    assert (
+        shared.load(tab2.learner.id, draft_activity(reflections.ACTIVITY))[first]
+        == "From tab 2, typed on"
+    )
 
 
 def test_a_page_whose_save_was_refused_does_not_mark_the_lesson_done(shared: Store) -> None:
@@ -235,15 +289,18 @@ def test_a_draft_is_shown_until_the_learner_goes_on_and_stays_in_the_history(sha
     view3.boxes[first].value = "Tab 1's answer, and tab 2's"  # the learner merges them
     assert view3.status.state == "saved"
     assert shared.load(learner, draft_activity(reflections.ACTIVITY)) == {}
-    assert [r.value for r in shared.history(learner, draft_activity(reflections.ACTIVITY), first)] == [
-        "Tab 2's answer"]
+    assert [
+        r.value for r in shared.history(learner, draft_activity(reflections.ACTIVITY), first)
+    ] == ["Tab 2's answer"]
     _later, (view4,) = open_page(shared, "01", ["reflection"], code)
     assert "Not saved from another tab" not in view4.status.value
     assert view4.boxes[first].value == "Tab 1's answer, and tab 2's"
 
 
 @pytest.mark.parametrize("name", ["perspectives", "capacity", "health", "sorter", "choice"])
-def test_a_chosen_option_kept_as_a_draft_is_shown_in_its_own_words(shared: Store, name: str) -> None:
+def test_a_chosen_option_kept_as_a_draft_is_shown_in_its_own_words(
+    shared: Store, name: str
+) -> None:
     kind = KINDS[name]
     code = new_learner(shared, kind.needs_network)
     _tab1, views1 = open_page(shared, kind.lesson, kind.activities, code)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable, Sequence
 from html import escape
-from typing import Iterable, Sequence
 
 
 class Raw(str):
@@ -16,8 +16,13 @@ def cell(value: object) -> str:
     return value if isinstance(value, Raw) else escape(str(value))
 
 
-def table(caption: str, head: Sequence[str], rows: Iterable[Sequence[object]], sideways: bool = False,
-          row_headers: bool = True) -> str:
+def table(
+    caption: str,
+    head: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    sideways: bool = False,
+    row_headers: bool = True,
+) -> str:
     """The course's one table: every cell escaped (but :class:`Raw` ones), in a box that scrolls sideways,
     with the keyboard too, when the table is wider than the page (a phone) instead of running off it.
 
@@ -26,17 +31,26 @@ def table(caption: str, head: Sequence[str], rows: Iterable[Sequence[object]], s
     names the row (``<th scope="row">``)."""
     top = "".join(f'<th scope="col">{escape(h)}</th>' for h in head)
     body = "".join(
-        "<tr>" + "".join(f'<th scope="row">{cell(value)}</th>' if i == 0 and row_headers else f"<td>{cell(value)}</td>"
-                         for i, value in enumerate(row)) + "</tr>"
-        for row in rows)
+        "<tr>"
+        + "".join(
+            f'<th scope="row">{cell(value)}</th>'
+            if i == 0 and row_headers
+            else f"<td>{cell(value)}</td>"
+            for i, value in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
     kind = "course-table course-sideways" if sideways else "course-table"
-    return (f'<div class="course-scroll" tabindex="0" role="region" aria-label="{escape(caption)}" '
-            f'style="width: 0; min-width: 100%"><table class="{kind}"><caption>{escape(caption)}</caption>'
-            f"<thead><tr>{top}</tr></thead><tbody>{body}</tbody></table></div>")
+    return (
+        f'<div class="course-scroll" tabindex="0" role="region" aria-label="{escape(caption)}" '
+        f'style="width: 0; min-width: 100%"><table class="{kind}"><caption>{escape(caption)}</caption>'
+        f"<thead><tr>{top}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
 
 
 def count_words(n: int, noun: str) -> str:
-    """"1 school", "1,200 schools": a number with its noun in the right number."""
+    """ "1 school", "1,200 schools": a number with its noun in the right number."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 

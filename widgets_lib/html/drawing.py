@@ -64,8 +64,12 @@ def _link_title(link) -> str:
 
 def network_page(network: Network, height: str = "460px") -> str:
     """A complete HTML page drawing ``network`` (for an iframe's ``srcdoc``)."""
-    net = PyvisNetwork(height=height, width="100%", directed=any(l.directed for l in network.links),
-                       cdn_resources="remote")
+    net = PyvisNetwork(
+        height=height,
+        width="100%",
+        directed=any(link.directed for link in network.links),
+        cdn_resources="remote",
+    )
     net.set_template_dir(str(TEMPLATE_DIR), "network.html")
     ids = {school.name: i for i, school in enumerate(network.schools)}
     degree = dict.fromkeys(ids, 0)
@@ -74,20 +78,32 @@ def network_page(network: Network, height: str = "460px") -> str:
         degree[link.target] += 1
     for school in network.schools:
         colour, shape = KIND_STYLE.get(school.kind, KIND_STYLE["other"])
-        net.add_node(ids[school.name], label=school.name, title=_school_title(school, degree[school.name]),
-                     color=colour, shape=shape, size=16, font={"size": 15, "color": "#111"})
+        net.add_node(
+            ids[school.name],
+            label=school.name,
+            title=_school_title(school, degree[school.name]),
+            color=colour,
+            shape=shape,
+            size=16,
+            font={"size": 15, "color": "#111"},
+        )
     # Edges are appended directly: pyvis's add_edge scans every edge (quadratic), and the
     # network has been validated already.
     for link in network.links:
         level = link.level
-        net.edges.append({
-            "from": ids[link.source], "to": ids[link.target],
-            "title": _link_title(link),
-            "color": LEVEL_COLOURS.get(level, UNKNOWN_LEVEL) if level is not None else UNKNOWN_LEVEL,
-            "width": 1 + 1.2 * (level or 0),
-            "dashes": level is None or level <= 1,
-            "arrows": "to" if link.directed else "",
-        })
+        net.edges.append(
+            {
+                "from": ids[link.source],
+                "to": ids[link.target],
+                "title": _link_title(link),
+                "color": LEVEL_COLOURS.get(level, UNKNOWN_LEVEL)
+                if level is not None
+                else UNKNOWN_LEVEL,
+                "width": 1 + 1.2 * (level or 0),
+                "dashes": level is None or level <= 1,
+                "arrows": "to" if link.directed else "",
+            }
+        )
     # The wheel scrolls the page, never zooms the drawing: a reader scrolling past it was stuck.
     net.set_options("""{
       "physics": {"solver": "forceAtlas2Based", "stabilization": {"iterations": 300, "fit": true}},
@@ -101,8 +117,10 @@ def network_page(network: Network, height: str = "460px") -> str:
 
 def iframe(page: str, height: str = "480px", title: str = "Network drawing") -> str:
     """The drawing in a sandboxed frame: scripts run, but with no access to the course page."""
-    return (f'<iframe class="course-drawing" sandbox="allow-scripts" title="{escape(title)}" '
-            f'style="width:100%;height:{escape(height)};border:0" srcdoc="{escape(page, quote=True)}"></iframe>')
+    return (
+        f'<iframe class="course-drawing" sandbox="allow-scripts" title="{escape(title)}" '
+        f'style="width:100%;height:{escape(height)};border:0" srcdoc="{escape(page, quote=True)}"></iframe>'
+    )
 
 
 def legend_html(network: Network) -> str:
@@ -111,13 +129,18 @@ def legend_html(network: Network) -> str:
     kinds = "".join(
         f'<li><span aria-hidden="true" style="color:{c};font-size:1.2em">{shapes[s]}</span> '
         f"{escape(KIND_LABELS[k])} ({s.replace('dot', 'circle')})</li>"
-        for k, (c, s) in KIND_STYLE.items())
+        for k, (c, s) in KIND_STYLE.items()
+    )
     levels = "".join(
         f'<li><span aria-hidden="true" style="display:inline-block;width:2.5em;border-top:{1 + 1.2 * n:.0f}px '
         f'{"dashed" if n <= 1 else "solid"} {LEVEL_COLOURS[n]};vertical-align:middle"></span> '
-        f"{n} {escape(LEVELS[n])}: {escape(LEVEL_MEANINGS[n])}</li>" for n in LEVELS)
-    return ('<div class="course-legend"><p><strong>Key.</strong> Shape and colour show the kind of partner; '
-            "a thicker, darker line shows a closer level of collaboration (dashed: level 0–1 or not given); "
-            "an arrow shows a one-way link. Drag a school to move it; hover for details.</p>"
-            f'<div class="course-legend-cols"><ul aria-label="Kinds of partner">{kinds}</ul>'
-            f'<ul aria-label="Levels of collaboration">{levels}</ul></div></div>')
+        f"{n} {escape(LEVELS[n])}: {escape(LEVEL_MEANINGS[n])}</li>"
+        for n in LEVELS
+    )
+    return (
+        '<div class="course-legend"><p><strong>Key.</strong> Shape and colour show the kind of partner; '
+        "a thicker, darker line shows a closer level of collaboration (dashed: level 0–1 or not given); "
+        "an arrow shows a one-way link. Drag a school to move it; hover for details.</p>"
+        f'<div class="course-legend-cols"><ul aria-label="Kinds of partner">{kinds}</ul>'
+        f'<ul aria-label="Levels of collaboration">{levels}</ul></div></div>'
+    )

@@ -19,8 +19,10 @@ def journal_html(saved: dict, answered_only: bool = False) -> str:
             current = question.lesson
             parts.append(f"<h4>Lesson {escape(current)}</h4>")
         shown = escape(answer) if answer.strip() else "<em>Not answered yet.</em>"
-        parts.append(f'<p class="course-journal-q"><strong>{escape(question.prompt)}</strong></p>'
-                     f'<p class="course-journal-a" style="white-space:pre-wrap">{shown}</p>')
+        parts.append(
+            f'<p class="course-journal-q"><strong>{escape(question.prompt)}</strong></p>'
+            f'<p class="course-journal-a" style="white-space:pre-wrap">{shown}</p>'
+        )
     if answered_only and not parts:
         return "<p><em>No reflections written yet.</em></p>"
     return "".join(parts)

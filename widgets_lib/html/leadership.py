@@ -20,10 +20,26 @@ def spread_html(network: Network, leads: list[Lead]) -> str:
     if not leads:
         return html
     names = leadership.roles()
-    roles = bars_svg([(names[r].name, n, str(n)) for r, n in result.by_role.items()],
-                     title="Leads by role", maximum=max(result.by_role.values()))
-    return (html + "<h4>Who leads, on your network</h4>"
-            + network_svg(network, marks=leadership.marks(result), title="Members of your network that lead", framed=True,
-                          mark_meaning="leads shared activities (number: how many leads)")
-            + "<h4>Leads by role</h4>" + roles
-            + table("Every lead you marked", ["Shared activity", "Member", "Role"], leadership.table_rows(leads)))
+    roles = bars_svg(
+        [(names[r].name, n, str(n)) for r, n in result.by_role.items()],
+        title="Leads by role",
+        maximum=max(result.by_role.values()),
+    )
+    return (
+        html
+        + "<h4>Who leads, on your network</h4>"
+        + network_svg(
+            network,
+            marks=leadership.marks(result),
+            title="Members of your network that lead",
+            framed=True,
+            mark_meaning="leads shared activities (number: how many leads)",
+        )
+        + "<h4>Leads by role</h4>"
+        + roles
+        + table(
+            "Every lead you marked",
+            ["Shared activity", "Member", "Role"],
+            leadership.table_rows(leads),
+        )
+    )

@@ -14,15 +14,24 @@ def nav_html(lesson_id: str, code: str | None, label: str) -> str:
     prev, nxt = lessons.neighbours(lesson_id)
     items = []
     if prev:
-        items.append(f'<a href="{escape(lessons.url(prev, code))}" rel="prev">← Previous: {escape(prev.id)} '
-                     f"{escape(prev.title)}</a>")
+        items.append(
+            f'<a href="{escape(lessons.url(prev, code))}" rel="prev">← Previous: {escape(prev.id)} '
+            f"{escape(prev.title)}</a>"
+        )
     if lesson_id != lessons.WELCOME:
-        items.append(f'<a href="{escape(lessons.url(lessons.by_id(lessons.WELCOME), code))}">All lessons</a>')
+        items.append(
+            f'<a href="{escape(lessons.url(lessons.by_id(lessons.WELCOME), code))}">All lessons</a>'
+        )
     if nxt:
-        items.append(f'<a href="{escape(lessons.url(nxt, code))}" rel="next">Next: {escape(nxt.id)} '
-                     f"{escape(nxt.title)} →</a>")
-    return (f'<nav class="course-nav" aria-label="{escape(label)}">'
-            + ' <span aria-hidden="true">·</span> '.join(items) + "</nav>")
+        items.append(
+            f'<a href="{escape(lessons.url(nxt, code))}" rel="next">Next: {escape(nxt.id)} '
+            f"{escape(nxt.title)} →</a>"
+        )
+    return (
+        f'<nav class="course-nav" aria-label="{escape(label)}">'
+        + ' <span aria-hidden="true">·</span> '.join(items)
+        + "</nav>"
+    )
 
 
 def progress_html(lesson_id: str, progress: dict[str, Any] | None) -> str:
@@ -33,8 +42,13 @@ def progress_html(lesson_id: str, progress: dict[str, Any] | None) -> str:
         return f'<p class="course-progress">{escape(here)}</p>'
     done, total = lessons.summary(progress)
     left = lessons.still_to_do(progress)
-    todo = ("Still to do: " + "; ".join(f"{info.id} {info.title}" for info in left) + "."
-            if left else "You have finished every lesson.")
-    return (f'<p class="course-progress">{escape(here)}You have completed {done} of {total} lessons so far. '
-            f'<progress max="{max(total, 1)}" value="{done}" aria-label="Lessons completed">{done} of {total}'
-            f'</progress></p><p class="course-progress course-hint">{escape(todo)}</p>')
+    todo = (
+        "Still to do: " + "; ".join(f"{info.id} {info.title}" for info in left) + "."
+        if left
+        else "You have finished every lesson."
+    )
+    return (
+        f'<p class="course-progress">{escape(here)}You have completed {done} of {total} lessons so far. '
+        f'<progress max="{max(total, 1)}" value="{done}" aria-label="Lessons completed">{done} of {total}'
+        f'</progress></p><p class="course-progress course-hint">{escape(todo)}</p>'
+    )

@@ -39,7 +39,9 @@ _LEGEND_FONT = 11
 _LEGEND_ROW = 20
 _INK = "#111111"
 # Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), and what XML 1.0 cannot hold.
-_UNSAFE = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_UNSAFE = re.compile(
+    "[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+)
 
 
 @dataclass(frozen=True)
@@ -60,19 +62,33 @@ def _plain(text: str) -> str:
 
 def _short(text: str) -> str:
     text = _plain(text)
-    return text if len(text) <= _LABEL_CHARS else text[:_LABEL_CHARS - 1].rstrip() + "…"
+    return text if len(text) <= _LABEL_CHARS else text[: _LABEL_CHARS - 1].rstrip() + "…"
 
 
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count:,} {one if count == 1 else many}"
 
 
-def _text(x: float, y: float, body: str, size: float, *, weight: str = "normal", anchor: str = "middle",
-          halo: bool = False) -> str:
+def _text(
+    x: float,
+    y: float,
+    body: str,
+    size: float,
+    *,
+    weight: str = "normal",
+    anchor: str = "middle",
+    halo: bool = False,
+) -> str:
     # The white halo keeps a label readable where it crosses a line.
-    outline = ' stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"' if halo else ""
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size:.1f}" fill="{_INK}" font-weight="{weight}" '
-            f'text-anchor="{anchor}" font-family="system-ui, sans-serif"{outline}>{escape(body)}</text>')
+    outline = (
+        ' stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
+        if halo
+        else ""
+    )
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size:.1f}" fill="{_INK}" font-weight="{weight}" '
+        f'text-anchor="{anchor}" font-family="system-ui, sans-serif"{outline}>{escape(body)}</text>'
+    )
 
 
 def _text_width(text: str, size: float) -> float:
@@ -94,8 +110,13 @@ def _shape(kind: str, x: float, y: float, r: float) -> str:
     elif shape == "diamond":
         corners = [(0.0, -1.25), (1.25, 0.0), (0.0, 1.25), (-1.25, 0.0)]
     else:  # star
-        corners = [((1.3 if i % 2 == 0 else 0.55) * math.sin(i * math.pi / 5),
-                    -(1.3 if i % 2 == 0 else 0.55) * math.cos(i * math.pi / 5)) for i in range(10)]
+        corners = [
+            (
+                (1.3 if i % 2 == 0 else 0.55) * math.sin(i * math.pi / 5),
+                -(1.3 if i % 2 == 0 else 0.55) * math.cos(i * math.pi / 5),
+            )
+            for i in range(10)
+        ]
     points = " ".join(f"{x + dx * r:.1f},{y + dy * r:.1f}" for dx, dy in corners)
     return f'<polygon points="{points}" {paint}/>'
 
@@ -112,8 +133,11 @@ def _dotted(stroke_width: float) -> str:
     return f' stroke-dasharray="0.1 {stroke_width + 4:.1f}" stroke-linecap="round"'
 
 
-def _lines(network: Network, index: Mapping[str, int],
-           unconfirmed: frozenset[tuple[int, int]] = frozenset()) -> list[_Line]:
+def _lines(
+    network: Network,
+    index: Mapping[str, int],
+    unconfirmed: frozenset[tuple[int, int]] = frozenset(),
+) -> list[_Line]:
     """Links to draw: self-links skipped, several links between one pair drawn once (the thickest)."""
     groups: dict[tuple[int, int], list[Link]] = {}
     for link in network.links:
@@ -132,7 +156,9 @@ def _layout(count: int, lines: list[_Line]) -> np.ndarray:
     """Positions in [0, 1]²: networkx's Fruchterman–Reingold (k = √(1/n), linear cooling, seed 7) plus gravity."""
     if count <= 2:
         return np.array([[0.5, 0.5]] if count == 1 else [[0.0, 0.5], [1.0, 0.5]])
-    pos = np.random.RandomState(_SEED).rand(count, 2).astype(np.float32)  # float32: 3× faster, ample for a picture
+    pos = (
+        np.random.RandomState(_SEED).rand(count, 2).astype(np.float32)
+    )  # float32: 3× faster, ample for a picture
     x, y = pos[:, 0].copy(), pos[:, 1].copy()
     a = np.array([line.a for line in lines], dtype=np.intp)
     b = np.array([line.b for line in lines], dtype=np.intp)
@@ -144,7 +170,9 @@ def _layout(count: int, lines: list[_Line]) -> np.ndarray:
     for _ in range(iterations):
         dx = x[:, None] - x[None, :]
         dy = y[:, None] - y[None, :]
-        push = k2 / np.maximum(dx * dx + dy * dy, 1e-4)  # the diagonal has dx = dy = 0, so no self-push
+        push = k2 / np.maximum(
+            dx * dx + dy * dy, 1e-4
+        )  # the diagonal has dx = dy = 0, so no self-push
         fx = (dx * push).sum(axis=1)
         fy = (dy * push).sum(axis=1)
         ex, ey = x[a] - x[b], y[a] - y[b]
@@ -178,13 +206,17 @@ def _markers(ident: str, lines: list[_Line]) -> str:
     for level in sorted(levels, key=lambda level: -1 if level is None else level):
         colour, stroke_width, _ = _stroke(level)
         head = _head(stroke_width)
-        markers.append(f'<marker id="{ident}-arrow-{_level_id(level)}" viewBox="0 0 10 10" refX="0" refY="5" '
-                       f'markerWidth="{head:.1f}" markerHeight="{head:.1f}" markerUnits="userSpaceOnUse" '
-                       f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>')
+        markers.append(
+            f'<marker id="{ident}-arrow-{_level_id(level)}" viewBox="0 0 10 10" refX="0" refY="5" '
+            f'markerWidth="{head:.1f}" markerHeight="{head:.1f}" markerUnits="userSpaceOnUse" '
+            f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
+        )
     return f"<defs>{''.join(markers)}</defs>"
 
 
-def _line(ident: str, line: _Line, start: tuple[float, float, float], end: tuple[float, float, float]) -> str:
+def _line(
+    ident: str, line: _Line, start: tuple[float, float, float], end: tuple[float, float, float]
+) -> str:
     """One line between (x, y, reach) ends; an arrowhead begins where the line stops, its tip at the node's edge."""
     colour, stroke_width, dashes = _stroke(line.level)
     if line.unconfirmed:
@@ -201,12 +233,20 @@ def _line(ident: str, line: _Line, start: tuple[float, float, float], end: tuple
     if line.arrow_at_b:
         attributes += f' marker-end="{marker}"'
         x2, y2 = x2 - ux * gap2, y2 - uy * gap2
-    return (f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{colour}" '
-            f'stroke-width="{stroke_width:.1f}"{dashes}{attributes}/>')
+    return (
+        f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{colour}" '
+        f'stroke-width="{stroke_width:.1f}"{dashes}{attributes}/>'
+    )
 
 
-def _legend(kinds: list[str], lines: list[_Line], marked: bool, mark_meaning: str, width: int,
-            unconfirmed_meaning: str = "") -> list[list[str]]:
+def _legend(
+    kinds: list[str],
+    lines: list[_Line],
+    marked: bool,
+    mark_meaning: str,
+    width: int,
+    unconfirmed_meaning: str = "",
+) -> list[list[str]]:
     """The legend's rows: only what the picture uses, every sample named in words, wrapped to the width."""
     items: list[tuple[float, list[str]]] = []
     size, mid = _LEGEND_FONT, -4.0
@@ -219,22 +259,46 @@ def _legend(kinds: list[str], lines: list[_Line], marked: bool, mark_meaning: st
         add([_shape(kind, 6, mid, 5)], 12, KIND_LABELS[kind])
     if lines:
         thin, thick = _stroke(1), _stroke(5)
-        add([f'<line x1="0" y1="{mid}" x2="12" y2="{mid}" stroke="{thin[0]}" stroke-width="{thin[1]:.1f}"/>',
-             f'<line x1="16" y1="{mid}" x2="30" y2="{mid}" stroke="{thick[0]}" stroke-width="{thick[1]:.1f}"/>'],
-            30, "thicker line = closer collaboration (level)")
+        add(
+            [
+                f'<line x1="0" y1="{mid}" x2="12" y2="{mid}" stroke="{thin[0]}" stroke-width="{thin[1]:.1f}"/>',
+                f'<line x1="16" y1="{mid}" x2="30" y2="{mid}" stroke="{thick[0]}" stroke-width="{thick[1]:.1f}"/>',
+            ],
+            30,
+            "thicker line = closer collaboration (level)",
+        )
     if any(line.level is None and not line.unconfirmed for line in lines):
         colour, stroke_width, dashes = _stroke(None)
-        add([f'<line x1="0" y1="{mid}" x2="26" y2="{mid}" stroke="{colour}" stroke-width="{stroke_width}"{dashes}/>'],
-            26, "dashed = level not given")
+        add(
+            [
+                f'<line x1="0" y1="{mid}" x2="26" y2="{mid}" stroke="{colour}" stroke-width="{stroke_width}"{dashes}/>'
+            ],
+            26,
+            "dashed = level not given",
+        )
     if any(line.unconfirmed for line in lines):
-        add([f'<line x1="2" y1="{mid}" x2="26" y2="{mid}" stroke="{_INK}" stroke-width="2"{_dotted(2)}/>'],
-            26, f"dotted = {unconfirmed_meaning}")
+        add(
+            [
+                f'<line x1="2" y1="{mid}" x2="26" y2="{mid}" stroke="{_INK}" stroke-width="2"{_dotted(2)}/>'
+            ],
+            26,
+            f"dotted = {unconfirmed_meaning}",
+        )
     if any(line.arrow_at_a or line.arrow_at_b for line in lines):
-        add([f'<line x1="0" y1="{mid}" x2="20" y2="{mid}" stroke="{_INK}" stroke-width="1.5"/>',
-             f'<polygon points="19,{mid - 4} 27,{mid} 19,{mid + 4}" fill="{_INK}"/>'], 27, "arrow = one-way link")
+        add(
+            [
+                f'<line x1="0" y1="{mid}" x2="20" y2="{mid}" stroke="{_INK}" stroke-width="1.5"/>',
+                f'<polygon points="19,{mid - 4} 27,{mid} 19,{mid + 4}" fill="{_INK}"/>',
+            ],
+            27,
+            "arrow = one-way link",
+        )
     if marked:
-        add([f'<circle cx="7" cy="{mid}" r="6" fill="none" stroke="{_INK}" stroke-width="2.5"/>'], 14,
-            f"ring = {mark_meaning}")
+        add(
+            [f'<circle cx="7" cy="{mid}" r="6" fill="none" stroke="{_INK}" stroke-width="2.5"/>'],
+            14,
+            f"ring = {mark_meaning}",
+        )
     rows: list[list[str]] = [[]]
     x = 0.0
     for item_width, parts in items:
@@ -247,21 +311,33 @@ def _legend(kinds: list[str], lines: list[_Line], marked: bool, mark_meaning: st
 
 
 def _svg(ident: str, title: str, desc: str, width: int, height: int, body: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{ident}-title {ident}-desc" '
-            f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px">'
-            f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>'
-            f"{body}</svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{ident}-title {ident}-desc" '
+        f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px">'
+        f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(desc)}</desc>'
+        f"{body}</svg>"
+    )
 
 
 def _message(ident: str, title: str, words: str, width: int) -> str:
-    size = min(15.0, (width - 16) / _text_width(words, 1))  # one line that fits even a narrow picture
+    size = min(
+        15.0, (width - 16) / _text_width(words, 1)
+    )  # one line that fits even a narrow picture
     return _svg(ident, title, words, width, 60, _text(width / 2, 36, words, size))
 
 
-def network_svg(network: Network, *, marks: Mapping[str, str] | None = None, title: str = "Your network",
-                width: int = 720, height: int = 480, mark_meaning: str = "marked",
-                unconfirmed: Collection[tuple[str, str]] = (),
-                unconfirmed_meaning: str = "reported by one side only", framed: bool = False) -> str:
+def network_svg(
+    network: Network,
+    *,
+    marks: Mapping[str, str] | None = None,
+    title: str = "Your network",
+    width: int = 720,
+    height: int = 480,
+    mark_meaning: str = "marked",
+    unconfirmed: Collection[tuple[str, str]] = (),
+    unconfirmed_meaning: str = "reported by one side only",
+    framed: bool = False,
+) -> str:
     """The network as one self-contained SVG: shape and colour by kind, line width by level.
 
     ``framed`` puts it in a :func:`charts.figure` box, as pages show it: on a phone it keeps its
@@ -288,22 +364,40 @@ def network_svg(network: Network, *, marks: Mapping[str, str] | None = None, tit
     if not count:
         return _message(ident, title, "No schools yet.", width)
     if count > MAX_DRAWN:
-        return _message(ident, title, f"This network has {count:,} schools — too many to draw; see the table.", width)
+        return _message(
+            ident,
+            title,
+            f"This network has {count:,} schools — too many to draw; see the table.",
+            width,
+        )
 
     index = {school.name: i for i, school in enumerate(network.schools)}
-    dotted = frozenset((min(index[a], index[b]), max(index[a], index[b])) for a, b in unconfirmed
-                       if a in index and b in index)
+    dotted = frozenset(
+        (min(index[a], index[b]), max(index[a], index[b]))
+        for a, b in unconfirmed
+        if a in index and b in index
+    )
     lines = _lines(network, index, dotted)
     kinds = [school.kind if school.kind in KIND_STYLE else "other" for school in network.schools]
     names = [_short(school.name) for school in network.schools]
-    notes = [_short(marks[school.name]) if school.name in marks else None for school in network.schools]
+    notes = [
+        _short(marks[school.name]) if school.name in marks else None for school in network.schools
+    ]
     marked = sum(note is not None for note in notes)
 
-    legend_rows = _legend([k for k in KINDS if k in kinds], lines, bool(marked), mark_meaning, width,
-                          unconfirmed_meaning)
+    legend_rows = _legend(
+        [k for k in KINDS if k in kinds],
+        lines,
+        bool(marked),
+        mark_meaning,
+        width,
+        unconfirmed_meaning,
+    )
     legend_height = _LEGEND_ROW * len(legend_rows) + 10
     area = height - legend_height
-    spacing = math.sqrt(width * area / count)  # room per school: small or crowded pictures get smaller marks
+    spacing = math.sqrt(
+        width * area / count
+    )  # room per school: small or crowded pictures get smaller marks
     radius = max(3.0, min(9.0, spacing / 8))
     font = max(6.0, min(12.0, spacing / 9))
     ring = radius + 4
@@ -318,32 +412,59 @@ def network_svg(network: Network, *, marks: Mapping[str, str] | None = None, tit
     parts = [_markers(ident, lines)]
     reach = [ring if note is not None else radius for note in notes]
     for line in sorted(lines, key=lambda line: -1 if line.level is None else line.level):
-        parts.append(_line(ident, line, (xs[line.a], ys[line.a], reach[line.a]),
-                           (xs[line.b], ys[line.b], reach[line.b])))
+        parts.append(
+            _line(
+                ident,
+                line,
+                (xs[line.a], ys[line.a], reach[line.a]),
+                (xs[line.b], ys[line.b], reach[line.b]),
+            )
+        )
     for i, school in enumerate(network.schools):
         tooltip = f"{_plain(school.name)} ({KIND_LABELS.get(school.kind, _plain(school.kind))})"
         if notes[i] is not None:
             tooltip += f": {_plain(marks[school.name])}"
-        ring_part = (f'<circle class="mark" cx="{xs[i]:.1f}" cy="{ys[i]:.1f}" r="{ring:.1f}" fill="none" '
-                     f'stroke="{_INK}" stroke-width="2.5"/>' if notes[i] is not None else "")
-        parts.append(f'<g class="node node-{kinds[i]}"><title>{escape(tooltip)}</title>'
-                     f"{_shape(kinds[i], xs[i], ys[i], radius)}{ring_part}</g>")
+        ring_part = (
+            f'<circle class="mark" cx="{xs[i]:.1f}" cy="{ys[i]:.1f}" r="{ring:.1f}" fill="none" '
+            f'stroke="{_INK}" stroke-width="2.5"/>'
+            if notes[i] is not None
+            else ""
+        )
+        parts.append(
+            f'<g class="node node-{kinds[i]}"><title>{escape(tooltip)}</title>'
+            f"{_shape(kinds[i], xs[i], ys[i], radius)}{ring_part}</g>"
+        )
     # Labels after all nodes, so no node covers a label.
     for i in range(count):
         label = [(names[i], "normal")] + ([(notes[i], "bold")] if notes[i] is not None else [])
         for row, (words, weight) in enumerate(label):
             half = _text_width(words, font) / 2 + 2
             x = min(max(xs[i], half), width - half)
-            parts.append(_text(x, ys[i] + reach[i] + (row + 1) * (font + 2), words, font, weight=weight, halo=True))
+            parts.append(
+                _text(
+                    x,
+                    ys[i] + reach[i] + (row + 1) * (font + 2),
+                    words,
+                    font,
+                    weight=weight,
+                    halo=True,
+                )
+            )
 
-    parts.append(f'<g class="legend"><rect x="0" y="{area:.0f}" width="{width}" height="{legend_height}" '
-                 f'fill="#f6f6f6"/><line x1="0" y1="{area:.0f}" x2="{width}" y2="{area:.0f}" stroke="#cccccc"/>')
+    parts.append(
+        f'<g class="legend"><rect x="0" y="{area:.0f}" width="{width}" height="{legend_height}" '
+        f'fill="#f6f6f6"/><line x1="0" y1="{area:.0f}" x2="{width}" y2="{area:.0f}" stroke="#cccccc"/>'
+    )
     for row, items in enumerate(legend_rows):
-        parts.append(f'<g transform="translate(0 {area + 19 + row * _LEGEND_ROW:.0f})">{"".join(items)}</g>')
+        parts.append(
+            f'<g transform="translate(0 {area + 19 + row * _LEGEND_ROW:.0f})">{"".join(items)}</g>'
+        )
     parts.append("</g>")
 
-    desc = (f"{_plural(count, 'school or partner', 'schools and partners')} and "
-            f"{_plural(len(network.links), 'link', 'links')}")
+    desc = (
+        f"{_plural(count, 'school or partner', 'schools and partners')} and "
+        f"{_plural(len(network.links), 'link', 'links')}"
+    )
     if marked:
         desc += f"; {marked:,} {'is' if marked == 1 else 'are'} marked ({mark_meaning})"
     svg = _svg(ident, title, desc + ".", width, height, "".join(parts))

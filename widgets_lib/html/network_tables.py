@@ -14,7 +14,7 @@ TABLE_ROWS = 200  # rows a table shows of a big network; the downloads hold ever
 
 
 def size_words(network: Network) -> str:
-    """"7 schools and 9 links": how much a network holds, as a learner would say it."""
+    """ "7 schools and 9 links": how much a network holds, as a learner would say it."""
     return f"{count_words(len(network.schools), 'school')} and {count_words(len(network.links), 'link')}"
 
 
@@ -29,23 +29,39 @@ def tables_html(network: Network) -> str:
     """The schools and the links as tables, the first ``TABLE_ROWS`` of each."""
     if not network.schools:
         return ""
-    schools = table("Schools and partners", ["Name", "Kind", "Phase", "Locality"],
-                    [[s.name, KIND_LABELS.get(s.kind, s.kind), s.phase, s.locality]
-                     for s in network.schools[:TABLE_ROWS]]) + _more(len(network.schools), "schools")
+    schools = table(
+        "Schools and partners",
+        ["Name", "Kind", "Phase", "Locality"],
+        [
+            [s.name, KIND_LABELS.get(s.kind, s.kind), s.phase, s.locality]
+            for s in network.schools[:TABLE_ROWS]
+        ],
+    ) + _more(len(network.schools), "schools")
     if not network.links:
         return schools + "<p>No links yet.</p>"
-    links = table("Links", ["From", "Direction", "To", "Level", "Began with", "What flows", "Trust"],
-                  [[link.source, "→" if link.directed else "—", link.target,
-                    "" if link.level is None else f"{link.level} {LEVELS[link.level]}",
-                    ORIGIN_LABELS.get(link.origin, "") if link.origin else "",
-                    ", ".join(FLOW_LABELS[f] for f in link.flows),
-                    "" if link.trust is None else f"{link.trust} {TRUST_LABELS[link.trust]}"]
-                   for link in network.links[:TABLE_ROWS]]) + _more(len(network.links), "links")
+    links = table(
+        "Links",
+        ["From", "Direction", "To", "Level", "Began with", "What flows", "Trust"],
+        [
+            [
+                link.source,
+                "→" if link.directed else "—",
+                link.target,
+                "" if link.level is None else f"{link.level} {LEVELS[link.level]}",
+                ORIGIN_LABELS.get(link.origin, "") if link.origin else "",
+                ", ".join(FLOW_LABELS[f] for f in link.flows),
+                "" if link.trust is None else f"{link.trust} {TRUST_LABELS[link.trust]}",
+            ]
+            for link in network.links[:TABLE_ROWS]
+        ],
+    ) + _more(len(network.links), "links")
     return schools + links
 
 
 def _more(total: int, what: str) -> str:
-    return f"<p>Showing the first {TABLE_ROWS} of {total:,} {what}.</p>" if total > TABLE_ROWS else ""
+    return (
+        f"<p>Showing the first {TABLE_ROWS} of {total:,} {what}.</p>" if total > TABLE_ROWS else ""
+    )
 
 
 def upload_check_html() -> str:
@@ -66,8 +82,14 @@ def downloads_html(network: Network) -> str:
     items = [
         download_link("schools.csv", "text/csv", schools, "schools.csv"),
         download_link("links.csv", "text/csv", links, "links.csv"),
-        download_link("network.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                  network_io.to_workbook(network), "network.xlsx (one workbook)"),
-        download_link("network.json", "application/json", network_io.to_json(network), "network.json"),
+        download_link(
+            "network.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            network_io.to_workbook(network),
+            "network.xlsx (one workbook)",
+        ),
+        download_link(
+            "network.json", "application/json", network_io.to_json(network), "network.json"
+        ),
     ]
     return "<p>Download your network: " + " · ".join(items) + "</p>"

@@ -80,7 +80,9 @@ def _when(record: Record, activity: str) -> str:
 
 def _missing(what: str, lesson_id: str) -> str:
     info = lessons.by_id(lesson_id)
-    return f"<p>Not done yet: {escape(what)} is in Lesson {escape(info.id)}, {escape(info.title)}.</p>"
+    return (
+        f"<p>Not done yet: {escape(what)} is in Lesson {escape(info.id)}, {escape(info.title)}.</p>"
+    )
 
 
 def _progress(record: Record) -> str:
@@ -99,17 +101,26 @@ def _capacity(record: Record) -> str:
         return _missing("the capacity self-assessment", "03")
     attempt, result = latest
     bank = capacity.load_bank()
-    return (_when(record, capacity.ACTIVITY) + f"<p>From attempt {attempt} of the self-assessment.</p>"
-            + reading_html(bank, result) + model_svg(bank, result.scores, result.start_with, result.growth_state)
-            + profile_svg(bank, result.scores) + scores_table(bank, result, attempt))
+    return (
+        _when(record, capacity.ACTIVITY)
+        + f"<p>From attempt {attempt} of the self-assessment.</p>"
+        + reading_html(bank, result)
+        + model_svg(bank, result.scores, result.start_with, result.growth_state)
+        + profile_svg(bank, result.scores)
+        + scores_table(bank, result, attempt)
+    )
 
 
 def _network(record: Record) -> str:
     network = record.network
     if not network.schools:
         return _missing("drawing your network", "04")
-    return (_when(record, NETWORK_ACTIVITY) + f"<p>{escape(summary_sentence(network))}</p>"
-            + network_svg(network, title="My network", framed=True) + tables_html(network))
+    return (
+        _when(record, NETWORK_ACTIVITY)
+        + f"<p>{escape(summary_sentence(network))}</p>"
+        + network_svg(network, title="My network", framed=True)
+        + tables_html(network)
+    )
 
 
 def _diagnosis(record: Record) -> str:
@@ -117,14 +128,26 @@ def _diagnosis(record: Record) -> str:
     if not network.schools:
         return _missing("the diagnosis", "05")
     answers = record.health_answers
-    note = "" if answers else ("<p>The health check of Lesson 05 is not answered, so this diagnosis reads the "
-                               "drawing alone and its evidence is weak.</p>")
-    return _when(record, "health") + note + diagnosis_html(classify.diagnose(network, items=answers), "Diagnosis")
+    note = (
+        ""
+        if answers
+        else (
+            "<p>The health check of Lesson 05 is not answered, so this diagnosis reads the "
+            "drawing alone and its evidence is weak.</p>"
+        )
+    )
+    return (
+        _when(record, "health")
+        + note
+        + diagnosis_html(classify.diagnose(network, items=answers), "Diagnosis")
+    )
 
 
 def _who_leads(record: Record) -> str:
     network = record.network
-    leads, _dropped = leadership.leads_from_value(record.activity(leadership.ACTIVITY).get(leadership.KEY), network)
+    leads, _dropped = leadership.leads_from_value(
+        record.activity(leadership.ACTIVITY).get(leadership.KEY), network
+    )
     if not leads:
         return _missing("marking who leads", "06")
     return _when(record, leadership.ACTIVITY) + spread_html(network, leads)
@@ -138,11 +161,18 @@ def _challenges(record: Record) -> str:
     rows = []
     for challenge in found:
         rating = saved.get(challenges.rating_key(challenge.id))
-        rated = ratings[rating - 1] if isinstance(rating, int) and 1 <= rating <= len(ratings) else "Not rated"
+        rated = (
+            ratings[rating - 1]
+            if isinstance(rating, int) and 1 <= rating <= len(ratings)
+            else "Not rated"
+        )
         note = saved.get(challenges.note_key(challenge.id))
         rows.append([challenge.name, rated, note if isinstance(note, str) else ""])
-    return _when(record, challenges.ACTIVITY) + table("How much each challenge holds the network back",
-                                                      ["Challenge", "My rating", "My note"], rows)
+    return _when(record, challenges.ACTIVITY) + table(
+        "How much each challenge holds the network back",
+        ["Challenge", "My rating", "My note"],
+        rows,
+    )
 
 
 def _plan(record: Record) -> str:
@@ -158,8 +188,14 @@ def _journal(record: Record) -> str:
     saved = record.activity(JOURNAL_ACTIVITY)
     left = [question for question, answer in reflections.journal(saved) if not answer.strip()]
     where = sorted({question.lesson for question in left})
-    still = (f'<p class="course-hint">Not answered yet: {len(left)} question{"s" if len(left) != 1 else ""}, '
-             f'in lesson{"s" if len(where) != 1 else ""} {escape(", ".join(where))}.</p>') if left else ""
+    still = (
+        (
+            f'<p class="course-hint">Not answered yet: {len(left)} question{"s" if len(left) != 1 else ""}, '
+            f"in lesson{'s' if len(where) != 1 else ''} {escape(', '.join(where))}.</p>"
+        )
+        if left
+        else ""
+    )
     return _when(record, JOURNAL_ACTIVITY) + journal_html(saved, answered_only=True) + still
 
 
@@ -182,22 +218,27 @@ def build_report(record: Record, made: datetime | None = None, who: str = "") ->
         ("My action plan", _plan(record)),
         ("My reflection journal", _journal(record)),
     ]
-    body = "".join(f"<section><h2>{escape(title)}</h2>{under_section(html)}</section>" for title, html in sections)
+    body = "".join(
+        f"<section><h2>{escape(title)}</h2>{under_section(html)}</section>"
+        for title, html in sections
+    )
     by = f" for {escape(who)}" if who else ""
-    return ("<!DOCTYPE html>\n"
-            '<html lang="en"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-            "img-src data:\">"
-            f"<title>{escape(TITLE)}</title><style>{STYLE}</style></head><body>"
-            f"<header><h1>{escape(TITLE)}</h1><p>Prepared{by} on {escape(made.strftime('%-d %B %Y at %H:%M'))} "
-            "(UTC) from the course <em>Building capacity through networks of schools</em>. The drawings are the course's "
-            "own; each has a table with the same figures.</p></header>"
-            f"<main>{body}</main>"
-            "<footer><p class=\"course-hint\">The course draws on Alma Harris, <em>Distributed leadership within "
-            "learning networks</em>, and David Hopkins and David Jackson, <em>Networked Learning Communities – "
-            "Capacity Building, Networking and Leadership for Learning</em> (both NCSL). Growth states and the "
-            "diagnosis are the course's own reading of them.</p></footer></body></html>")
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        'img-src data:">'
+        f"<title>{escape(TITLE)}</title><style>{STYLE}</style></head><body>"
+        f"<header><h1>{escape(TITLE)}</h1><p>Prepared{by} on {escape(made.strftime('%-d %B %Y at %H:%M'))} "
+        "(UTC) from the course <em>Building capacity through networks of schools</em>. The drawings are the course's "
+        "own; each has a table with the same figures.</p></header>"
+        f"<main>{body}</main>"
+        '<footer><p class="course-hint">The course draws on Alma Harris, <em>Distributed leadership within '
+        "learning networks</em>, and David Hopkins and David Jackson, <em>Networked Learning Communities – "
+        "Capacity Building, Networking and Leadership for Learning</em> (both NCSL). Growth states and the "
+        "diagnosis are the course's own reading of them.</p></footer></body></html>"
+    )
 
 
 def file_name(made: datetime | None = None) -> str:

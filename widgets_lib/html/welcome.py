@@ -17,11 +17,19 @@ def lessons_table(progress: dict[str, Any] | None, code: str | None) -> str:
     for info in lessons.LESSONS:
         if info.available:
             title = Raw(f'<a href="{escape(lessons.url(info, code))}">{escape(info.title)}</a>')
-            status = "—" if progress is None else _STATUS.get(progress.get(info.id, {}).get("status", ""), "Not started")
+            status = (
+                "—"
+                if progress is None
+                else _STATUS.get(progress.get(info.id, {}).get("status", ""), "Not started")
+            )
             if info.id == lessons.WELCOME:  # where everyone starts: not a lesson to finish
                 status = "This page"
         else:
             title, status = info.title, "In preparation"
         rows.append([info.id, title, info.activity, status])
-    return table("The lessons and your progress", ["Lesson", "Title", "Activity", "Your progress"], rows,
-                 row_headers=False)
+    return table(
+        "The lessons and your progress",
+        ["Lesson", "Title", "Activity", "Your progress"],
+        rows,
+        row_headers=False,
+    )

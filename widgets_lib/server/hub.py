@@ -26,7 +26,8 @@ class CourseAuthorizer(JupyterHubAuthorizer):
 
     def is_authorized(self, handler, user, action: str, resource: str) -> bool:
         if (resource, action) not in self.ALLOWED:
-            self.log.warning("Course: refused %s on %s (%s)", action, resource,
-                             handler.request.path)
+            self.log.warning(
+                "Course: refused %s on %s (%s)", action, resource, handler.request.path
+            )
             return False
         return super().is_authorized(handler, user, action, resource)

@@ -46,16 +46,28 @@ SCRUBBED_PARAMS = ["learner", "cohort", "tutor", "key"]
 HOME_PAGE = "/voila/render/00_welcome.ipynb"  # lesson 00, where every visitor starts
 # What Voila's page sends over a kernel's websocket: the list standalone Voila uses (voila/app.py).
 # Anything else, an ``execute_request`` above all, is dropped by the server.
-ALLOWED_MESSAGE_TYPES = ["comm_open", "comm_close", "comm_msg", "comm_info_request",
-                         "kernel_info_request", "shutdown_request"]
+ALLOWED_MESSAGE_TYPES = [
+    "comm_open",
+    "comm_close",
+    "comm_msg",
+    "comm_info_request",
+    "kernel_info_request",
+    "shutdown_request",
+]
 # The largest message a page may send over a kernel's websocket. Tornado's default (10 MiB) is
 # below what an import may send (two files of network_io.MAX_FILE_BYTES in one message): a bigger
 # message closed the connection, the upload was lost without a word, and the upload button stayed
 # dead until the page was reloaded. 1 MiB on top is room for the message's own fields.
 WEBSOCKET_MAX_BYTES = MAX_UPLOAD_BYTES + 2**20
 # Jupyter Server extensions a participant's single-user server loads: Voila and nothing else.
-SERVER_EXTENSIONS = {"voila": True, "jupyterlab": False, "notebook": False, "notebook_shim": False,
-                     "jupyter_lsp": False, "jupyter_server_terminals": False}
+SERVER_EXTENSIONS = {
+    "voila": True,
+    "jupyterlab": False,
+    "notebook": False,
+    "notebook_shim": False,
+    "jupyter_lsp": False,
+    "jupyter_server_terminals": False,
+}
 
 
 def _int_env(name: str, default: int) -> int:
@@ -89,7 +101,7 @@ def _log_request(handler) -> None:
     log_request(handler, record_prometheus_metrics=False)
 
 
-_SECRET_PARAM = re.compile(r"((?:%s)=)[^&\s'\"]+" % "|".join(SCRUBBED_PARAMS))
+_SECRET_PARAM = re.compile(r"((?:" + "|".join(SCRUBBED_PARAMS) + r")=)[^&\s'\"]+")
 
 
 class ScrubSecrets(logging.Filter):
@@ -128,8 +140,11 @@ class KernelOwners(AllowAllAuthorizer):
             return True  # Jupyter Server answers 404
         visitor = getattr(user, "username", "")
         if self.owners.setdefault(kernel_id, visitor) != visitor:
-            self.log.warning("Course: refused %s %s to a browser that does not own the kernel",
-                             handler.request.method, handler.request.path)
+            self.log.warning(
+                "Course: refused %s %s to a browser that does not own the kernel",
+                handler.request.method,
+                handler.request.path,
+            )
             return False
         return True
 
@@ -152,7 +167,9 @@ def pool_overrides(text: str | None = None) -> dict[str, int]:
         try:
             sizes[notebook.strip()] = max(int(size), 0)
         except ValueError:
-            raise SystemExit(f"COURSE_POOLS: {part!r} should look like 03_capacity_model.ipynb=30") from None
+            raise SystemExit(
+                f"COURSE_POOLS: {part!r} should look like 03_capacity_model.ipynb=30"
+            ) from None
     return sizes
 
 
@@ -171,7 +188,9 @@ def cohort_pools(size: int | None = None, teaching: str | None = None) -> dict[s
     for part in filter(None, (p.strip() for p in text.split(","))):
         key = part if part.endswith(".ipynb") else part.zfill(2)
         if key not in files:
-            raise SystemExit(f"COURSE_TEACHING: no lesson {part!r}; use numbers such as 03 or 03,04")
+            raise SystemExit(
+                f"COURSE_TEACHING: no lesson {part!r}; use numbers such as 03 or 03,04"
+            )
         pools[files[key]] = size
     return pools
 
@@ -188,8 +207,10 @@ def memory_warning(sizes: dict[str, int], default: int, lessons: int) -> str | N
         return None
     if need <= 0.8 * available_mb:
         return None
-    return (f"{kernels:,} pre-heated kernels need about {need:,} MB but only {available_mb:,} MB is "
-            "available: lower COURSE_COHORT_SIZE / COURSE_POOLS or add memory (README, Sizing).")
+    return (
+        f"{kernels:,} pre-heated kernels need about {need:,} MB but only {available_mb:,} MB is "
+        "available: lower COURSE_COHORT_SIZE / COURSE_POOLS or add memory (README, Sizing)."
+    )
 
 
 def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
@@ -317,7 +338,9 @@ class RefillPolicy:
         return warming < self.most_warming
 
 
-def course_kernel_manager_factory(base_class, preheat_kernel: bool, default_pool_size: int, **kwargs):
+def course_kernel_manager_factory(
+    base_class, preheat_kernel: bool, default_pool_size: int, **kwargs
+):
     """Voila's kernel manager with the course's :class:`RefillPolicy` (used by :func:`main`).
 
     Voila builds its kernel manager class with ``voila.app.voila_kernel_manager_factory`` and
@@ -325,7 +348,9 @@ def course_kernel_manager_factory(base_class, preheat_kernel: bool, default_pool
     overriding only ``fill_if_needed`` (tests/unit/test_serve.py fails if Voila renames either)."""
     from voila.voila_kernel_manager import voila_kernel_manager_factory
 
-    voila_class = voila_kernel_manager_factory(base_class, preheat_kernel, default_pool_size, **kwargs)
+    voila_class = voila_kernel_manager_factory(
+        base_class, preheat_kernel, default_pool_size, **kwargs
+    )
     if not preheat_kernel:
         return voila_class
 
@@ -347,7 +372,9 @@ def course_kernel_manager_factory(base_class, preheat_kernel: bool, default_pool
 
                 def later() -> None:
                     self._deferred.discard(notebook_name)
-                    super(CourseKernelManager, self).fill_if_needed(delay=0, notebook_name=notebook_name, **kw)
+                    super(CourseKernelManager, self).fill_if_needed(
+                        delay=0, notebook_name=notebook_name, **kw
+                    )
 
                 asyncio.get_event_loop().call_later(self.fill_delay, later)
             return None
@@ -390,14 +417,28 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=_int_env("PORT", 8866))
     parser.add_argument("--ip", default=os.environ.get("COURSE_IP", "127.0.0.1"))
-    parser.add_argument("--pool-size", type=int, default=None,
-                        help="pre-heated kernels per lesson (default COURSE_POOL_SIZE or 1; 0 = plain Voila)")
-    parser.add_argument("--cohort-size", type=int, default=None,
-                        help="people who will open a lesson at the same moment (COURSE_COHORT_SIZE)")
-    parser.add_argument("--teaching", default=None,
-                        help="lessons they will open together, e.g. 03 or 03,04 (COURSE_TEACHING; default 00)")
-    parser.add_argument("--plain", action="store_true",
-                        help="Voila's defaults (no pre-heating, default template) for comparison")
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=None,
+        help="pre-heated kernels per lesson (default COURSE_POOL_SIZE or 1; 0 = plain Voila)",
+    )
+    parser.add_argument(
+        "--cohort-size",
+        type=int,
+        default=None,
+        help="people who will open a lesson at the same moment (COURSE_COHORT_SIZE)",
+    )
+    parser.add_argument(
+        "--teaching",
+        default=None,
+        help="lessons they will open together, e.g. 03 or 03,04 (COURSE_TEACHING; default 00)",
+    )
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="Voila's defaults (no pre-heating, default template) for comparison",
+    )
     parser.add_argument("--notebook-dir", default=str(course_dir()))
     args, extra = parser.parse_known_args(argv)
     if args.cohort_size is not None:
@@ -408,7 +449,13 @@ def main(argv: list[str] | None = None) -> None:
     install_log_scrubber()
     from voila.app import Voila
 
-    voila_argv = [args.notebook_dir, f"--port={args.port}", f"--Voila.ip={args.ip}", "--no-browser", *extra]
+    voila_argv = [
+        args.notebook_dir,
+        f"--port={args.port}",
+        f"--Voila.ip={args.ip}",
+        "--no-browser",
+        *extra,
+    ]
     if args.plain:
         Voila.launch_instance(argv=voila_argv)
         return
@@ -417,13 +464,19 @@ def main(argv: list[str] | None = None) -> None:
     pools = config.VoilaKernelManager.kernel_pools_config
     from ..lessons import available
 
-    warning = memory_warning({k: v["pool_size"] for k, v in pools.items() if k != "default"},
-                             pools["default"]["pool_size"], len(available()) + 1)  # + the dashboard
+    warning = memory_warning(
+        {k: v["pool_size"] for k, v in pools.items() if k != "default"},
+        pools["default"]["pool_size"],
+        len(available()) + 1,
+    )  # + the dashboard
     if warning:
         logging.getLogger("widgets_lib").warning(warning)
     root = Path(args.notebook_dir)
-    notebooks = [nb.relative_to(root).as_posix() for nb in root.rglob("*.ipynb")
-                 if not any(part.startswith(".") for part in nb.relative_to(root).parts)]
+    notebooks = [
+        nb.relative_to(root).as_posix()
+        for nb in root.rglob("*.ipynb")
+        if not any(part.startswith(".") for part in nb.relative_to(root).parts)
+    ]
     expected = sum(pools.get(nb, pools["default"])["pool_size"] for nb in notebooks)
     if expected:
         announce_when_warm(expected)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 class CapacityView(RadioQuestions):
     """Statements grouped by element, each a labelled radio group; the result below them."""
 
-    def __init__(self, lesson: "Lesson") -> None:
+    def __init__(self, lesson: Lesson) -> None:
         self.lesson = lesson
         self.bank = capacity.load_bank()
         self.status = SaveStatus()
@@ -41,20 +41,39 @@ class CapacityView(RadioQuestions):
         self.result.add_class("course-result")
         self._parts = [widgets.HTML() for _ in range(4)]  # reading, model, profile, table
         reading, figure, chart, table = self._parts
-        self._result_children = [reading, heading("The model, with your school's scores", 4), figure,
-                                 heading("Your profile", 4), chart, heading("The same in a table", 4), table]
-        self.retake = widgets.Button(description="Start a new attempt", disabled=True,
-                                     layout=widgets.Layout(width="auto"),
-                                     tooltip="Keep these answers and rate your school again later")
+        self._result_children = [
+            reading,
+            heading("The model, with your school's scores", 4),
+            figure,
+            heading("Your profile", 4),
+            chart,
+            heading("The same in a table", 4),
+            table,
+        ]
+        self.retake = widgets.Button(
+            description="Start a new attempt",
+            disabled=True,
+            layout=widgets.Layout(width="auto"),
+            tooltip="Keep these answers and rate your school again later",
+        )
         on_press(self.retake, self._retake, self.status)
         self.attempt_note = widgets.HTML()
-        super().__init__([self.attempt_note, self.counter, self.status, self.questions,
-                          heading("Your school on the capacity model", 3), self.result, self.retake])
+        super().__init__(
+            [
+                self.attempt_note,
+                self.counter,
+                self.status,
+                self.questions,
+                heading("Your school on the capacity model", 3),
+                self.result,
+                self.retake,
+            ]
+        )
         self.add_class("course-activity")
         self.wait()
 
     # -- state ------------------------------------------------------------------
-    def load(self, learner: "Learner") -> None:
+    def load(self, learner: Learner) -> None:
         saved = self.saved_answers(capacity.ACTIVITY, key_of=capacity.item_of_key)
         self.meta = list(saved.get("attempts") or [])
         self.attempts = capacity.split_attempts(saved)
@@ -68,14 +87,18 @@ class CapacityView(RadioQuestions):
         self.show_answers(self.attempts.get(self.attempt, {}))
         started = next((m.get("started", "") for m in self.meta if int(m["n"]) == self.attempt), "")
         self.attempt_note.value = (
-            f"<p>Attempt {self.attempt}" + (f", begun {escape(started[:10])}" if started else "") + ".</p>"
+            f"<p>Attempt {self.attempt}"
+            + (f", begun {escape(started[:10])}" if started else "")
+            + ".</p>"
         )
         self._refresh()
 
     def answered(self, item_id: str, value: Any) -> None:
         value = capacity.check_answer(self.bank, item_id, value)
         self.attempts.setdefault(self.attempt, {})[item_id] = value
-        self.lesson.save(capacity.ACTIVITY, capacity.answer_key(self.attempt, item_id), value, self.status)
+        self.lesson.save(
+            capacity.ACTIVITY, capacity.answer_key(self.attempt, item_id), value, self.status
+        )
         self._refresh()
 
     def _retake(self) -> None:
@@ -88,13 +111,18 @@ class CapacityView(RadioQuestions):
     def _refresh(self) -> None:
         answers = self.attempts.get(self.attempt, {})
         result = capacity.assess(self.bank, answers)
-        self.counter.value = (f'<p class="course-count" aria-live="polite">{result.answered} of '
-                              f"{result.total} statements answered.</p>")
+        self.counter.value = (
+            f'<p class="course-count" aria-live="polite">{result.answered} of '
+            f"{result.total} statements answered.</p>"
+        )
         self.retake.disabled = not result.complete
         if not result.complete:
-            self.result.children = [widgets.HTML(
-                "<p>Your school's place on the model appears here when every statement is answered "
-                f"({result.total - result.answered} to go).</p>")]
+            self.result.children = [
+                widgets.HTML(
+                    "<p>Your school's place on the model appears here when every statement is answered "
+                    f"({result.total - result.answered} to go).</p>"
+                )
+            ]
             return
         self.lesson.mark(DONE)
         self._show_result(result)
@@ -111,11 +139,13 @@ class CapacityView(RadioQuestions):
         """Update the result's pictures in place: only what changed travels to the page, and
         the page keeps its elements (rebuilding them made every answer cost a full redraw)."""
         earlier = self._earlier()
-        values = (reading_html(self.bank, result),
-                  model_svg(self.bank, result.scores, result.start_with, result.growth_state),
-                  profile_svg(self.bank, result.scores, earlier[1] if earlier else None),
-                  scores_table(self.bank, result, self.attempt, earlier))
-        for part, value in zip(self._parts, values):
+        values = (
+            reading_html(self.bank, result),
+            model_svg(self.bank, result.scores, result.start_with, result.growth_state),
+            profile_svg(self.bank, result.scores, earlier[1] if earlier else None),
+            scores_table(self.bank, result, self.attempt, earlier),
+        )
+        for part, value in zip(self._parts, values, strict=True):
             part.value = value
         if list(self.result.children) != self._result_children:
             self.result.children = self._result_children

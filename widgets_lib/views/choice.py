@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class ChoiceView(RadioQuestions):
-    def __init__(self, lesson: "Lesson", name: str) -> None:
+    def __init__(self, lesson: Lesson, name: str) -> None:
         self.lesson = lesson
         self.choice = choices.load_choice(name)
         self.activity_id = f"choice:{name}"
@@ -24,16 +24,24 @@ class ChoiceView(RadioQuestions):
         self.answers: dict[str, str] = {}
         self._setup_radios()
         options = [(o.name, o.id) for o in self.choice.options]
-        listing = widgets.HTML("<ul>" + "".join(
-            f"<li><strong>{escape(o.name)}</strong>: {escape(o.description)}</li>" for o in self.choice.options)
-            + "</ul>")
-        radios = [self.add_radio(qid, prompt, options, horizontal=False) for qid, prompt in self.choice.questions]
+        listing = widgets.HTML(
+            "<ul>"
+            + "".join(
+                f"<li><strong>{escape(o.name)}</strong>: {escape(o.description)}</li>"
+                for o in self.choice.options
+            )
+            + "</ul>"
+        )
+        radios = [
+            self.add_radio(qid, prompt, options, horizontal=False)
+            for qid, prompt in self.choice.questions
+        ]
         self.comment = widgets.HTML()
         super().__init__([self.status, listing, *radios, self.comment])
         self.add_class("course-activity")
         self.wait()
 
-    def load(self, learner: "Learner") -> None:
+    def load(self, learner: Learner) -> None:
         saved = self.saved_answers(self.activity_id)
         known = {o.id for o in self.choice.options}
         self.answers = {k: v for k, v in saved.items() if k in self.radios and v in known}
@@ -52,6 +60,10 @@ class ChoiceView(RadioQuestions):
 
     def _show_comment(self) -> None:
         text = choices.comment(self.choice, self.answers)
-        self.comment.value = f'<p class="course-feedback course-right" role="status">{escape(text)}</p>' if text else ""
+        self.comment.value = (
+            f'<p class="course-feedback course-right" role="status">{escape(text)}</p>'
+            if text
+            else ""
+        )
         if self.complete:
             self.lesson.mark(DONE)

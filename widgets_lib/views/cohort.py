@@ -30,17 +30,26 @@ _STATUS = {DONE: "Done", "started": "Started"}
 class CohortView(widgets.VBox, Activity):
     """Join with the tutor's code; see what the tutor will see first; share reflections or not; leave."""
 
-    def __init__(self, lesson: "Lesson") -> None:
+    def __init__(self, lesson: Lesson) -> None:
         self.lesson = lesson
-        self.learner: "Learner | None" = None
+        self.learner: Learner | None = None
         self.membership: Membership | None = None
         self.status = SaveStatus()
-        self.code = widgets.Text(description="Cohort join code from your tutor", placeholder="e.g. HX4M-9QTA",
-                                 style=WIDE, layout=FIELD)
-        self.name = widgets.Text(description="Your name as your tutor will see it", style=WIDE, layout=FIELD,
-                                 placeholder="e.g. Asha, Ash Primary")
-        self.share = widgets.Checkbox(description="Share my reflection journal with my tutor", value=False,
-                                      indent=False)
+        self.code = widgets.Text(
+            description="Cohort join code from your tutor",
+            placeholder="e.g. HX4M-9QTA",
+            style=WIDE,
+            layout=FIELD,
+        )
+        self.name = widgets.Text(
+            description="Your name as your tutor will see it",
+            style=WIDE,
+            layout=FIELD,
+            placeholder="e.g. Asha, Ash Primary",
+        )
+        self.share = widgets.Checkbox(
+            description="Share my reflection journal with my tutor", value=False, indent=False
+        )
         self.share.observe(self._sharing_changed, names="value")
         self.join = widgets.Button(description="Join this cohort", layout={"width": "auto"})
         on_press(self.join, self._join, self.status, "Not joined")
@@ -51,8 +60,16 @@ class CohortView(widgets.VBox, Activity):
         self.join_form = widgets.VBox([self.code, self.name, widgets.HBox([self.join])])
         self.member_form = widgets.VBox([widgets.HBox([self.leave])])
         self.form = widgets.VBox()
-        super().__init__([self.status, self.state, widgets.HTML(sharing_words()), self.share, self.form,
-                          self.preview])
+        super().__init__(
+            [
+                self.status,
+                self.state,
+                widgets.HTML(sharing_words()),
+                self.share,
+                self.form,
+                self.preview,
+            ]
+        )
         self.add_class("course-activity")
         self.wait()
 
@@ -67,7 +84,7 @@ class CohortView(widgets.VBox, Activity):
             control.disabled = True
         self.status.waiting("Start or resume at the top of the page to join a cohort.")
 
-    def load(self, learner: "Learner") -> None:
+    def load(self, learner: Learner) -> None:
         self.learner = learner
         for control in self.controls:
             control.disabled = False
@@ -78,13 +95,17 @@ class CohortView(widgets.VBox, Activity):
         member = self.membership
         cohort = self.lesson.store.cohort(member.cohort_id) if member else None
         if member and cohort:
-            self.state.value = (f"<p>You are in the cohort <strong>{escape(cohort.name)}</strong> as "
-                                f"<strong>{escape(member.display_name)}</strong>, since "
-                                f"{escape(member.joined_at[:10])}.</p>")
+            self.state.value = (
+                f"<p>You are in the cohort <strong>{escape(cohort.name)}</strong> as "
+                f"<strong>{escape(member.display_name)}</strong>, since "
+                f"{escape(member.joined_at[:10])}.</p>"
+            )
             self.form.children = [self.member_form]
             self._show_sharing(member.share_reflections)
         else:
-            self.state.value = "<p>You are not in a cohort. Joining is optional: self-study works the same.</p>"
+            self.state.value = (
+                "<p>You are not in a cohort. Joining is optional: self-study works the same.</p>"
+            )
             self.form.children = [self.join_form]
         self.status.waiting("Changes here are saved at once.")
         self._preview()
@@ -98,19 +119,31 @@ class CohortView(widgets.VBox, Activity):
             return
         values, updated = self.lesson.store.load_everything(self.learner.id)
         joined = self.membership
-        member = Membership(self.learner.id, joined.cohort_id if joined else "",
-                            joined.display_name if joined else (self.name.value.strip() or "(your name)"),
-                            self.share.value, joined.joined_at if joined else now())
+        member = Membership(
+            self.learner.id,
+            joined.cohort_id if joined else "",
+            joined.display_name if joined else (self.name.value.strip() or "(your name)"),
+            self.share.value,
+            joined.joined_at if joined else now(),
+        )
         view = cohorts.participant_view(member, values, updated)
-        self.preview.value = ("<details><summary>See your work exactly as your tutor will see it</summary>"
-                              + participant_card_html(view, level=3) + "</details>")
+        self.preview.value = (
+            "<details><summary>See your work exactly as your tutor will see it</summary>"
+            + participant_card_html(view, level=3)
+            + "</details>"
+        )
 
     def _join(self) -> None:
         if self.learner is None:
             raise CohortError("please start or resume at the top of the page first.")
         with self.status.storing():
-            _cohort, self.membership = cohorts.join(self.lesson.store, self.learner.id, self.code.value,
-                                                    self.name.value, self.share.value)
+            _cohort, self.membership = cohorts.join(
+                self.lesson.store,
+                self.learner.id,
+                self.code.value,
+                self.name.value,
+                self.share.value,
+            )
         self.code.value = ""
         self._show()
         self.status.saved(now())
@@ -144,10 +177,26 @@ def data_files(exported: dict) -> tuple[bytes, bytes]:
     """A learner's export as JSON and as one spreadsheet-safe CSV (current answers, then the history)."""
     as_json = json.dumps(exported, ensure_ascii=False, indent=2).encode("utf-8")
     rows: list[list[object]] = [["table", "activity", "key", "value", "time"]]
-    rows += [["answer", a["activity"], a["key"], json.dumps(a["value"], ensure_ascii=False), a["updated_at"]]
-             for a in exported["answers"]]
-    rows += [["history", h["activity"], h["key"], json.dumps(h["value"], ensure_ascii=False), h["saved_at"]]
-             for h in exported["history"]]
+    rows += [
+        [
+            "answer",
+            a["activity"],
+            a["key"],
+            json.dumps(a["value"], ensure_ascii=False),
+            a["updated_at"],
+        ]
+        for a in exported["answers"]
+    ]
+    rows += [
+        [
+            "history",
+            h["activity"],
+            h["key"],
+            json.dumps(h["value"], ensure_ascii=False),
+            h["saved_at"],
+        ]
+        for h in exported["history"]
+    ]
     return as_json, csv_bytes(rows)
 
 
@@ -157,28 +206,44 @@ CONFIRM_WORD = "DELETE"
 class PrivacyView(widgets.VBox, Activity):
     """Download everything stored about me; delete it all, for good."""
 
-    def __init__(self, lesson: "Lesson") -> None:
+    def __init__(self, lesson: Lesson) -> None:
         self.lesson = lesson
-        self.learner: "Learner | None" = None
+        self.learner: Learner | None = None
         self.status = SaveStatus()
-        self.prepare = widgets.Button(description="Prepare my data to download", layout={"width": "auto"})
+        self.prepare = widgets.Button(
+            description="Prepare my data to download", layout={"width": "auto"}
+        )
         on_press(self.prepare, self._prepare, self.status, "Your data was not prepared")
         self.links = widgets.HTML()
-        self.confirm = widgets.Text(description=f"To delete everything, type {CONFIRM_WORD}", style=WIDE,
-                                    layout=FIELD)
-        self.delete = widgets.Button(description="Delete all my data for good", button_style="danger",
-                                     layout={"width": "auto"})
+        self.confirm = widgets.Text(
+            description=f"To delete everything, type {CONFIRM_WORD}", style=WIDE, layout=FIELD
+        )
+        self.delete = widgets.Button(
+            description="Delete all my data for good",
+            button_style="danger",
+            layout={"width": "auto"},
+        )
         on_press(self.delete, self._delete, self.status, "Nothing was deleted")
-        super().__init__([
-            self.status, heading("Download all your data", 3),
-            widgets.HTML("<p>One JSON file and one CSV file with every answer you have saved and its full "
-                         "history.</p>"),
-            widgets.HBox([self.prepare]), self.links, heading("Delete all your data", 3),
-            widgets.HTML("<p>This removes your work, its history and your cohort membership from the course's "
-                         "database. It cannot be undone, and your learner code will no longer work. Download "
-                         "your data or your report first if you want to keep a copy.</p>"),
-            self.confirm, widgets.HBox([self.delete]),
-        ])
+        super().__init__(
+            [
+                self.status,
+                heading("Download all your data", 3),
+                widgets.HTML(
+                    "<p>One JSON file and one CSV file with every answer you have saved and its full "
+                    "history.</p>"
+                ),
+                widgets.HBox([self.prepare]),
+                self.links,
+                heading("Delete all your data", 3),
+                widgets.HTML(
+                    "<p>This removes your work, its history and your cohort membership from the course's "
+                    "database. It cannot be undone, and your learner code will no longer work. Download "
+                    "your data or your report first if you want to keep a copy.</p>"
+                ),
+                self.confirm,
+                widgets.HBox([self.delete]),
+            ]
+        )
         self.add_class("course-activity")
         self.wait()
 
@@ -192,7 +257,7 @@ class PrivacyView(widgets.VBox, Activity):
             control.disabled = True
         self.status.waiting("Start or resume at the top of the page to see your data.")
 
-    def load(self, learner: "Learner") -> None:
+    def load(self, learner: Learner) -> None:
         self.learner = learner
         for control in self.controls:
             control.disabled = False
@@ -203,10 +268,15 @@ class PrivacyView(widgets.VBox, Activity):
             return
         as_json, as_csv = data_files(self.lesson.store.export_learner(self.learner.id))
         stamp = now()[:10]
-        self.links.value = ("<p>" + download_link(f"my-course-data-{stamp}.json", "application/json", as_json,
-                                                  "my-course-data.json")
-                            + " · " + download_link(f"my-course-data-{stamp}.csv", "text/csv", as_csv,
-                                                    "my-course-data.csv") + "</p>")
+        self.links.value = (
+            "<p>"
+            + download_link(
+                f"my-course-data-{stamp}.json", "application/json", as_json, "my-course-data.json"
+            )
+            + " · "
+            + download_link(f"my-course-data-{stamp}.csv", "text/csv", as_csv, "my-course-data.csv")
+            + "</p>"
+        )
 
     def _delete(self) -> None:
         if self.learner is None:
@@ -217,4 +287,6 @@ class PrivacyView(widgets.VBox, Activity):
         self.confirm.value = ""
         self.links.value = ""
         self.lesson.forget()
-        self.status.waiting("All your data has been deleted from the course. Your learner code no longer works.")
+        self.status.waiting(
+            "All your data has been deleted from the course. Your learner code no longer works."
+        )

@@ -8,9 +8,10 @@ import functools
 import logging
 import secrets
 import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from html import escape
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import ipywidgets as widgets
 
@@ -36,7 +37,9 @@ FRIENDLY_ERROR_NO_SAVE = (
     "Something went wrong on this page. "
     "Please try again; if it happens again, reload the page (your saved work is safe)."
 )
-REFERENCE = " If you tell your tutor or the course's administrator, give them this reference: {ref}."
+REFERENCE = (
+    " If you tell your tutor or the course's administrator, give them this reference: {ref}."
+)
 
 # Whose page this kernel serves, for the operator's log: the learner's id, which is a hash of their code
 # (never the code itself). Set by the lesson page when someone signs in; one page, one learner per kernel.
@@ -46,15 +49,21 @@ LOG_CONTEXT: dict[str, str | None] = {"learner": None}
 # A save that has not finished after this long is waiting for the database (locked by another
 # program, or a disk that does not answer): the learner is told at once, not after the busy timeout.
 SLOW_SAVE_S = 1.0
-NOT_SAVED_YET = ("✗ Not saved yet: the course's database is busy. Your text is still here and "
-                 "will be saved as soon as the database is free; please keep this page open.")
-CONFLICT = ("✗ Not saved: this work was changed in another tab or on another computer since this page "
-            "was opened, so your change here did not replace it. What you did here stays on this page "
-            "and is kept as a draft, shown when you reload.")
+NOT_SAVED_YET = (
+    "✗ Not saved yet: the course's database is busy. Your text is still here and "
+    "will be saved as soon as the database is free; please keep this page open."
+)
+CONFLICT = (
+    "✗ Not saved: this work was changed in another tab or on another computer since this page "
+    "was opened, so your change here did not replace it. What you did here stays on this page "
+    "and is kept as a draft, shown when you reload."
+)
 RELOAD = "Reload the page to see the latest version"
 DRAFT = "Not saved from another tab or computer"
 DRAFT_HINT = "Copy back what you still want: this note goes once you change that answer here."
-DRAFT_STYLE = "white-space:pre-wrap; border-left:5px solid #8c5a00; background:#fff7e0; padding:.3rem .6rem"
+DRAFT_STYLE = (
+    "white-space:pre-wrap; border-left:5px solid #8c5a00; background:#fff7e0; padding:.3rem .6rem"
+)
 
 
 class SaveStatus(widgets.HTML):
@@ -123,15 +132,19 @@ class SaveStatus(widgets.HTML):
         """A save was refused: the stored work is newer than this page's. Stays until the page is
         reloaded or loads its learner again (no later "saved" hides it), with a link to reload."""
         self.state, self._conflicted = "conflict", True
-        self._main = (f'<span class="course-status course-status-conflict course-status-failed" role="alert">'
-                      f'{escape(CONFLICT)} <a href="">{escape(RELOAD)}</a></span>')
+        self._main = (
+            f'<span class="course-status course-status-conflict course-status-failed" role="alert">'
+            f'{escape(CONFLICT)} <a href="">{escape(RELOAD)}</a></span>'
+        )
         self._render()
 
     def add_drafts(self, drafts: list[tuple[str, str]]) -> None:
         """Show, as text, what another page could not save: (label of the answer or "", its text)."""
-        self._drafts += "".join(f'<p class="course-draft" role="status" style="{DRAFT_STYLE}">{escape(DRAFT)}'
-                                f'{" (" + escape(label) + ")" if label else ""}: {escape(text)}</p>'
-                                for label, text in drafts)
+        self._drafts += "".join(
+            f'<p class="course-draft" role="status" style="{DRAFT_STYLE}">{escape(DRAFT)}'
+            f"{' (' + escape(label) + ')' if label else ''}: {escape(text)}</p>"
+            for label, text in drafts
+        )
         self._render()
 
     def clear_drafts(self) -> None:
@@ -143,7 +156,9 @@ class SaveStatus(widgets.HTML):
             if self.state != "conflict":
                 self.conflict()
             return  # other answers may still save, but this page's conflict must stay in view
-        self._conflicted = self._conflicted and state != "idle"  # idle: the learner's work was (re)loaded
+        self._conflicted = (
+            self._conflicted and state != "idle"
+        )  # idle: the learner's work was (re)loaded
         self.state = state
         role = ' role="alert"' if alert or state == "failed" else ' role="status"'
         slow = " course-status-slow" if alert and state == "saving" else ""
@@ -171,7 +186,9 @@ class Shows(Protocol):
     def failed(self, message: str, what: str = NOT_SAVED) -> None: ...
 
 
-def guarded(status: Shows, what: str = NOT_SAVED) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def guarded(
+    status: Shows, what: str = NOT_SAVED
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Run a widget callback so that any failure is shown to the learner, never swallowed.
 
     A :class:`~widgets_lib.CourseError` is shown as it is: its sentence was written for the learner.
@@ -186,23 +203,37 @@ def guarded(status: Shows, what: str = NOT_SAVED) -> Callable[[Callable[..., Non
             try:
                 callback(*args, **kwargs)
             except StoreError as exc:
-                log.warning("store failure in %s for learner %s: %s", callback.__qualname__,
-                            LOG_CONTEXT["learner"], exc.__cause__ or exc)
+                log.warning(
+                    "store failure in %s for learner %s: %s",
+                    callback.__qualname__,
+                    LOG_CONTEXT["learner"],
+                    exc.__cause__ or exc,
+                )
                 status.failed(str(exc), what)
             except CourseError as exc:
                 status.failed(str(exc), what)
             except Exception:  # noqa: BLE001 - a fault of the course: logged for the operator, a reference shown
                 ref = secrets.token_hex(3)
-                log.exception("[ref %s] %s failed for learner %s", ref, callback.__qualname__, LOG_CONTEXT["learner"])
-                status.failed((FRIENDLY_ERROR if what == NOT_SAVED else FRIENDLY_ERROR_NO_SAVE)
-                              + REFERENCE.format(ref=ref), what)
+                log.exception(
+                    "[ref %s] %s failed for learner %s",
+                    ref,
+                    callback.__qualname__,
+                    LOG_CONTEXT["learner"],
+                )
+                status.failed(
+                    (FRIENDLY_ERROR if what == NOT_SAVED else FRIENDLY_ERROR_NO_SAVE)
+                    + REFERENCE.format(ref=ref),
+                    what,
+                )
 
         return run
 
     return decorate
 
 
-def on_press(button: widgets.Button, action: Callable[[], None], shows: Shows, what: str = NOT_SAVED) -> None:
+def on_press(
+    button: widgets.Button, action: Callable[[], None], shows: Shows, what: str = NOT_SAVED
+) -> None:
     """The one way a button is wired: pressing it runs ``action()``, and a failure is shown on ``shows``
     (:func:`guarded`), next to the button that caused it."""
     button.on_click(lambda _button: guarded(shows, what)(action)())
@@ -212,12 +243,14 @@ class Activity:
     """What a lesson page asks of each of its activities: :class:`~widgets_lib.views.lesson.Lesson` calls
     these and nothing else. Every activity view derives from it (beside its widget class)."""
 
-    loading_now = False  # True while the page puts saved work back on it: nothing is saved meanwhile
+    loading_now = (
+        False  # True while the page puts saved work back on it: nothing is saved meanwhile
+    )
 
     def wait(self) -> None:
         """Nobody is signed in (yet, or any more): show the activity without anyone's work."""
 
-    def load(self, learner: "Learner") -> None:
+    def load(self, learner: Learner) -> None:
         """Show ``learner``'s saved work (read through the lesson, so the page knows what it saw)."""
         raise NotImplementedError
 
@@ -255,7 +288,9 @@ class Listeners:
             callback()
 
 
-def save_as_typed(view: Activity, boxes: dict[str, widgets.Textarea], save: Callable[[str, str], None]) -> None:
+def save_as_typed(
+    view: Activity, boxes: dict[str, widgets.Textarea], save: Callable[[str, str], None]
+) -> None:
     """Save each box's text as the learner types, under its key; failures show on ``view.status``.
 
     ipywidgets sends a text box's value at most once per round trip (typing during a pending
@@ -290,22 +325,35 @@ class RadioQuestions(widgets.VBox, Activity):
     def _setup_radios(self) -> None:
         self.radios: dict[str, widgets.RadioButtons] = {}
 
-    def add_radio(self, key: str, description: str, options: list, horizontal: bool = True) -> widgets.RadioButtons:
-        radio = widgets.RadioButtons(options=options, value=None, description=description,
-                                     orientation="horizontal" if horizontal else "vertical",
-                                     style={"description_width": "initial"}, layout=widgets.Layout(width="auto"))
+    def add_radio(
+        self, key: str, description: str, options: list, horizontal: bool = True
+    ) -> widgets.RadioButtons:
+        radio = widgets.RadioButtons(
+            options=options,
+            value=None,
+            description=description,
+            orientation="horizontal" if horizontal else "vertical",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto"),
+        )
         radio.add_class("course-item")
         radio.observe(self._chosen, names="value")
         self.radios[key] = radio
         return radio
 
-    def saved_answers(self, activity: str, key_of: Callable[[str], str] | None = None) -> dict[str, Any]:
+    def saved_answers(
+        self, activity: str, key_of: Callable[[str], str] | None = None
+    ) -> dict[str, Any]:
         """The learner's saved answers (:meth:`Lesson.load`); an answer another tab kept as a draft is
         shown in the words of its option, as the learner chose it. ``key_of`` turns a saved key into
         its radio's key when the two differ."""
-        return self.lesson.load(activity, self.status, {k: r.description for k, r in self.radios.items()},
-                                {k: {value: label for label, value in r.options} for k, r in self.radios.items()},
-                                key_of)
+        return self.lesson.load(
+            activity,
+            self.status,
+            {k: r.description for k, r in self.radios.items()},
+            {k: {value: label for label, value in r.options} for k, r in self.radios.items()},
+            key_of,
+        )
 
     def wait(self) -> None:
         for radio in self.radios.values():

@@ -39,6 +39,7 @@ HUB_TUTOR_ENV = "COURSE_HUB_TUTOR"
 OPEN_FAILED = "The cohort did not open"
 REFRESH_FAILED = "The cohort's work was not read"
 
+
 def hub_tutor() -> str | None:
     """The JupyterHub user name when this server belongs to a member of the tutors group (set by the hub)."""
     user = os.environ.get("JUPYTERHUB_USER")
@@ -55,63 +56,112 @@ class Dashboard(widgets.VBox):
         self.merged: Merged | None = None
         self.hub_user: str | None = None
         self.status = SaveStatus()
-        self.key = widgets.Password(description="Tutor key", style=WIDE, layout=FIELD,
-                                    placeholder="e.g. K7PM-3XQA-9TRE-MW4C-HJ8N")
+        self.key = widgets.Password(
+            description="Tutor key",
+            style=WIDE,
+            layout=FIELD,
+            placeholder="e.g. K7PM-3XQA-9TRE-MW4C-HJ8N",
+        )
         self.key_message = widgets.HTML()
         self.open_button = widgets.Button(description="Open the cohort", layout={"width": "auto"})
         on_press(self.open_button, self._open_with_key, self.status, OPEN_FAILED)
-        self.owned = widgets.Dropdown(description="Your cohorts", style=WIDE, layout=FIELD, options=[])
+        self.owned = widgets.Dropdown(
+            description="Your cohorts", style=WIDE, layout=FIELD, options=[]
+        )
         self.open_owned = widgets.Button(description="Open this cohort", layout={"width": "auto"})
         on_press(self.open_owned, self._open_owned, self.status, OPEN_FAILED)
         self.new_name = widgets.Text(description="Name of the new cohort", style=WIDE, layout=FIELD)
         self.create_button = widgets.Button(description="Create a cohort", layout={"width": "auto"})
         on_press(self.create_button, self._create, self.status, "No cohort was created")
         self.created = widgets.HTML()
-        self._new_cohort: Cohort | None = None  # created, its key on the page until the tutor has written it down
-        self.written_button = widgets.Button(description=WRITTEN_DOWN, button_style="primary",
-                                             layout={"width": "auto"})
+        self._new_cohort: Cohort | None = (
+            None  # created, its key on the page until the tutor has written it down
+        )
+        self.written_button = widgets.Button(
+            description=WRITTEN_DOWN, button_style="primary", layout={"width": "auto"}
+        )
         on_press(self.written_button, self._key_written, self.status, OPEN_FAILED)
         self.written = widgets.VBox()
         self.script = widgets.Output(layout=widgets.Layout(display="none"))
         self.access = widgets.VBox()
         self.header_html = widgets.HTML()
-        self.refresh_button = widgets.Button(description="Refresh", layout={"width": "auto"},
-                                             tooltip="Read the cohort's latest work")
+        self.refresh_button = widgets.Button(
+            description="Refresh", layout={"width": "auto"}, tooltip="Read the cohort's latest work"
+        )
         on_press(self.refresh_button, self._refresh, self.status, REFRESH_FAILED)
-        self.close_button = widgets.Button(description="Close the cohort to new members", layout={"width": "auto"})
+        self.close_button = widgets.Button(
+            description="Close the cohort to new members", layout={"width": "auto"}
+        )
         on_press(self.close_button, self._close, self.status, "The cohort was not closed")
-        self.sections = {name: widgets.HTML() for name in ("progress", "capacity", "diagnoses", "merged",
-                                                           "reflections")}
-        self.participant = widgets.Dropdown(description="Participant", style=WIDE, layout=FIELD, options=[])
+        self.sections = {
+            name: widgets.HTML()
+            for name in ("progress", "capacity", "diagnoses", "merged", "reflections")
+        }
+        self.participant = widgets.Dropdown(
+            description="Participant", style=WIDE, layout=FIELD, options=[]
+        )
         self.participant.observe(lambda _c: self._show_participant(), names="value")
         self.card = widgets.HTML()
-        self.merge_a = widgets.Dropdown(description="This school", style=WIDE, layout=FIELD, options=[])
-        self.merge_b = widgets.Dropdown(description="is the same as", style=WIDE, layout=FIELD, options=[])
-        self.merge_button = widgets.Button(description="Merge these two schools", layout={"width": "auto"})
+        self.merge_a = widgets.Dropdown(
+            description="This school", style=WIDE, layout=FIELD, options=[]
+        )
+        self.merge_b = widgets.Dropdown(
+            description="is the same as", style=WIDE, layout=FIELD, options=[]
+        )
+        self.merge_button = widgets.Button(
+            description="Merge these two schools", layout={"width": "auto"}
+        )
         on_press(self.merge_button, self._merge, self.status, "Not merged")
-        self.unmerge = widgets.Dropdown(description="Merges you made", style=WIDE, layout=FIELD, options=[])
-        self.unmerge_button = widgets.Button(description="Undo this merge", layout={"width": "auto"})
+        self.unmerge = widgets.Dropdown(
+            description="Merges you made", style=WIDE, layout=FIELD, options=[]
+        )
+        self.unmerge_button = widgets.Button(
+            description="Undo this merge", layout={"width": "auto"}
+        )
         on_press(self.unmerge_button, self._unmerge, self.status, "The merge was not undone")
         self.suggested = widgets.HTML()
-        self.export_button = widgets.Button(description="Prepare the exports", layout={"width": "auto"})
+        self.export_button = widgets.Button(
+            description="Prepare the exports", layout={"width": "auto"}
+        )
         on_press(self.export_button, self._export, self.status, "The exports were not prepared")
         self.exports = widgets.HTML()
-        self.content = widgets.VBox([
-            self.header_html, widgets.HBox([self.refresh_button, self.close_button]),
-            heading("Progress", 3), self.sections["progress"],
-            heading("Capacity profiles", 3), self.sections["capacity"],
-            heading("Network diagnoses", 3), self.sections["diagnoses"],
-            heading("One participant", 4), self.participant, self.card,
-            heading("The cohort's networks, merged", 3), self.sections["merged"],
-            heading("Merge two spellings of one school", 4), self.suggested, self.merge_a, self.merge_b,
-            widgets.HBox([self.merge_button]), self.unmerge, widgets.HBox([self.unmerge_button]),
-            heading("Shared reflections", 3), self.sections["reflections"],
-            heading("Exports", 3),
-            widgets.HTML("<p>A spreadsheet (CSV) with one row per participant, and the cohort report as one HTML "
-                         "file that opens offline.</p>"), widgets.HBox([self.export_button]), self.exports,
-        ])
+        self.content = widgets.VBox(
+            [
+                self.header_html,
+                widgets.HBox([self.refresh_button, self.close_button]),
+                heading("Progress", 3),
+                self.sections["progress"],
+                heading("Capacity profiles", 3),
+                self.sections["capacity"],
+                heading("Network diagnoses", 3),
+                self.sections["diagnoses"],
+                heading("One participant", 4),
+                self.participant,
+                self.card,
+                heading("The cohort's networks, merged", 3),
+                self.sections["merged"],
+                heading("Merge two spellings of one school", 4),
+                self.suggested,
+                self.merge_a,
+                self.merge_b,
+                widgets.HBox([self.merge_button]),
+                self.unmerge,
+                widgets.HBox([self.unmerge_button]),
+                heading("Shared reflections", 3),
+                self.sections["reflections"],
+                heading("Exports", 3),
+                widgets.HTML(
+                    "<p>A spreadsheet (CSV) with one row per participant, and the cohort report as one HTML "
+                    "file that opens offline.</p>"
+                ),
+                widgets.HBox([self.export_button]),
+                self.exports,
+            ]
+        )
         self.content.layout.display = "none"
-        super().__init__([self.status, self.access, self.created, self.written, self.content, self.script])
+        super().__init__(
+            [self.status, self.access, self.created, self.written, self.content, self.script]
+        )
         self.add_class("course-activity")
         self.status.waiting("Loading…")
         if show:
@@ -133,20 +183,38 @@ class Dashboard(widgets.VBox):
         def run() -> None:
             self.hub_user = hub_tutor()
             if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
-                self.access.children = [widgets.HTML(
-                    "<p>This page is for tutors. Your login is not in the tutors group; if you are a tutor, "
-                    "ask the course's administrator to add you.</p>")]
+                self.access.children = [
+                    widgets.HTML(
+                        "<p>This page is for tutors. Your login is not in the tutors group; if you are a tutor, "
+                        "ask the course's administrator to add you.</p>"
+                    )
+                ]
                 self.status.waiting("")
                 return
-            create = [heading("Create a cohort", 2), self.new_name, widgets.HBox([self.create_button])]
+            create = [
+                heading("Create a cohort", 2),
+                self.new_name,
+                widgets.HBox([self.create_button]),
+            ]
             if self.hub_user:
                 self._list_owned()
-                self.access.children = [heading("Open a cohort", 2), self.owned, widgets.HBox([self.open_owned]),
-                                        *create]
+                self.access.children = [
+                    heading("Open a cohort", 2),
+                    self.owned,
+                    widgets.HBox([self.open_owned]),
+                    *create,
+                ]
             else:
-                self.access.children = [heading("Open a cohort", 2), widgets.HTML(
-                    "<p>Type the tutor key you were given when you created the cohort.</p>"), self.key,
-                    self.key_message, widgets.HBox([self.open_button]), *create]
+                self.access.children = [
+                    heading("Open a cohort", 2),
+                    widgets.HTML(
+                        "<p>Type the tutor key you were given when you created the cohort.</p>"
+                    ),
+                    self.key,
+                    self.key_message,
+                    widgets.HBox([self.open_button]),
+                    *create,
+                ]
             self.status.waiting("")
             key = identity.code_from_query(query_string, "key")
             if key and not self.hub_user:
@@ -158,8 +226,10 @@ class Dashboard(widgets.VBox):
 
     def _list_owned(self) -> None:
         owner = identity.hub_key(self.hub_user or "")
-        self.owned.options = [(f"{c.name} ({'open' if c.open else 'closed'})", c.id)
-                              for c in self.store.cohorts_owned(owner)]
+        self.owned.options = [
+            (f"{c.name} ({'open' if c.open else 'closed'})", c.id)
+            for c in self.store.cohorts_owned(owner)
+        ]
 
     def _require_cohort(self) -> Cohort:
         if self.cohort is None:
@@ -173,7 +243,9 @@ class Dashboard(widgets.VBox):
         try:
             cohort = cohorts.open_for_tutor(self.store, self.key.value)
         except CohortError as exc:  # not a save: said next to the key field
-            self.key_message.value = f'<p class="course-warning" role="alert">{escape(str(exc))}</p>'
+            self.key_message.value = (
+                f'<p class="course-warning" role="alert">{escape(str(exc))}</p>'
+            )
             return
         self.key_message.value = ""
         self.key.value = ""
@@ -231,17 +303,24 @@ class Dashboard(widgets.VBox):
         self.cohort = cohort
         self.status.waiting("Reading the cohort's work…")
         self.views = cohorts.cohort_views(self.store, cohort.id)
-        state = "open to new members" if cohort.open else f"closed to new members since {cohort.closed_at[:10]}"
-        self.header_html.value = (f"<h2>{escape(cohort.name)}</h2><p>{count_words(len(self.views), 'participant')}"
-                                  " · join code "
-                                  f"<strong>{escape(cohort.join_code)}</strong> · {escape(state)}</p>")
+        state = (
+            "open to new members"
+            if cohort.open
+            else f"closed to new members since {cohort.closed_at[:10]}"
+        )
+        self.header_html.value = (
+            f"<h2>{escape(cohort.name)}</h2><p>{count_words(len(self.views), 'participant')}"
+            " · join code "
+            f"<strong>{escape(cohort.join_code)}</strong> · {escape(state)}</p>"
+        )
         self.close_button.disabled = not cohort.open
         self.sections["progress"].value = progress_html(self.views)
         self.sections["capacity"].value = capacity_html(self.views)
         self.sections["diagnoses"].value = diagnoses_html(self.views)
         self.sections["reflections"].value = reflections_html(self.views)
         self.participant.options = [("(choose a participant)", None)] + [
-            (v.name, i) for i, v in enumerate(self.views)]
+            (v.name, i) for i, v in enumerate(self.views)
+        ]
         self.participant.value = None
         self.card.value = ""
         self._merge_refresh()
@@ -254,22 +333,34 @@ class Dashboard(widgets.VBox):
         try:
             self.merged = cohort_network.merge(self._contributions(), manual)
         except MergeError as exc:  # not a save: the merges made earlier do not fit together
-            self.status.failed(f"{exc} Until you do, the merged network below leaves out every merge "
-                               "you made; use “Undo this merge” under “Merges you made”.",
-                               "Your merges could not be applied")
+            self.status.failed(
+                f"{exc} Until you do, the merged network below leaves out every merge "
+                "you made; use “Undo this merge” under “Merges you made”.",
+                "Your merges could not be applied",
+            )
             self.merged = cohort_network.merge(self._contributions())
         self.sections["merged"].value = merged_html(self.merged)
         names = sorted((s.name for s in self.merged.schools), key=str.casefold)
         self.merge_a.options = self.merge_b.options = [(n, n) for n in names]
         tips = cohort_network.suggestions(self.merged, limit=10)
-        self.suggested.value = ("<p>These look alike and may be one school: " + "; ".join(
-            f"{escape(a)} / {escape(b)}" for a, b in tips) + ".</p>") if tips else ""
+        self.suggested.value = (
+            (
+                "<p>These look alike and may be one school: "
+                + "; ".join(f"{escape(a)} / {escape(b)}" for a, b in tips)
+                + ".</p>"
+            )
+            if tips
+            else ""
+        )
         self.unmerge.options = [(f"{a} → {b}", a) for a, b in sorted(manual.items())]
         self.unmerge_button.disabled = not manual
 
     def _contributions(self) -> list[Contribution]:
-        return [Contribution(f"{v.name} ({i + 1})" if self._ambiguous(v.name) else v.name, v.network)
-                for i, v in enumerate(self.views) if v.network.schools]
+        return [
+            Contribution(f"{v.name} ({i + 1})" if self._ambiguous(v.name) else v.name, v.network)
+            for i, v in enumerate(self.views)
+            if v.network.schools
+        ]
 
     def _ambiguous(self, name: str) -> bool:
         return sum(1 for v in self.views if v.name == name) > 1
@@ -285,7 +376,9 @@ class Dashboard(widgets.VBox):
         cohort = self._require_cohort()
         if self.merged is None:
             raise CohortError("Refresh the cohort first.")
-        a, b = cohort_network.check_manual_merge(self.merged, str(self.merge_a.value), str(self.merge_b.value))
+        a, b = cohort_network.check_manual_merge(
+            self.merged, str(self.merge_a.value), str(self.merge_b.value)
+        )
         with self.status.storing():
             self.store.add_merge(cohort.id, a, b)
         self._merge_refresh()
@@ -309,7 +402,20 @@ class Dashboard(widgets.VBox):
         stamp = made.strftime("%Y-%m-%d")
         merged = self.merged or cohort_network.merge(self._contributions())
         report = cohort_report(cohort, self.views, merged, made).encode("utf-8")
-        self.exports.value = ("<p>" + download_link(f"cohort-{stamp}.csv", "text/csv",
-                                                    cohort_figures.export_csv(self.views), "cohort.csv (spreadsheet)")
-                              + " · " + download_link(f"cohort-report-{stamp}.html", "text/html;charset=utf-8",
-                                                      report, "cohort report (HTML)") + "</p>")
+        self.exports.value = (
+            "<p>"
+            + download_link(
+                f"cohort-{stamp}.csv",
+                "text/csv",
+                cohort_figures.export_csv(self.views),
+                "cohort.csv (spreadsheet)",
+            )
+            + " · "
+            + download_link(
+                f"cohort-report-{stamp}.html",
+                "text/html;charset=utf-8",
+                report,
+                "cohort report (HTML)",
+            )
+            + "</p>"
+        )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
@@ -32,7 +33,7 @@ ACTIVITY = "health"
 class HealthView(RadioQuestions):
     """One labelled 1–5 radio group per statement; answers saved as chosen."""
 
-    def __init__(self, lesson: "Lesson") -> None:
+    def __init__(self, lesson: Lesson) -> None:
         self.lesson = lesson
         self.questionnaire = health.load_items()
         self.status = SaveStatus()
@@ -51,7 +52,7 @@ class HealthView(RadioQuestions):
         """Call ``callback`` after every answer (``remove``: no longer)."""
         self._changed.register(callback, remove)
 
-    def load(self, learner: "Learner") -> None:
+    def load(self, learner: Learner) -> None:
         saved = self.saved_answers(ACTIVITY)
         self.answers = {k: v for k, v in saved.items() if k in self.radios and isinstance(v, int)}
         self.show_answers(self.answers)
@@ -66,40 +67,69 @@ class HealthView(RadioQuestions):
 
     def _count(self) -> None:
         total = len(self.radios)
-        self.counter.value = f'<p class="course-count" aria-live="polite">{len(self.answers)} of {total} statements answered.</p>'
+        self.counter.value = (
+            '<p class="course-count" aria-live="polite">'
+            f"{len(self.answers)} of {total} statements answered.</p>"
+        )
 
 
 class DiagnosisView(widgets.VBox, Activity):
     """The verdict, profile, reasons and evidence; the measures in words; "what if"."""
 
-    def __init__(self, lesson: "Lesson") -> None:
+    def __init__(self, lesson: Lesson) -> None:
         self.lesson = lesson
         self.network = Network()
         self.health = next(iter(lesson.activities_of(HealthView)), None)
         if self.health:
             self.health.on_change(self.refresh)
         self.status = SaveStatus()
-        self.result = widgets.HTML("<p>Your diagnosis appears here once you have started or resumed.</p>")
+        self.result = widgets.HTML(
+            "<p>Your diagnosis appears here once you have started or resumed.</p>"
+        )
         self.measures = widgets.HTML()
         self.judgements = widgets.HTML(
             "<details><summary>Which parts are the course's own judgement</summary><ul>"
-            + "".join(f"<li>{escape(j)}</li>" for j in classify.JUDGEMENTS) + "</ul></details>")
+            + "".join(f"<li>{escape(j)}</li>" for j in classify.JUDGEMENTS)
+            + "</ul></details>"
+        )
         questionnaire = health.load_items()
-        self.remove = widgets.Dropdown(description="What if this school left?", options=[("(no school leaves)", None)],
-                                       style=WIDE)
-        self.construct = widgets.Dropdown(description="What if this answer changed?", style=WIDE,
-                                          options=[("(no change)", None)] + [
-                                              (c.name, c.id) for c in questionnaire.constructs.values()])
-        self.value = widgets.Dropdown(description="to", style=WIDE,
-                                      options=[(f"{v} {label}", v) for v, label in questionnaire.scale], value=3)
-        self.what_if_button = widgets.Button(description="Show what would change", layout={"width": "auto"})
+        self.remove = widgets.Dropdown(
+            description="What if this school left?",
+            options=[("(no school leaves)", None)],
+            style=WIDE,
+        )
+        self.construct = widgets.Dropdown(
+            description="What if this answer changed?",
+            style=WIDE,
+            options=[("(no change)", None)]
+            + [(c.name, c.id) for c in questionnaire.constructs.values()],
+        )
+        self.value = widgets.Dropdown(
+            description="to",
+            style=WIDE,
+            options=[(f"{v} {label}", v) for v, label in questionnaire.scale],
+            value=3,
+        )
+        self.what_if_button = widgets.Button(
+            description="Show what would change", layout={"width": "auto"}
+        )
         on_press(self.what_if_button, self._what_if, self.status, "Could not try this change")
         self.what_if_result = widgets.HTML()
-        super().__init__([self.status, self.result, heading("What the drawing shows, measure by measure", 4),
-                          self.measures, self.judgements, heading("What if?", 4),
-                          widgets.HTML("<p>Try a change and compare: nothing here is saved.</p>"),
-                          self.remove, widgets.HBox([self.construct, self.value]), self.what_if_button,
-                          self.what_if_result])
+        super().__init__(
+            [
+                self.status,
+                self.result,
+                heading("What the drawing shows, measure by measure", 4),
+                self.measures,
+                self.judgements,
+                heading("What if?", 4),
+                widgets.HTML("<p>Try a change and compare: nothing here is saved.</p>"),
+                self.remove,
+                widgets.HBox([self.construct, self.value]),
+                self.what_if_button,
+                self.what_if_result,
+            ]
+        )
         self.add_class("course-activity")
         self.wait()
 
@@ -108,7 +138,7 @@ class DiagnosisView(widgets.VBox, Activity):
         for control in (self.remove, self.construct, self.value, self.what_if_button):
             control.disabled = True
 
-    def load(self, learner: "Learner") -> None:
+    def load(self, learner: Learner) -> None:
         self.network = load_network(self.lesson.store, learner.id)
         self.remove.options = [("(no school leaves)", None)] + [(n, n) for n in self.network.names]
         for control in (self.remove, self.construct, self.value, self.what_if_button):
@@ -122,8 +152,10 @@ class DiagnosisView(widgets.VBox, Activity):
         @guarded(self.status, "No diagnosis")
         def run() -> None:
             if not self.network.schools:
-                self.result.value = ("<p>There is no network to diagnose yet: draw yours in Lesson 04 "
-                                     "(or start there from an invented example), then come back.</p>")
+                self.result.value = (
+                    "<p>There is no network to diagnose yet: draw yours in Lesson 04 "
+                    "(or start there from an invented example), then come back.</p>"
+                )
                 self.measures.value = ""
                 return
             result = classify.diagnose(self.network, items=self._items())
@@ -137,5 +169,7 @@ class DiagnosisView(widgets.VBox, Activity):
     def _what_if(self) -> None:
         constructs = health.construct_scores(self._items())
         change = {self.construct.value: float(self.value.value)} if self.construct.value else None
-        result = classify.what_if(self.network, constructs, remove_school=self.remove.value, change=change)
+        result = classify.what_if(
+            self.network, constructs, remove_school=self.remove.value, change=change
+        )
         self.what_if_result.value = diagnosis_html(result, "What if")

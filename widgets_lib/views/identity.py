@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
-from typing import Callable
 
 import ipywidgets as widgets
 
@@ -21,25 +21,36 @@ class IdentityBar(widgets.VBox):
         self._on_resume = on_resume
         self.message = widgets.HTML()
         self.start_button = widgets.Button(
-            description="Start the course (get a new code)", button_style="primary",
+            description="Start the course (get a new code)",
+            button_style="primary",
             layout=widgets.Layout(width="auto"),
         )
         self.code_box = widgets.Text(
-            description="Your learner code", placeholder="e.g. K7PM-3XQA-9TRE",
-            style={"description_width": "initial"}, layout=widgets.Layout(width="340px"),
+            description="Your learner code",
+            placeholder="e.g. K7PM-3XQA-9TRE",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="340px"),
         )
-        self.resume_button = widgets.Button(description="Resume my work", layout=widgets.Layout(width="auto"))
+        self.resume_button = widgets.Button(
+            description="Resume my work", layout=widgets.Layout(width="auto")
+        )
         on_press(self.start_button, self._on_start, self, NOT_STARTED)
         on_press(self.resume_button, self._resume, self, NOT_RESUMED)
         self.code_box.continuous_update = False
         self.code_box.observe(self._submitted, names="value")
-        self.form = widgets.VBox([
-            widgets.HTML("<p><strong>New here?</strong> Start, and you will get a learner code that "
-                         "brings you back to your work on any computer.</p>"),
-            widgets.HBox([self.start_button]),
-            widgets.HTML("<p><strong>Been here before?</strong> Type your learner code and resume.</p>"),
-            widgets.HBox([self.code_box, self.resume_button]),
-        ])
+        self.form = widgets.VBox(
+            [
+                widgets.HTML(
+                    "<p><strong>New here?</strong> Start, and you will get a learner code that "
+                    "brings you back to your work on any computer.</p>"
+                ),
+                widgets.HBox([self.start_button]),
+                widgets.HTML(
+                    "<p><strong>Been here before?</strong> Type your learner code and resume.</p>"
+                ),
+                widgets.HBox([self.code_box, self.resume_button]),
+            ]
+        )
         self.signed_in = widgets.HTML()
         super().__init__([self.message, widgets.HTML("<p>Loading your work…</p>")])
         self.add_class("course-identity")
@@ -57,7 +68,9 @@ class IdentityBar(widgets.VBox):
 
     def ask(self, message: str = "") -> None:
         """Show the start / resume form, with a message (plain text) if any."""
-        self.message.value = f'<p class="course-warning" role="alert">{escape(message)}</p>' if message else ""
+        self.message.value = (
+            f'<p class="course-warning" role="alert">{escape(message)}</p>' if message else ""
+        )
         self.children = [self.message, self.form]
 
     def show_code(self, code: str | None, hub_user: str | None = None, fresh: bool = False) -> None:
@@ -73,10 +86,10 @@ class IdentityBar(widgets.VBox):
                 "bookmark brings you back.</p></div>"
             )
         else:
-            text = (f'<p>Your learner code: <span class="course-code-inline">{escape(code or "")}</span> '
-                    "· your work is saved as you go.</p>")
+            text = (
+                f'<p>Your learner code: <span class="course-code-inline">{escape(code or "")}</span> '
+                "· your work is saved as you go.</p>"
+            )
         self.signed_in.value = text
         self.message.value = ""
         self.children = [self.signed_in]
-
-

@@ -9,8 +9,9 @@ visitor's request and only then loads their own work.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import ipywidgets as widgets
 from IPython.display import HTML, display
@@ -26,7 +27,9 @@ from .identity import IdentityBar
 if TYPE_CHECKING:
     from ..record import Record
 
-DRAFT_PREFIX = "unsaved:"  # what a page could not save (a conflict) is kept under this prefix + activity
+DRAFT_PREFIX = (
+    "unsaved:"  # what a page could not save (a conflict) is kept under this prefix + activity
+)
 
 
 def draft_activity(activity: str) -> str:
@@ -63,7 +66,7 @@ ACTIVITIES = {
 A = TypeVar("A", bound=Activity)
 
 
-def _activity_class(name: str) -> Callable[["Lesson"], Activity]:
+def _activity_class(name: str) -> Callable[[Lesson], Activity]:
     """Import only the activity a page uses, so every lesson's kernel starts light."""
     from importlib import import_module
 
@@ -80,9 +83,13 @@ class Lesson:
         self.learner: Learner | None = None
         self.views: list[Activity] = []
         self.progress: dict[str, dict] = {}
-        self._saved: dict[str, dict[str, Saved]] | None = None  # what this page loaded: values and revisions
+        self._saved: dict[str, dict[str, Saved]] | None = (
+            None  # what this page loaded: values and revisions
+        )
         self._draft_shown_on: list[SaveStatus] = []
-        self._refused = False  # a save from this page was refused: what it shows is not what is saved
+        self._refused = (
+            False  # a save from this page was refused: what it shows is not what is saved
+        )
         self.status = SaveStatus()
         self.identity = IdentityBar(on_start=self._start, on_resume=self._resume)
         self.progress_line = widgets.HTML()
@@ -149,7 +156,9 @@ class Lesson:
         try:
             code = identity.normalise_code(raw)
         except identity.CodeError as exc:
-            prefix = "The learner code in this page's address does not look right. " if from_link else ""
+            prefix = (
+                "The learner code in this page's address does not look right. " if from_link else ""
+            )
             self.identity.ask(prefix + str(exc))
             self._waiting()
             return
@@ -179,7 +188,9 @@ class Lesson:
 
     def _signed_in(self, learner: Learner, fresh: bool = False) -> None:
         self.learner = learner
-        LOG_CONTEXT["learner"] = learner.id  # a hash of the code: the operator's log never holds the code
+        LOG_CONTEXT["learner"] = (
+            learner.id
+        )  # a hash of the code: the operator's log never holds the code
         self.identity.show_code(learner.code, learner.hub_user, fresh=fresh)
         if learner.code:
             with self.script:
@@ -223,10 +234,14 @@ class Lesson:
         self._render_nav()
 
     # -- saved work -------------------------------------------------------------
-    def load(self, activity: str, status: SaveStatus | None = None,
-             labels: dict[str, str] | None = None,
-             choices: dict[str, dict[Any, str]] | None = None,
-             key_of: Callable[[str], str] | None = None) -> dict[str, Any]:
+    def load(
+        self,
+        activity: str,
+        status: SaveStatus | None = None,
+        labels: dict[str, str] | None = None,
+        choices: dict[str, dict[Any, str]] | None = None,
+        key_of: Callable[[str], str] | None = None,
+    ) -> dict[str, Any]:
         """The learner's current answers of one activity, by key, as this page saw them.
 
         The page remembers each answer's revision, so :meth:`save` never overwrites a newer
@@ -240,7 +255,7 @@ class Lesson:
         self._show_drafts(activity, status or self.status, labels, choices, key_of)
         return {key: answer.value for key, answer in saved.get(activity, {}).items()}
 
-    def load_record(self, activity: str, status: SaveStatus | None = None) -> "Record":
+    def load_record(self, activity: str, status: SaveStatus | None = None) -> Record:
         """All the learner's work as a :class:`~widgets_lib.record.Record`, for a view that builds on
         earlier lessons and saves ``activity`` (like :meth:`load`)."""
         from ..record import Record
@@ -262,8 +277,13 @@ class Lesson:
         seen = self._loaded().setdefault(activity, {})
         with shown.storing():
             try:
-                saved = self.store.save(self.learner.id, activity, key, value,
-                                        expected_rev=seen[key].rev if key in seen else 0)
+                saved = self.store.save(
+                    self.learner.id,
+                    activity,
+                    key,
+                    value,
+                    expected_rev=seen[key].rev if key in seen else 0,
+                )
             except SaveConflict:
                 self.store.save(self.learner.id, draft_activity(activity), key, value)
                 self._refused = True
@@ -288,25 +308,40 @@ class Lesson:
             status.clear_drafts()
         self._draft_shown_on.clear()
 
-    def _show_drafts(self, activity: str, status: SaveStatus, labels: dict[str, str] | None,
-                     choices: dict[str, dict[Any, str]] | None = None,
-                     key_of: Callable[[str], str] | None = None) -> None:
+    def _show_drafts(
+        self,
+        activity: str,
+        status: SaveStatus,
+        labels: dict[str, str] | None,
+        choices: dict[str, dict[Any, str]] | None = None,
+        key_of: Callable[[str], str] | None = None,
+    ) -> None:
         saved = self._loaded()
         current = saved.get(activity, {})
         shown = key_of or (lambda key: key)
-        drafts = {key: draft.value for key, draft in saved.get(draft_activity(activity), {}).items()
-                  if (labels is None or shown(key) in labels)
-                  and (key not in current or current[key].value != draft.value)}
+        drafts = {
+            key: draft.value
+            for key, draft in saved.get(draft_activity(activity), {}).items()
+            if (labels is None or shown(key) in labels)
+            and (key not in current or current[key].value != draft.value)
+        }
         if drafts:
             from ..record import describe
 
             def words(key: str, value: Any) -> str:
                 options = (choices or {}).get(shown(key), {})
-                return options[value] if isinstance(value, (str, int, float)) and value in options \
+                return (
+                    options[value]
+                    if isinstance(value, (str, int, float)) and value in options
                     else describe(activity, value)
+                )
 
-            status.add_drafts([((labels or {}).get(shown(key), ""), words(key, value))
-                               for key, value in sorted(drafts.items())])
+            status.add_drafts(
+                [
+                    ((labels or {}).get(shown(key), ""), words(key, value))
+                    for key, value in sorted(drafts.items())
+                ]
+            )
             self._draft_shown_on.append(status)
 
     # -- navigation -----------------------------------------------------------
@@ -314,4 +349,6 @@ class Lesson:
         code = self.learner.code if self.learner else None
         self.nav_top.value = nav_html(self.info.id, code, "Lessons")
         self.nav_bottom.value = nav_html(self.info.id, code, "Lessons (bottom)")
-        self.progress_line.value = progress_html(self.info.id, self.progress if self.learner else None)
+        self.progress_line.value = progress_html(
+            self.info.id, self.progress if self.learner else None
+        )

@@ -5,9 +5,10 @@ Every change makes a new (immutable) network, saved at once with its history; "U
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from html import escape
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
@@ -56,7 +57,9 @@ def _none_option(label: str, options: list[tuple[str, Any]]) -> list[tuple[str, 
 
 
 def level_options() -> list[tuple[str, Any]]:
-    return _none_option("Not given", [(f"{n} {LEVELS[n]} – {LEVEL_MEANINGS[n]}", n) for n in LEVELS])
+    return _none_option(
+        "Not given", [(f"{n} {LEVELS[n]} – {LEVEL_MEANINGS[n]}", n) for n in LEVELS]
+    )
 
 
 def _choose(box: widgets.Dropdown, value: Any) -> None:
@@ -74,20 +77,40 @@ class LinkForm(widgets.VBox):
 
     def __init__(self, suffix: str = "") -> None:
         """``suffix`` tells two forms' fields apart for screen readers and for the eye (" (this link)")."""
+
         def label(text: str) -> str:
             return f"{text}{suffix}"
 
         self.source = widgets.Dropdown(description=label("From"), options=[], style=WIDE)
         self.target = widgets.Dropdown(description=label("To"), options=[], style=WIDE)
-        self.level = widgets.Dropdown(description=label("Level of collaboration"), options=level_options(), style=WIDE)
-        self.origin = widgets.Dropdown(description=label("How it began"), style=WIDE,
-                                       options=_none_option("Not given", [(ORIGIN_LABELS[o], o) for o in ORIGINS]))
-        self.trust = widgets.Dropdown(description=label("Trust between them"), style=WIDE,
-                                      options=_none_option("Not given", [(f"{v} {TRUST_LABELS[v]}", v) for v in TRUST_LABELS]))
-        self.flows = {f: widgets.Checkbox(description=label(FLOW_LABELS[f]), indent=False, value=False) for f in FLOWS}
-        self.directed = widgets.Checkbox(description=label("One way only (from → to)"), indent=False, value=False)
-        flows = widgets.HBox([widgets.HTML(f"<span>{escape(label('What flows along it'))}:</span>"),
-                              *self.flows.values()])
+        self.level = widgets.Dropdown(
+            description=label("Level of collaboration"), options=level_options(), style=WIDE
+        )
+        self.origin = widgets.Dropdown(
+            description=label("How it began"),
+            style=WIDE,
+            options=_none_option("Not given", [(ORIGIN_LABELS[o], o) for o in ORIGINS]),
+        )
+        self.trust = widgets.Dropdown(
+            description=label("Trust between them"),
+            style=WIDE,
+            options=_none_option(
+                "Not given", [(f"{v} {TRUST_LABELS[v]}", v) for v in TRUST_LABELS]
+            ),
+        )
+        self.flows = {
+            f: widgets.Checkbox(description=label(FLOW_LABELS[f]), indent=False, value=False)
+            for f in FLOWS
+        }
+        self.directed = widgets.Checkbox(
+            description=label("One way only (from → to)"), indent=False, value=False
+        )
+        flows = widgets.HBox(
+            [
+                widgets.HTML(f"<span>{escape(label('What flows along it'))}:</span>"),
+                *self.flows.values(),
+            ]
+        )
         flows.add_class("course-flows")
         ends = widgets.HBox([self.source, self.target])
         ends.add_class("course-wrap")
@@ -108,13 +131,23 @@ class LinkForm(widgets.VBox):
     def link(self) -> Link:
         if not self.source.value or not self.target.value:
             raise EditError("Choose the two schools the link joins.")
-        return Link(self.source.value, self.target.value, level=self.level.value, origin=self.origin.value,
-                    flows=tuple(f for f, box in self.flows.items() if box.value),
-                    directed=self.directed.value, trust=self.trust.value)
+        return Link(
+            self.source.value,
+            self.target.value,
+            level=self.level.value,
+            origin=self.origin.value,
+            flows=tuple(f for f, box in self.flows.items() if box.value),
+            directed=self.directed.value,
+            trust=self.trust.value,
+        )
 
     def show(self, link: Link) -> None:
         self.source.value, self.target.value = link.source, link.target
-        for box, value in ((self.level, link.level), (self.origin, link.origin), (self.trust, link.trust)):
+        for box, value in (
+            (self.level, link.level),
+            (self.origin, link.origin),
+            (self.trust, link.trust),
+        ):
             _choose(box, value)
         for f, box in self.flows.items():
             box.value = f in link.flows
@@ -144,7 +177,9 @@ class FormFeedback(widgets.VBox):
     def __init__(self, asks: bool = False) -> None:
         self.message = widgets.HTML()
         self.message.add_class("course-form-message")
-        self.replace = widgets.Button(description="Replace it", button_style="danger", layout={"width": "auto"})
+        self.replace = widgets.Button(
+            description="Replace it", button_style="danger", layout={"width": "auto"}
+        )
         self.keep = widgets.Button(description="Keep mine", layout={"width": "auto"})
         self.answers = widgets.HBox([self.replace, self.keep], layout={"display": "none"})
         self.answers.add_class("course-wrap")
@@ -169,7 +204,7 @@ class FormFeedback(widgets.VBox):
 
 
 class NetworkView(widgets.VBox, Activity):
-    def __init__(self, lesson: "Lesson") -> None:
+    def __init__(self, lesson: Lesson) -> None:
         self.lesson = lesson
         self.network = Network()
         self.undo_stack: list[Network] = []
@@ -182,18 +217,43 @@ class NetworkView(widgets.VBox, Activity):
         # A typed name is sent when the field loses focus, so it reaches Python before the
         # button press that follows: with continuous updates, ipywidgets may hold keystrokes
         # back while a click goes ahead, and the school would be added half-typed.
-        sections = [*self._example_form(), *self._school_forms(), *self._link_forms(), *self._picture(),
-                    *self._file_forms()]
+        sections = [
+            *self._example_form(),
+            *self._school_forms(),
+            *self._link_forms(),
+            *self._picture(),
+            *self._file_forms(),
+        ]
         for field in (self.name, self.phase, self.locality, self.new_name):
             field.continuous_update = False
-        self.controls = [self.load_example, self.add_school, self.save_school, self.remove_school, self.add_link,
-                         self.save_link, self.remove_link, self.import_button, self.upload]
-        self.feedbacks = [self.example_feedback, self.school_feedback, self.link_feedback,
-                          self.change_school_feedback, self.change_link_feedback, self.undo_feedback,
-                          self.import_feedback, self.download_feedback]
+        self.controls = [
+            self.load_example,
+            self.add_school,
+            self.save_school,
+            self.remove_school,
+            self.add_link,
+            self.save_link,
+            self.remove_link,
+            self.import_button,
+            self.upload,
+        ]
+        self.feedbacks = [
+            self.example_feedback,
+            self.school_feedback,
+            self.link_feedback,
+            self.change_school_feedback,
+            self.change_link_feedback,
+            self.undo_feedback,
+            self.import_feedback,
+            self.download_feedback,
+        ]
         for feedback in (self.example_feedback, self.import_feedback):
             for button, confirmed in ((feedback.replace, True), (feedback.keep, False)):
-                on_press(button, lambda button=button, confirmed=confirmed: self._answer(button, confirmed), self.status)
+                on_press(
+                    button,
+                    lambda button=button, confirmed=confirmed: self._answer(button, confirmed),
+                    self.status,
+                )
         self._last = self.example_feedback
         super().__init__([self.top, *sections])
         self.add_class("course-activity")
@@ -203,81 +263,165 @@ class NetworkView(widgets.VBox, Activity):
 
     # -- the page's parts, each with its heading ---------------------------------
     def _example_form(self) -> list[widgets.Widget]:
-        self.example = widgets.Dropdown(description="Example network (invented)", style=WIDE,
-                                        options=[(title, key) for key, title in list_examples()])
-        self.load_example = widgets.Button(description="Start from this example", layout={"width": "auto"})
+        self.example = widgets.Dropdown(
+            description="Example network (invented)",
+            style=WIDE,
+            options=[(title, key) for key, title in list_examples()],
+        )
+        self.load_example = widgets.Button(
+            description="Start from this example", layout={"width": "auto"}
+        )
         self.example_feedback = FormFeedback(asks=True)
-        on_press(self.load_example, self._edit(self.example_feedback, self._load_example), self.status)
-        return [heading("Start from an example, or from nothing", 3), _wrap(self.example, self.load_example),
-                self.example_feedback]
+        on_press(
+            self.load_example, self._edit(self.example_feedback, self._load_example), self.status
+        )
+        return [
+            heading("Start from an example, or from nothing", 3),
+            _wrap(self.example, self.load_example),
+            self.example_feedback,
+        ]
 
     def _school_forms(self) -> list[widgets.Widget]:
         self.name = widgets.Text(description="School name", style=WIDE, layout={"width": "420px"})
-        self.kind = widgets.Dropdown(description="Kind", options=[(KIND_LABELS[k], k) for k in KINDS], style=WIDE)
-        self.phase = widgets.Text(description="Phase (optional)", placeholder="e.g. primary", style=WIDE)
+        self.kind = widgets.Dropdown(
+            description="Kind", options=[(KIND_LABELS[k], k) for k in KINDS], style=WIDE
+        )
+        self.phase = widgets.Text(
+            description="Phase (optional)", placeholder="e.g. primary", style=WIDE
+        )
         self.locality = widgets.Text(description="Locality (optional)", style=WIDE)
-        self.add_school = widgets.Button(description="Add school", button_style="primary", layout={"width": "auto"})
+        self.add_school = widgets.Button(
+            description="Add school", button_style="primary", layout={"width": "auto"}
+        )
         self.school_feedback = FormFeedback()
         on_press(self.add_school, self._edit(self.school_feedback, self._add_school), self.status)
 
         self.pick_school = widgets.Dropdown(description="School to change", options=[], style=WIDE)
         self.new_name = widgets.Text(description="New name", style=WIDE)
-        self.new_kind = widgets.Dropdown(description="Kind (this school)", options=[(KIND_LABELS[k], k) for k in KINDS], style=WIDE)
-        self.save_school = widgets.Button(description="Save changes to this school", layout={"width": "auto"})
-        self.remove_school = widgets.Button(description="Remove this school and its links", layout={"width": "auto"})
+        self.new_kind = widgets.Dropdown(
+            description="Kind (this school)",
+            options=[(KIND_LABELS[k], k) for k in KINDS],
+            style=WIDE,
+        )
+        self.save_school = widgets.Button(
+            description="Save changes to this school", layout={"width": "auto"}
+        )
+        self.remove_school = widgets.Button(
+            description="Remove this school and its links", layout={"width": "auto"}
+        )
         self.change_school_feedback = FormFeedback()
         self.pick_school.observe(lambda _c: self._show_school(), names="value")
-        on_press(self.save_school, self._edit(self.change_school_feedback, self._change_school), self.status)
-        on_press(self.remove_school, self._edit(self.change_school_feedback, self._remove_school), self.status)
-        return [heading("Add a school or partner", 3), self.name, self.kind, _wrap(self.phase, self.locality),
-                self.add_school, self.school_feedback]
+        on_press(
+            self.save_school,
+            self._edit(self.change_school_feedback, self._change_school),
+            self.status,
+        )
+        on_press(
+            self.remove_school,
+            self._edit(self.change_school_feedback, self._remove_school),
+            self.status,
+        )
+        return [
+            heading("Add a school or partner", 3),
+            self.name,
+            self.kind,
+            _wrap(self.phase, self.locality),
+            self.add_school,
+            self.school_feedback,
+        ]
 
     def _link_forms(self) -> list[widgets.Widget]:
         self.add_form = LinkForm()
-        self.add_link = widgets.Button(description="Add link", button_style="primary", layout={"width": "auto"})
+        self.add_link = widgets.Button(
+            description="Add link", button_style="primary", layout={"width": "auto"}
+        )
         self.link_feedback = FormFeedback()
         on_press(self.add_link, self._edit(self.link_feedback, self._add_link), self.status)
         self.pick_link = widgets.Dropdown(description="Link to change", options=[], style=WIDE)
         self.edit_form = LinkForm(" (this link)")
-        self.save_link = widgets.Button(description="Save changes to this link", layout={"width": "auto"})
+        self.save_link = widgets.Button(
+            description="Save changes to this link", layout={"width": "auto"}
+        )
         self.remove_link = widgets.Button(description="Remove this link", layout={"width": "auto"})
         self.change_link_feedback = FormFeedback()
         self.pick_link.observe(lambda _c: self._show_link(), names="value")
-        on_press(self.save_link, self._edit(self.change_link_feedback, self._change_link), self.status)
-        on_press(self.remove_link, self._edit(self.change_link_feedback, self._remove_link), self.status)
-        return [heading("Add a link between two of them", 3), self.add_form, self.add_link, self.link_feedback,
-                heading("Change or remove a school", 3), self.pick_school, _wrap(self.new_name, self.new_kind),
-                _wrap(self.save_school, self.remove_school), self.change_school_feedback,
-                heading("Change or remove a link", 3), self.pick_link, self.edit_form,
-                _wrap(self.save_link, self.remove_link), self.change_link_feedback]
+        on_press(
+            self.save_link, self._edit(self.change_link_feedback, self._change_link), self.status
+        )
+        on_press(
+            self.remove_link, self._edit(self.change_link_feedback, self._remove_link), self.status
+        )
+        return [
+            heading("Add a link between two of them", 3),
+            self.add_form,
+            self.add_link,
+            self.link_feedback,
+            heading("Change or remove a school", 3),
+            self.pick_school,
+            _wrap(self.new_name, self.new_kind),
+            _wrap(self.save_school, self.remove_school),
+            self.change_school_feedback,
+            heading("Change or remove a link", 3),
+            self.pick_link,
+            self.edit_form,
+            _wrap(self.save_link, self.remove_link),
+            self.change_link_feedback,
+        ]
 
     def _picture(self) -> list[widgets.Widget]:
         """The drawing and its text alternative (a sentence and the tables), with Undo above them."""
-        self.undo = widgets.Button(description="Undo last change", disabled=True, layout={"width": "auto"})
+        self.undo = widgets.Button(
+            description="Undo last change", disabled=True, layout={"width": "auto"}
+        )
         self.undo_feedback = FormFeedback()
         on_press(self.undo, self._edit(self.undo_feedback, self._undo), self.status)
         self.drawing = widgets.HTML()
         self.summary = widgets.HTML()
         self.tables = widgets.HTML()
-        return [heading("Your network", 3), self.undo, self.undo_feedback, self.drawing, self.summary, self.tables]
+        return [
+            heading("Your network", 3),
+            self.undo,
+            self.undo_feedback,
+            self.drawing,
+            self.summary,
+            self.tables,
+        ]
 
     def _file_forms(self) -> list[widgets.Widget]:
-        self.upload = widgets.FileUpload(description="Choose files", accept=".csv,.xlsx,.json", multiple=True,
-                                         tooltip="Choose two CSV files, one workbook or one JSON file to import")
-        self.import_button = widgets.Button(description="Import the chosen files", layout={"width": "auto"})
+        self.upload = widgets.FileUpload(
+            description="Choose files",
+            accept=".csv,.xlsx,.json",
+            multiple=True,
+            tooltip="Choose two CSV files, one workbook or one JSON file to import",
+        )
+        self.import_button = widgets.Button(
+            description="Import the chosen files", layout={"width": "auto"}
+        )
         self.upload_check = widgets.HTML(upload_check_html())
         self.import_feedback = FormFeedback(asks=True)
         on_press(self.import_button, self._edit(self.import_feedback, self._import), self.status)
-        self.prepare = widgets.Button(description="Prepare files to download", layout={"width": "auto"})
+        self.prepare = widgets.Button(
+            description="Prepare files to download", layout={"width": "auto"}
+        )
         self.download_feedback = FormFeedback()
-        on_press(self.prepare, self._edit(self.download_feedback, self._prepare_downloads), self.status)
+        on_press(
+            self.prepare, self._edit(self.download_feedback, self._prepare_downloads), self.status
+        )
         self.downloads = widgets.HTML()
-        return [heading("Import and export", 3),
-                widgets.HTML("<p>Import two CSV files (<code>schools.csv</code> and <code>links.csv</code>), one "
-                             "workbook with sheets <em>schools</em> and <em>links</em>, or a JSON file exported "
-                             "here. Importing replaces the network on this page; Undo brings the old one back.</p>"),
-                _wrap(self.upload, self.import_button), self.import_feedback, self.upload_check,
-                self.prepare, self.download_feedback, self.downloads]
+        return [
+            heading("Import and export", 3),
+            widgets.HTML(
+                "<p>Import two CSV files (<code>schools.csv</code> and <code>links.csv</code>), one "
+                "workbook with sheets <em>schools</em> and <em>links</em>, or a JSON file exported "
+                "here. Importing replaces the network on this page; Undo brings the old one back.</p>"
+            ),
+            _wrap(self.upload, self.import_button),
+            self.import_feedback,
+            self.upload_check,
+            self.prepare,
+            self.download_feedback,
+            self.downloads,
+        ]
 
     @property
     def message(self) -> widgets.HTML:
@@ -292,7 +436,7 @@ class NetworkView(widgets.VBox, Activity):
         self._show_link()
         self.status.waiting("Start or resume at the top of the page to draw your network.")
 
-    def load(self, learner: "Learner") -> None:
+    def load(self, learner: Learner) -> None:
         self.network = saved_network(self.lesson.load(ACTIVITY, self.status))
         self.undo_stack.clear()
         for control in self.controls:
@@ -301,8 +445,9 @@ class NetworkView(widgets.VBox, Activity):
         self._render()
 
     # -- actions ------------------------------------------------------------------
-    def _edit(self, feedback: FormFeedback,
-              action: Callable[[], tuple[Network | None, str]]) -> Callable[[], None]:
+    def _edit(
+        self, feedback: FormFeedback, action: Callable[[], tuple[Network | None, str]]
+    ) -> Callable[[], None]:
         """An edit that answers under the form's buttons: its error in words, or what it did, with the
         save state beside it; a new network is saved and drawn at once."""
 
@@ -339,16 +484,22 @@ class NetworkView(widgets.VBox, Activity):
             return  # nothing is waiting there (an old button, or a message sent by hand)
         feedback, network, said = asked
         if confirmed:
-            self._edit(feedback, lambda: (network, f"{said} Undo brings back the network you had."))()
+            self._edit(
+                feedback, lambda: (network, f"{said} Undo brings back the network you had.")
+            )()
         else:
             self._edit(feedback, lambda: (None, "Kept your network: nothing was replaced."))()
 
-    def _replacing(self, feedback: FormFeedback, network: Network, said: str) -> tuple[Network | None, str]:
+    def _replacing(
+        self, feedback: FormFeedback, network: Network, said: str
+    ) -> tuple[Network | None, str]:
         """Replace the learner's network at once if it is empty; otherwise ask first."""
         if not self.network.schools:
             return network, said
         self._asked = (feedback, network, said)
-        feedback.asked(f"This replaces your network of {size_words(self.network)}. Undo brings it back.")
+        feedback.asked(
+            f"This replaces your network of {size_words(self.network)}. Undo brings it back."
+        )
         return None, ""
 
     def _commit(self, network: Network, undoable: bool = True) -> None:
@@ -365,12 +516,17 @@ class NetworkView(widgets.VBox, Activity):
             raise EditError("Choose an example first.")
         network, _answers = load_example(self.example.value)
         title = dict(list_examples())[self.example.value]
-        return self._replacing(self.example_feedback, network,
-                               f"Started from the example “{title}”: {size_words(network)}.")
+        return self._replacing(
+            self.example_feedback,
+            network,
+            f"Started from the example “{title}”: {size_words(network)}.",
+        )
 
     def _add_school(self) -> tuple[Network, str]:
         name = check_school_name(self.network, self.name.value)
-        school = School(name, self.kind.value, self.phase.value.strip(), self.locality.value.strip())
+        school = School(
+            name, self.kind.value, self.phase.value.strip(), self.locality.value.strip()
+        )
         self.name.value = self.phase.value = self.locality.value = ""
         self.kind.value = KINDS[0]
         return self.network.with_school(school), f"Added {name}."
@@ -401,14 +557,17 @@ class NetworkView(widgets.VBox, Activity):
         if not name:
             raise EditError("Choose the school to remove.")
         links = sum(name in (link.source, link.target) for link in self.network.links)
-        return self.network.without_school(name), f"Removed {name} and its {count_words(links, 'link')}."
+        return self.network.without_school(
+            name
+        ), f"Removed {name} and its {count_words(links, 'link')}."
 
     def _add_link(self) -> tuple[Network, str]:
         link = check_link(self.network, self.add_form.link())
         self.add_form.clear(keep_source=True)
         return self.network.with_link(link), (
             f"Added the link {_joined(link)}. The form is blank again for the next link; "
-            f"From still says {link.source}.")
+            f"From still says {link.source}."
+        )
 
     def _show_link(self) -> None:
         """Fill the link form with the chosen link; empty and closed while none is chosen."""
@@ -421,7 +580,9 @@ class NetworkView(widgets.VBox, Activity):
         closed = not chosen or self.lesson.learner is None
         for control in (*self.edit_form.details, self.save_link, self.remove_link):
             control.disabled = closed
-        self.edit_form.source.disabled = self.edit_form.target.disabled = True  # a link keeps its two ends
+        self.edit_form.source.disabled = self.edit_form.target.disabled = (
+            True  # a link keeps its two ends
+        )
 
     def _change_link(self) -> tuple[Network, str]:
         index = self.pick_link.value
@@ -469,19 +630,25 @@ class NetworkView(widgets.VBox, Activity):
         self.edit_form.set_schools(names)
         self.pick_school.options = names
         self.pick_school.value = None
-        self.pick_link.options = [(f"{i + 1}. {_joined(l)}", i) for i, l in enumerate(network.links)]
+        self.pick_link.options = [
+            (f"{i + 1}. {_joined(link)}", i) for i, link in enumerate(network.links)
+        ]
         self.pick_link.value = None
         self._show_school()
         self._show_link()
         self.undo.disabled = not self.undo_stack
         count = len(network.schools)
         if count == 0:
-            self.drawing.value = ("<p>Your network is empty. Add schools and links above, start from an example, "
-                                  "or import files below.</p>")
+            self.drawing.value = (
+                "<p>Your network is empty. Add schools and links above, start from an example, "
+                "or import files below.</p>"
+            )
         elif count > network_io.MAX_DRAWN:
-            self.drawing.value = (f'<p class="course-warning" role="status">This network has {count:,} schools, more '
-                                  f"than a drawing can show clearly (up to {network_io.MAX_DRAWN:,}). It is still "
-                                  "saved and analysed: see the summary and the tables below.</p>")
+            self.drawing.value = (
+                f'<p class="course-warning" role="status">This network has {count:,} schools, more '
+                f"than a drawing can show clearly (up to {network_io.MAX_DRAWN:,}). It is still "
+                "saved and analysed: see the summary and the tables below.</p>"
+            )
         else:
             self.drawing.value = iframe(network_page(network)) + legend_html(network)
         self.summary.value = summary_html(network)
@@ -495,5 +662,3 @@ def _wrap(*children: widgets.Widget) -> widgets.HBox:
     row = widgets.HBox(list(children))
     row.add_class("course-wrap")
     return row
-
-

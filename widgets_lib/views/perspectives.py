@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class SorterView(RadioQuestions):
-    def __init__(self, lesson: "Lesson", source: str = perspectives.ACTIVITY) -> None:
+    def __init__(self, lesson: Lesson, source: str = perspectives.ACTIVITY) -> None:
         self.lesson = lesson
         self.source = source  # also the activity under which answers are saved
         self.sorter = perspectives.load_sorter(source)
@@ -24,13 +24,23 @@ class SorterView(RadioQuestions):
         self.choices: dict[str, str] = {}
         self._setup_radios()
         self.feedback: dict[str, widgets.HTML] = {}
-        options = [(f"{p.name} ({p.who})", p.id) for p in self.sorter.perspectives]  # no brackets inside "who"
-        rows: list[widgets.Widget] = [widgets.HTML(
-            "<ul>" + "".join(f"<li><strong>{escape(p.name)}</strong> ({escape(p.who)}): {escape(p.summary)}</li>"
-                             for p in self.sorter.perspectives) + "</ul>")]
+        options = [
+            (f"{p.name} ({p.who})", p.id) for p in self.sorter.perspectives
+        ]  # no brackets inside "who"
+        rows: list[widgets.Widget] = [
+            widgets.HTML(
+                "<ul>"
+                + "".join(
+                    f"<li><strong>{escape(p.name)}</strong> ({escape(p.who)}): {escape(p.summary)}</li>"
+                    for p in self.sorter.perspectives
+                )
+                + "</ul>"
+            )
+        ]
         for number, statement in enumerate(self.sorter.statements, start=1):
-            radio = self.add_radio(statement.id, f"Statement {number}: “{statement.text}”", options,
-                                   horizontal=False)
+            radio = self.add_radio(
+                statement.id, f"Statement {number}: “{statement.text}”", options, horizontal=False
+            )
             self.feedback[statement.id] = widgets.HTML()
             rows += [radio, self.feedback[statement.id]]
         self.score = widgets.HTML()
@@ -38,7 +48,7 @@ class SorterView(RadioQuestions):
         self.add_class("course-activity")
         self.wait()
 
-    def load(self, learner: "Learner") -> None:
+    def load(self, learner: Learner) -> None:
         saved = self.saved_answers(self.source)
         known = {p.id for p in self.sorter.perspectives}
         self.choices = {k: v for k, v in saved.items() if k in self.radios and v in known}
@@ -62,8 +72,9 @@ class SorterView(RadioQuestions):
         result = perspectives.check(self.sorter, statement_id, choice)
         mark = "✓" if result.correct else "✗"
         css = "course-right" if result.correct else "course-wrong"
-        self.feedback[statement_id].value = (
-            f'<p class="course-feedback {css}" role="status">{mark} {escape(result.text)}</p>')
+        self.feedback[
+            statement_id
+        ].value = f'<p class="course-feedback {css}" role="status">{mark} {escape(result.text)}</p>'
 
     @property
     def complete(self) -> bool:

@@ -17,51 +17,85 @@ if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
 
-
 class PlanView(widgets.VBox, Activity):
     """A labelled form; "Add" appends, choosing an action fills the form to change or remove it."""
 
-    def __init__(self, lesson: "Lesson") -> None:
+    def __init__(self, lesson: Lesson) -> None:
         self.lesson = lesson
         self.actions: list[Action] = []
         self.status = SaveStatus()
         # Sent when the field is left (or the page hidden or closed: course.js), so "Add" never
         # reaches the kernel before the end of the text; the form is then saved as a draft.
-        self.what = widgets.Textarea(description="What will be done", rows=2, style=WIDE,
-                                     layout=widgets.Layout(width="100%"), continuous_update=False)
-        self.who = widgets.Text(description="Who will lead it", style=WIDE, layout=FIELD, continuous_update=False)
+        self.what = widgets.Textarea(
+            description="What will be done",
+            rows=2,
+            style=WIDE,
+            layout=widgets.Layout(width="100%"),
+            continuous_update=False,
+        )
+        self.who = widgets.Text(
+            description="Who will lead it", style=WIDE, layout=FIELD, continuous_update=False
+        )
         self.by = widgets.DatePicker(description="By when", style=WIDE)
-        self.challenge = widgets.Dropdown(description="Which challenge it meets", style=WIDE, layout=FIELD,
-                                          options=[(label, key) for key, label in plan.CHALLENGES.items()])
+        self.challenge = widgets.Dropdown(
+            description="Which challenge it meets",
+            style=WIDE,
+            layout=FIELD,
+            options=[(label, key) for key, label in plan.CHALLENGES.items()],
+        )
         self.add = widgets.Button(description="Add to the plan", layout={"width": "auto"})
         on_press(self.add, self._add, self.status)
-        self.chosen = widgets.Dropdown(description="Action to change or remove", style=WIDE, options=[], layout=FIELD)
+        self.chosen = widgets.Dropdown(
+            description="Action to change or remove", style=WIDE, options=[], layout=FIELD
+        )
         self.chosen.observe(lambda _c: self._chose(), names="value")
-        self.change = widgets.Button(description="Save changes to this action", layout={"width": "auto"})
+        self.change = widgets.Button(
+            description="Save changes to this action", layout={"width": "auto"}
+        )
         on_press(self.change, self._change, self.status)
         self.remove = widgets.Button(description="Remove this action", layout={"width": "auto"})
         on_press(self.remove, self._remove, self.status)
         self.table = widgets.HTML()
         for field in (self.what, self.who, self.by, self.challenge):
             field.observe(self._typed, names="value")
-        super().__init__([
-            self.status, heading("An action", 4), self.what, self.who, self.by, self.challenge, widgets.HBox([self.add]),
-            heading("Change or remove an action", 4), self.chosen, widgets.HBox([self.change, self.remove]),
-            heading("Your plan", 4), self.table,
-        ])
+        super().__init__(
+            [
+                self.status,
+                heading("An action", 4),
+                self.what,
+                self.who,
+                self.by,
+                self.challenge,
+                widgets.HBox([self.add]),
+                heading("Change or remove an action", 4),
+                self.chosen,
+                widgets.HBox([self.change, self.remove]),
+                heading("Your plan", 4),
+                self.table,
+            ]
+        )
         self.add_class("course-activity")
         self.wait()
 
     @property
     def controls(self) -> list[widgets.Widget]:
-        return [self.what, self.who, self.by, self.challenge, self.add, self.chosen, self.change, self.remove]
+        return [
+            self.what,
+            self.who,
+            self.by,
+            self.challenge,
+            self.add,
+            self.chosen,
+            self.change,
+            self.remove,
+        ]
 
     def wait(self) -> None:
         for control in self.controls:
             control.disabled = True
         self.status.waiting("Start or resume at the top of the page to write your plan.")
 
-    def load(self, learner: "Learner") -> None:
+    def load(self, learner: Learner) -> None:
         self.actions = plan.from_value(self.lesson.load(plan.ACTIVITY, self.status).get(plan.KEY))
         saved_form = self.lesson.load(plan.DRAFT_ACTIVITY, self.status).get(plan.DRAFT_KEY)
         draft = plan.draft_from_value(saved_form)
@@ -80,7 +114,9 @@ class PlanView(widgets.VBox, Activity):
         return bool(self.actions)
 
     def _form(self) -> Action:
-        return plan.check_action(self.what.value, self.who.value, self.by.value, self.challenge.value)
+        return plan.check_action(
+            self.what.value, self.who.value, self.by.value, self.challenge.value
+        )
 
     def _index(self) -> int:
         if self.chosen.value is None:
@@ -104,8 +140,9 @@ class PlanView(widgets.VBox, Activity):
 
     def _save_draft(self) -> None:
         """Keep the form as the learner left it, so a tab closed before "Add" loses nothing."""
-        value = plan.draft_value(self.what.value, self.who.value, self.by.value,
-                                 self.challenge.value, self.chosen.value)
+        value = plan.draft_value(
+            self.what.value, self.who.value, self.by.value, self.challenge.value, self.chosen.value
+        )
         self.lesson.save(plan.DRAFT_ACTIVITY, plan.DRAFT_KEY, value, self.status)
 
     def _chose(self) -> None:
@@ -135,7 +172,8 @@ class PlanView(widgets.VBox, Activity):
     def _render(self, chosen: int | None = None) -> None:
         self.chosen.options = [("(choose an action)", None)] + [
             (f"{i + 1}. {a.what[:60]}{'…' if len(a.what) > 60 else ''} — by {a.by_words}", i)
-            for i, a in enumerate(self.actions)]
+            for i, a in enumerate(self.actions)
+        ]
         self.chosen.value = chosen
         self.change.disabled = self.remove.disabled = not self.actions
         self.table.value = plan_table(self.actions)

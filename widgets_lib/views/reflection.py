@@ -18,10 +18,12 @@ if TYPE_CHECKING:
 class ReflectionView(widgets.VBox, Activity):
     """One lesson's reflection questions."""
 
-    def __init__(self, lesson: "Lesson") -> None:
+    def __init__(self, lesson: Lesson) -> None:
         self._build(lesson, reflections.questions(lesson.info.id))
 
-    def _build(self, lesson: "Lesson", questions: list[reflections.Question], grouped: bool = False) -> None:
+    def _build(
+        self, lesson: Lesson, questions: list[reflections.Question], grouped: bool = False
+    ) -> None:
         self.lesson = lesson
         self.status = SaveStatus()
         self.questions = questions
@@ -35,15 +37,24 @@ class ReflectionView(widgets.VBox, Activity):
                     rows.append(heading(f"Lesson {current}: {lessons.by_id(current).title}", 4))
             number += 1
             label = f"Lesson {current}, question {number}." if grouped else f"{number}."
-            box = widgets.Textarea(description=f"{label} {question.prompt}", placeholder=question.hint, rows=5,
-                                   continuous_update=True, style={"description_width": "initial"},
-                                   layout=widgets.Layout(width="100%"))
+            box = widgets.Textarea(
+                description=f"{label} {question.prompt}",
+                placeholder=question.hint,
+                rows=5,
+                continuous_update=True,
+                style={"description_width": "initial"},
+                layout=widgets.Layout(width="100%"),
+            )
             box.add_class("course-reflection")
             self.boxes[question.id] = box
             rows.append(box)
-        rows.append(widgets.HTML('<p class="course-hint">Your answers are private to you (and to your tutor only '
-                                 "if you join a cohort in Lesson 00 and choose to share them). They are gathered "
-                                 "in your journal.</p>"))
+        rows.append(
+            widgets.HTML(
+                '<p class="course-hint">Your answers are private to you (and to your tutor only '
+                "if you join a cohort in Lesson 00 and choose to share them). They are gathered "
+                "in your journal.</p>"
+            )
+        )
         super().__init__(rows)
         save_as_typed(self, self.boxes, self._save)
         self.add_class("course-activity")
@@ -54,8 +65,10 @@ class ReflectionView(widgets.VBox, Activity):
             box.disabled = True
         self.status.waiting("Start or resume at the top of the page to write.")
 
-    def load(self, learner: "Learner") -> None:
-        saved = self.lesson.load(reflections.ACTIVITY, self.status, {k: box.description for k, box in self.boxes.items()})
+    def load(self, learner: Learner) -> None:
+        saved = self.lesson.load(
+            reflections.ACTIVITY, self.status, {k: box.description for k, box in self.boxes.items()}
+        )
         with self.loading():
             for question_id, box in self.boxes.items():
                 box.disabled = False
@@ -68,7 +81,12 @@ class ReflectionView(widgets.VBox, Activity):
         return all(box.value.strip() for box in self.boxes.values())
 
     def _save(self, question_id: str, text: str) -> None:
-        self.lesson.save(reflections.ACTIVITY, question_id, reflections.check_text(question_id, text), self.status)
+        self.lesson.save(
+            reflections.ACTIVITY,
+            question_id,
+            reflections.check_text(question_id, text),
+            self.status,
+        )
         if self.complete:
             self.lesson.mark(DONE)
 
@@ -80,12 +98,10 @@ class JournalView(ReflectionView):
     answer never has two boxes that could overwrite each other.
     """
 
-    def __init__(self, lesson: "Lesson") -> None:
+    def __init__(self, lesson: Lesson) -> None:
         shown = {qid for view in lesson.activities_of(ReflectionView) for qid in view.boxes}
         self._build(lesson, [q for q in reflections.questions() if q.id not in shown], grouped=True)
 
     @property
     def complete(self) -> bool:
         return True  # the journal is open-ended: a lesson is never held back by an unanswered old question
-
-

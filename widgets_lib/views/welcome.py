@@ -12,8 +12,9 @@ from .common import Activity
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
+
 class WelcomeView(widgets.VBox, Activity):
-    def __init__(self, lesson: "Lesson") -> None:
+    def __init__(self, lesson: Lesson) -> None:
         self.lesson = lesson
         self.table = widgets.HTML()
         super().__init__([self.table])
@@ -23,8 +24,10 @@ class WelcomeView(widgets.VBox, Activity):
     def wait(self) -> None:
         self._render(None)
 
-    def load(self, learner: "Learner") -> None:
+    def load(self, learner: Learner) -> None:
         self._render(learner)
 
-    def _render(self, learner: "Learner | None") -> None:
-        self.table.value = lessons_table(self.lesson.progress if learner else None, learner.code if learner else None)
+    def _render(self, learner: Learner | None) -> None:
+        self.table.value = lessons_table(
+            self.lesson.progress if learner else None, learner.code if learner else None
+        )
