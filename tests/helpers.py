@@ -202,3 +202,15 @@ def checked_indexes(scope) -> list[int]:
     if hasattr(scope, "main_frame"):  # a Page
         return scope.evaluate(f"({_CHECKED})(document)")
     return scope.evaluate(_CHECKED)
+
+
+def count_rows(store, table: str) -> int:
+    """Rows in one of the store's tables (``widgets_lib.store.iter_tables``)."""
+    import sqlalchemy as sa
+
+    from widgets_lib.store import metadata
+
+    with store.engine.connect() as conn:
+        return conn.execute(
+            sa.select(sa.func.count()).select_from(metadata.tables[table])
+        ).scalar_one()

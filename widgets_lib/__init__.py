@@ -5,7 +5,7 @@ Layers: pure models and the store at the top of the package; ``html`` (every pie
 Notebooks use :class:`widgets_lib.views.lesson.Lesson` and nothing else.
 """
 
-__all__ = ["CourseError", "CourseWarning", "__version__"]
+__all__ = ["CourseError", "__version__"]
 __version__ = "0.1.0"
 
 
@@ -14,7 +14,3 @@ class CourseError(ValueError):
     (a school that does not exist, an answer off its scale, a file without its columns). Every other
     exception is a fault of the course: logged for the operator with a short reference, and the learner
     gets a plain sentence with that reference (``views.common.guarded``)."""
-
-
-class CourseWarning(UserWarning):
-    """Warnings raised by the course library (errors in the test suite)."""

@@ -10,7 +10,7 @@ answer, nothing recorded on the links) counts halfway, 0.5, so missing answers p
 score towards the middle rather than towards a verdict. The weights and thresholds are the
 course's own judgement, listed in ``JUDGEMENTS`` and shown to the learner.
 
-Command line (DESIGN.md, "Diagnosis")::
+Command line (README, "The diagnosis from the command line")::
 
     python -m widgets_lib.classify --schools S.csv --links L.csv --answers A.json
 """
@@ -29,7 +29,6 @@ from .metrics import Metrics, measure
 from .network import Network
 
 TYPES = ("meaningful", "contrived", "cosy", "inertia", "thuggery")
-VERDICTS = (*TYPES, "uncertain")
 TYPE_NAMES = {
     "meaningful": "meaningful network",
     "contrived": "contrived network",
@@ -727,7 +726,7 @@ class Diagnosis:
     signals: list[dict[str, Any]] = field(default_factory=list)  # every signal read, for the page
 
     def as_json(self) -> dict[str, Any]:
-        """The command line's JSON object (DESIGN.md): verdict, scores, evidence, reasons, metrics."""
+        """The command line's JSON object (README): verdict, scores, evidence, reasons, metrics."""
         return {
             "verdict": self.verdict,
             "scores": dict(self.scores),

@@ -1,6 +1,6 @@
 """The network health questionnaire of lesson 05: statements, checks and construct scores.
 
-Every construct of DESIGN.md ("Network health answers") has two statements in
+Every construct (``CONSTRUCTS``, the keys of an answers file) has two statements in
 ``data/health_items.json``, one of them worded the other way round (``reverse``), so
 agreeing with everything gives a middle score rather than a glowing one, and
 :func:`contradictions` can point it out. The statements are the course's own, grounded
@@ -19,7 +19,7 @@ from .answers import AnswerError, check_whole
 from .paths import load_json
 
 SCALE_MIN, SCALE_MAX = 1, 5
-# The contract's order (DESIGN.md); the classifier and the page list constructs in it.
+# The answers file's order; the classifier and the page list constructs in it.
 CONSTRUCTS = (
     "shared_goals",
     "communication",

@@ -1,4 +1,4 @@
-"""Reading and writing network files: two CSV files, one workbook, or JSON (see DESIGN.md).
+"""Reading and writing network files: two CSV files, one workbook, or JSON (README, "Network files").
 
 Files come from real users: Excel's "CSV" may be Windows-1252 or semicolon-delimited,
 headings may be capitalised, rows may be blank. Every problem is one :class:`NetworkError`

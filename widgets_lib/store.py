@@ -11,8 +11,8 @@ lines), with a full copy first and at least every ``FULL_EVERY``-th revision, so
 back takes a bounded number of rows. See :func:`_lines` for the change's format.
 
 SQLite: WAL journal, ``BEGIN IMMEDIATE`` for every write and a busy timeout,
-no pooling inside kernels (DESIGN.md: plain ``BEGIN`` fails most writes under
-concurrency).
+no pooling inside kernels (plain ``BEGIN`` fails most writes under concurrency:
+tests/reliability/test_store_concurrency.py).
 """
 
 from __future__ import annotations
@@ -883,12 +883,6 @@ class Store:
             )
         finally:
             raw.close()
-
-    def count_rows(self, table: str) -> int:
-        with self._read() as conn:
-            return conn.execute(
-                sa.select(sa.func.count()).select_from(metadata.tables[table])
-            ).scalar_one()
 
     # -- plumbing -------------------------------------------------------------
     def _write(self):

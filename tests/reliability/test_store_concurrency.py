@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from tests.helpers import count_rows
 from tests.store_writers import check_saved, own_learner, plan, run_writers, shared_learner
 from widgets_lib.store import Store
 
@@ -44,9 +45,9 @@ def _check_everything_saved(url: str, writers: int, saves: int) -> None:
     own_keys = {(p[0], p[1], p[2]) for p in per_writer if p[0] != shared_learner(PREFIX)}
     store = Store(url)
     try:
-        assert store.count_rows("learners") == writers + 1
-        assert store.count_rows("revisions") == writers * saves  # not one save lost
-        assert store.count_rows("answers") == len(own_keys) + 1
+        assert count_rows(store, "learners") == writers + 1
+        assert count_rows(store, "revisions") == writers * saves  # not one save lost
+        assert count_rows(store, "answers") == len(own_keys) + 1
         with store.engine.connect() as conn:
             answers = _answer_keys(conn)
         assert len(set(answers)) == len(answers) == len(own_keys) + 1

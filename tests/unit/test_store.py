@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import read_only_file
+from tests.helpers import count_rows, read_only_file
 from widgets_lib import store as store_module
 from widgets_lib.store import Revision, SaveConflict, Store, StoreError, default_url
 
@@ -28,7 +28,7 @@ def _raw_values(store: Store, table: str) -> list[str]:
 # -- round trips on both databases ---------------------------------------------
 def test_tables_are_created_empty(store: Store) -> None:
     for table in store_module.iter_tables():
-        assert store.count_rows(table) == 0
+        assert count_rows(store, table) == 0
 
 
 def test_ensure_learner_is_idempotent(store: Store) -> None:
@@ -38,7 +38,7 @@ def test_ensure_learner_is_idempotent(store: Store) -> None:
     store.ensure_learner("alice", "hub")  # a second call never changes or duplicates
     assert store.learner_exists("alice")
     assert not store.learner_exists("bob")
-    assert store.count_rows("learners") == 1
+    assert count_rows(store, "learners") == 1
 
 
 def test_tables_survive_a_second_store_on_the_same_database(store_url: str) -> None:
@@ -73,8 +73,8 @@ def test_overwrite_keeps_latest_and_history_keeps_every_revision(store: Store) -
     assert [r.value for r in history] == values
     assert [r.saved_at for r in history] == stamps
     assert stamps == sorted(stamps)  # ISO timestamps of one process never go back
-    assert store.count_rows("answers") == 1
-    assert store.count_rows("revisions") == len(values)
+    assert count_rows(store, "answers") == 1
+    assert count_rows(store, "revisions") == len(values)
 
 
 @pytest.mark.parametrize(
@@ -239,7 +239,7 @@ def test_read_only_database_refuses_saves_and_still_loads(sqlite_url: str) -> No
     rw = Store(sqlite_url)
     try:
         assert rw.load("alice", "lesson-02") == {"q1": "kept"}
-        assert rw.count_rows("revisions") == 1
+        assert count_rows(rw, "revisions") == 1
     finally:
         rw.dispose()
 
