@@ -65,6 +65,12 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], str]] = {
         ["--participants", "500", "--repeats", "3"],
         "2 / 10",
     ),
+    "revision_bytes": (
+        "revision_bytes.py",
+        ["--schools", "200,1000", "--edits", "60"],
+        ["--schools", "200,1000", "--edits", "200"],
+        "1 / 3",
+    ),
 }
 
 Row = tuple[str, str, str, str, str]  # figure, measured, target, met?, how measured
@@ -267,6 +273,21 @@ def rows_dashboard(doc: dict) -> list[Row]:
     ]
 
 
+def rows_revision_bytes(doc: dict) -> list[Row]:
+    return [
+        (
+            f"bytes one network edit adds, {r['schools']:,} schools, {r['database']}",
+            f"{_f(r['one_edit_bytes'] / 1000)} KB (full copy {_f(r['full_bytes'] / 1000, 1)} KB; "
+            f"mean over {len(r['edit_bytes'])} edits {_f(sum(r['edit_bytes']) / len(r['edit_bytes']) / 1000)} KB)",
+            "kilobytes, not the network",
+            _met(r["one_edit_bytes"] < 10_000),
+            "median revision text of one edit (rename a school or add a link), saved as lesson 04 "
+            "saves; the mean includes the full copy kept every 50th revision",
+        )
+        for r in doc["rows"]
+    ]
+
+
 FIGURES: dict[str, Callable[[dict], list[Row]]] = {
     "first_visits": rows_first_visits,
     "browser_widgets": rows_browser_widgets,
@@ -274,6 +295,7 @@ FIGURES: dict[str, Callable[[dict], list[Row]]] = {
     "store_writes": rows_store_writes,
     "network_scale": rows_network_scale,
     "dashboard": rows_dashboard,
+    "revision_bytes": rows_revision_bytes,
 }
 
 
