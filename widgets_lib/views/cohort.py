@@ -177,26 +177,14 @@ def data_files(exported: dict) -> tuple[bytes, bytes]:
     """A learner's export as JSON and as one spreadsheet-safe CSV (current answers, then the history)."""
     as_json = json.dumps(exported, ensure_ascii=False, indent=2).encode("utf-8")
     rows: list[list[object]] = [["table", "activity", "key", "value", "time"]]
-    rows += [
-        [
-            "answer",
-            a["activity"],
-            a["key"],
-            json.dumps(a["value"], ensure_ascii=False),
-            a["updated_at"],
+    for table, part, time in (
+        ("answer", "answers", "updated_at"),
+        ("history", "history", "saved_at"),
+    ):
+        rows += [
+            [table, r["activity"], r["key"], json.dumps(r["value"], ensure_ascii=False), r[time]]
+            for r in exported[part]
         ]
-        for a in exported["answers"]
-    ]
-    rows += [
-        [
-            "history",
-            h["activity"],
-            h["key"],
-            json.dumps(h["value"], ensure_ascii=False),
-            h["saved_at"],
-        ]
-        for h in exported["history"]
-    ]
     return as_json, csv_bytes(rows)
 
 
