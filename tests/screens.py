@@ -6,7 +6,9 @@ A course server is started as the tests start it (its own throw-away SQLite data
 learners with work in every lesson and a cohort are seeded, and Chromium photographs every page
 at 1280×900 and at 390×844: each lesson before starting and with the learner's work, the tutor's
 dashboard before the key and with the cohort open, the home page, a missing page, the error page
-and the personal report. The pictures go to ``screens/<width>x<height>/<page>.png`` (git-ignored).
+and the personal report. The pictures go to ``screens/<width>x<height>/<page>.png`` (git-ignored);
+each network drawing is also photographed on its own once drawn (``<page>-drawing-<n>.png``), and
+the report is printed to ``screens/report.pdf``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,33 @@ from tests.helpers import CHROMIUM, CHROMIUM_ARGS, LESSON_FILES, REPO, CourseSer
 from tests.reliability.course_pages import PAGES, download_report, seed, show
 
 VIEWPORTS = [(1280, 900), (390, 844)]
+
+
+# True once a drawing's canvas holds anything but the background (vis-network has drawn).
+_DRAWN = """() => {
+  const canvas = document.querySelector('canvas');
+  if (!canvas || !canvas.width || !canvas.height) return false;
+  const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) return true;
+  return false;
+}"""
+
+
+def _drawings(page, stem: Path) -> int:
+    """Each network drawing on the page, scrolled into view as a person scrolls to it and
+    photographed on its own once it has drawn (``<page>-drawing-<n>.png``); a full-page picture
+    of a page does not always show what an iframe's canvas holds."""
+    taken = 0
+    for n, frame in enumerate(page.locator("iframe.course-drawing").all(), start=1):
+        frame.scroll_into_view_if_needed()
+        inner = frame.element_handle().content_frame()
+        try:
+            inner.wait_for_function(_DRAWN, timeout=30_000)
+        except Exception:  # noqa: BLE001 - the picture shows what there is; say that it is empty
+            print(f"    drawing {n} of {stem.name} still blank after 30 s", flush=True)
+        frame.screenshot(path=str(stem.parent / f"{stem.name}-drawing-{n}.png"))
+        taken += 1
+    return taken
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                         try:
                             show(page, server, spec, seeded)
                             page.wait_for_timeout(500)  # let drawings settle before the picture
+                            taken += _drawings(page, where / spec.id)
                             page.screenshot(path=str(where / f"{spec.id}.png"), full_page=True)
                             taken += 1
                             print(f"  {width}x{height} {spec.id}", flush=True)
@@ -81,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
                             page.set_content(report.read_text(encoding="utf-8"))
                             page.screenshot(path=str(where / "report.png"), full_page=True)
                             taken += 1
+                            if not phone:  # printed as a person prints it: A4, the print styles
+                                page.pdf(path=str(out / "report.pdf"), format="A4")
+                                print(f"  report printed to {out / 'report.pdf'}", flush=True)
                             print(f"  {width}x{height} report", flush=True)
                         finally:
                             context.close()
