@@ -10,6 +10,9 @@
 #
 # Environment read here (the hub's own; nothing a participant can set):
 #   COURSE_DB_URL       required: postgresql://… of the course's answers, given to every server
+#   COURSE_SECRET       optional, the key of the course's hashes (at least 32 characters), given
+#                       to every server; by default created once in the hub user's configuration
+#                       folder (widgets_lib/secret.py). Every server must have the same one.
 #   COURSE_TUTOR_GROUP  hub group whose members are tutors (default "tutors")
 #   COURSE_TUTORS       optional, comma-separated hub user names added to that group at start-up
 #                       (the admin page /hub/admin or the REST API can add more)
@@ -23,6 +26,7 @@ import sys
 from pathlib import Path
 
 from widgets_lib.paths import template_root
+from widgets_lib.secret import server_secret
 from widgets_lib.server.serve import HOME_PAGE
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
@@ -58,6 +62,8 @@ c.Spawner.environment = {
     "JUPYTER_PATH": str(template_root()),
     "COURSE_DB_URL": DB_URL,
     "COURSE_HUB_TUTOR": tutor_flag,
+    # One secret for every server: a code hashed in one user's server is found from another's.
+    "COURSE_SECRET": server_secret().decode("utf-8"),
 }
 # Generous: a server starts in a few seconds, longer on a loaded machine.
 c.Spawner.start_timeout = 120

@@ -19,6 +19,8 @@ from playwright.sync_api import expect
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
+# A standalone server creates cohorts on the dashboard only with the operator's key (issue 15).
+OPERATOR_KEY = "operator-key-of-the-test-servers"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -54,7 +56,12 @@ class CourseServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_url = db_url
         self.log_path = log_path
-        env = {**os.environ, "COURSE_DB_URL": db_url, **(extra_env or {})}
+        env = {
+            **os.environ,
+            "COURSE_DB_URL": db_url,
+            "COURSE_OPERATOR_KEY": OPERATOR_KEY,
+            **(extra_env or {}),
+        }
         cmd = [
             sys.executable,
             "-m",

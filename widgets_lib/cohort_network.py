@@ -63,6 +63,7 @@ __all__ = [
     "merge",
     "name_key",
     "suggestions",
+    "without_names",
 ]
 
 # Marks people type for an apostrophe (dropped: "St Mary's" is "St Marys"), and dashes (unified);
@@ -370,6 +371,40 @@ def check_manual_merge(merged: Merged, a: str, b: str) -> tuple[str, str]:
         )
     source = merged._roots[first] if merged._roots else merged.schools[first].name
     return source, merged.schools[second].name
+
+
+def without_names(manual: Mapping[str, str], gone: Collection[str]) -> dict[str, str]:
+    """The manual merges without any spelling whose :func:`name_key` is in ``gone`` (the school
+    names of an erased learner that no one else in the cohort has), keeping what they joined
+    among the other names: a → g → c becomes a → c; a → g and b → g (g the end of the chain)
+    become b → a; a merge left with one name goes. So an erasure removes the learner's names
+    and nothing the tutor decided about anyone else's."""
+    result = dict(manual)
+    gone = set(gone)
+    while True:
+        spelling = next(
+            (name for pair in result.items() for name in pair if name_key(name) in gone), None
+        )
+        if spelling is None:
+            return result
+        key = name_key(spelling)
+        onward = [target for source, target in result.items() if name_key(source) == key]
+        incoming = [
+            source
+            for source, target in result.items()
+            if name_key(target) == key and name_key(source) != key
+        ]
+        for source in [source for source in result if name_key(source) == key]:
+            del result[source]
+        target = next((t for t in onward if name_key(t) != key), None)
+        if target is None and incoming:  # g ended the chain: the first name into it ends it now
+            target = incoming.pop(0)
+            del result[target]
+        for source in incoming:
+            if name_key(source) != name_key(target):
+                result[source] = target
+            else:
+                del result[source]
 
 
 def _loose(key: str) -> str:

@@ -4,12 +4,25 @@ What a participant shares is decided in one place, :func:`participant_view`: the
 a participant joins shows them that view of their own work before they join, and the tutor
 dashboard shows nothing else. Reflections are in it only with the participant's consent;
 the learner code, action plan and challenge notes never are. Pure Python with the store.
+
+Join codes and tutor keys are stored only as keyed hashes. Who may create a cohort: under
+JupyterHub, members of the tutors group (the dashboard checks); on a standalone server, whoever
+knows the operator's key (``COURSE_OPERATOR_KEY``, typed on the dashboard), or the operator at
+the command line::
+
+    python -m widgets_lib.cohorts create --name "Thursday group"
+    python -m widgets_lib.cohorts join-code --tutor-key K7PM-3XQA-9TRE-MW4C-HJ8N
 """
 
 from __future__ import annotations
 
+import argparse
+import hmac
+import os
 import secrets
+import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +33,7 @@ from .network import Network
 from .record import Record
 from .reflections import ACTIVITY as JOURNAL_ACTIVITY
 from .store import Cohort, Membership, Store
+from .throttle import retry_words
 
 MAX_COHORT_NAME = 120
 MAX_DISPLAY_NAME = 80
@@ -37,6 +51,14 @@ NEVER_SHARED = "your learner code, your action plan and your notes on the three 
 WRONG_KEY = (
     "That tutor key was not recognised. Check it letter by letter (it is the key you wrote down "
     "when you created the cohort), or create a new cohort below."
+)
+
+
+OPERATOR_ENV = "COURSE_OPERATOR_KEY"
+MIN_OPERATOR_KEY = 16
+WRONG_OPERATOR_KEY = (
+    "That operator key was not recognised. Creating a cohort on this server needs the key set by "
+    "the person who runs it."
 )
 
 
@@ -71,17 +93,45 @@ def create(store: Store, name: str, owner: str | None = None) -> tuple[Cohort, s
     return cohort, join_code, tutor_key
 
 
-def find_to_join(store: Store, code: str) -> Cohort:
+def operator_key_set() -> str | None:
+    """The operator's key from the environment, or None when cohorts cannot be created on the
+    dashboard (unset, or too short to be a secret)."""
+    key = os.environ.get(OPERATOR_ENV, "").strip()
+    return key if len(key) >= MIN_OPERATOR_KEY else None
+
+
+def is_operator_key(typed: str) -> bool:
+    """Whether ``typed`` is the operator's key (compared in constant time)."""
+    key = operator_key_set()
+    return key is not None and hmac.compare_digest(str(typed or "").strip().encode(), key.encode())
+
+
+def wrong_join_code(code: str) -> str:
+    """What a participant reads when no cohort has this (well-formed) join code."""
+    return (
+        f"No cohort has the join code {identity.normalise_join_code(code)}. "
+        "Check it letter by letter with your tutor."
+    )
+
+
+def check_join_code(code: str) -> str:
+    """The join code as typed, normalised; CohortError when it cannot be one (not a guess)."""
     try:
-        key = identity.join_key(code)
+        return identity.normalise_join_code(code)
     except identity.CodeError as exc:
         raise CohortError(str(exc)) from None
-    cohort = store.cohort_by_join_key(key)
+
+
+def refused(message: str, wrong: Callable[[], float] | None = None) -> CohortError:
+    """A wrong code's message; with ``wrong`` (a throttle's, :mod:`widgets_lib.throttle`) the guess
+    is counted and the message says when the next one will be answered."""
+    return CohortError(f"{message} {retry_words(wrong())}" if wrong else message)
+
+
+def find_to_join(store: Store, code: str, wrong: Callable[[], float] | None = None) -> Cohort:
+    cohort = store.cohort_by_join_key(identity.join_key(check_join_code(code)))
     if cohort is None:
-        raise CohortError(
-            f"No cohort has the join code {identity.normalise_join_code(code)}. "
-            "Check it letter by letter with your tutor."
-        )
+        raise refused(wrong_join_code(code), wrong)
     if not cohort.open:
         raise CohortError(
             f"The cohort {cohort.name} is closed to new members. Please ask your tutor."
@@ -90,22 +140,37 @@ def find_to_join(store: Store, code: str) -> Cohort:
 
 
 def join(
-    store: Store, learner_id: str, code: str, display_name: str, share_reflections: bool
+    store: Store,
+    learner_id: str,
+    code: str,
+    display_name: str,
+    share_reflections: bool,
+    wrong: Callable[[], float] | None = None,
 ) -> tuple[Cohort, Membership]:
-    cohort = find_to_join(store, code)
     name = check_name("Your name for the tutor", display_name, MAX_DISPLAY_NAME)
+    cohort = find_to_join(store, code, wrong)
     return cohort, store.join(learner_id, cohort.id, name, bool(share_reflections))
 
 
-def open_for_tutor(store: Store, key: str) -> Cohort:
-    """The cohort a tutor key opens; one message for every failure, so a guess learns nothing."""
+def open_for_tutor(store: Store, key: str, wrong: Callable[[], float] | None = None) -> Cohort:
+    """The cohort a tutor key opens; one message for every failure, so a guess learns nothing
+    (a key that cannot be one is refused the same way, but not counted as a guess)."""
     try:
-        cohort = store.cohort_by_tutor_key(identity.tutor_key_hash(key))
+        cohort = store.cohort_by_tutor_key(
+            identity.tutor_key_hash(key), identity.legacy_tutor_key_hash(key)
+        )
     except identity.CodeError:
-        cohort = None
+        raise CohortError(WRONG_KEY) from None
     if cohort is None:
-        raise CohortError(WRONG_KEY)
+        raise refused(WRONG_KEY, wrong)
     return cohort
+
+
+def new_join_code(store: Store, cohort: Cohort) -> str:
+    """A new join code for a cohort whose tutor lost it: the old code stops working."""
+    code = identity.new_join_code()
+    store.set_join_key(cohort.id, identity.join_key(code))
+    return code
 
 
 @dataclass(frozen=True)
@@ -153,3 +218,38 @@ def cohort_views(store: Store, cohort_id: str) -> list[ParticipantSummary]:
         participant_view(member, values, updated)
         for member, values, updated in store.load_cohort(cohort_id)
     ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The operator's command line: create a cohort, or give one a new join code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m widgets_lib.cohorts",
+        description="Create a cohort, or make a new join code (COURSE_DB_URL picks the database).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    create_cmd = commands.add_parser("create", help="create a cohort; prints its codes")
+    create_cmd.add_argument("--name", required=True, help="the cohort's name, as tutors see it")
+    join_cmd = commands.add_parser("join-code", help="a new join code (the old one stops working)")
+    join_cmd.add_argument("--tutor-key", required=True, help="the cohort's tutor key")
+    args = parser.parse_args(argv)
+    from .store import StoreError, get_store
+
+    try:
+        store = get_store()
+        if args.command == "create":
+            cohort, join_code, tutor_key = create(store, args.name)
+            print(f"Cohort: {cohort.name}")
+            print(f"Tutor key (secret; opens the dashboard; shown only now): {tutor_key}")
+            print(f"Join code (for participants, lesson 00): {join_code}")
+        else:
+            cohort = open_for_tutor(store, args.tutor_key)
+            print(f"New join code for {cohort.name} (the old one no longer works): ", end="")
+            print(new_join_code(store, cohort))
+    except (CourseError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

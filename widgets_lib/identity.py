@@ -1,8 +1,12 @@
 """Learner codes: issue, normalise, check and hash.
 
 A code is the only key to a learner's work, so it is a secret: random, long
-enough not to be guessed, stored only as a hash, and easy to copy by hand
-(no 0/O, 1/I/L, 2/Z, 5/S look-alikes).
+enough not to be guessed, stored only as a keyed hash (HMAC under the server's
+secret, :mod:`widgets_lib.secret`: a copy of the database cannot check a guess),
+and easy to copy by hand (no 0/O, 1/I/L, 2/Z, 5/S look-alikes).
+
+Databases made before the keyed hash hold unkeyed SHA-256 forms (``legacy_*``): the store
+rewrites a row to the keyed form the first time its code is used (:meth:`Store.find_learner`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import secrets
 from urllib.parse import parse_qs
 
 from . import CourseError
+from .secret import keyed_hash
 
 ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
 CODE_LENGTH = 12
@@ -86,22 +91,32 @@ def normalise_tutor_key(text: str) -> str:
 
 
 def join_key(code: str) -> str:
-    """The stored form of a join code."""
-    return _hash("join", normalise_join_code(code))
+    """The stored form of a join code (the code itself is never stored)."""
+    return keyed_hash("join", normalise_join_code(code))
 
 
 def tutor_key_hash(key: str) -> str:
     """The stored form of a tutor key."""
+    return keyed_hash("tutor", normalise_tutor_key(key))
+
+
+def legacy_tutor_key_hash(key: str) -> str:
+    """A tutor key's stored form before keyed hashes, to find and rewrite an old cohort."""
     return _hash("tutor", normalise_tutor_key(key))
 
 
 def code_key(code: str) -> str:
     """The stored identifier of a learner who signs in with ``code``."""
+    return keyed_hash("learner", normalise_code(code))
+
+
+def legacy_code_key(code: str) -> str:
+    """A learner's identifier before keyed hashes, to find and rewrite an old learner."""
     return _hash("code", normalise_code(code))
 
 
 def hub_key(username: str) -> str:
-    """The stored identifier of a JupyterHub user."""
+    """The stored identifier of a JupyterHub user (a user name is not a secret: no key needed)."""
     return _hash("hub", username)
 
 

@@ -138,11 +138,51 @@ def link_key(link: Link) -> tuple[str, str]:
     return tuple(sorted((link.source, link.target)))  # type: ignore[return-value]
 
 
-MAX_NAME = 200
+# Lengths of the texts a learner can send, checked by the model (never only by a widget's
+# maxlength, which a visitor's own messages skip): one school with a 10 MB phase made every later
+# save of the network 10 MB, history included (issue 15). A real school's name, phase or locality
+# is a few dozen characters; a note in an extra column a few sentences.
+MAX_NAME = 200  # a school's name, and so a link's "from" and "to"
+MAX_FIELD = 200  # phase, locality and the network's title
+MAX_COLUMN_NAME = 60  # the heading of an extra column
+MAX_EXTRA_VALUE = 1000  # a value in an extra column (notes, a web address, a head teacher…)
+MAX_EXTRA_COLUMNS = 30  # extra columns of each table: a network repeats every heading in every row
 
 
 class EditError(CourseError):
     """A change the learner asked for that would make the network invalid; the message says why."""
+
+
+def too_long(length: int, limit: int) -> str:
+    """The end of a sentence that names a text too long to keep (said the same everywhere)."""
+    return f"is {length:,} characters long; the course keeps at most {limit:,}."
+
+
+def check_text(what: str, text: str, limit: int) -> str:
+    """``text`` if it has at most ``limit`` characters, else :class:`EditError` naming ``what``."""
+    if len(text) > limit:
+        raise EditError(f"{what} {too_long(len(text), limit)}")
+    return text
+
+
+def check_school(school: School) -> School:
+    """A school whose every text fits the course's limits, else :class:`EditError` naming the field
+    (its name is checked, for spelling and duplicates, by :func:`check_school_name`)."""
+    check_text("The school's name", school.name, MAX_NAME)
+    check_text("Phase", school.phase, MAX_FIELD)
+    check_text("Locality", school.locality, MAX_FIELD)
+    _check_extra(school.extra)
+    return school
+
+
+def _check_extra(extra: tuple[tuple[str, str], ...]) -> None:
+    if len(extra) > MAX_EXTRA_COLUMNS:
+        raise EditError(
+            f"There are {len(extra):,} extra columns; the course keeps at most {MAX_EXTRA_COLUMNS}."
+        )
+    for column, value in extra:
+        check_text(f"The column heading “{column[:60]}”", column, MAX_COLUMN_NAME)
+        check_text(f"The value in the column “{column}”", value, MAX_EXTRA_VALUE)
 
 
 def _same(a: str, b: str) -> bool:
@@ -155,9 +195,7 @@ def check_school_name(network: Network, name: str, replacing: str | None = None)
     if not clean:
         raise EditError("Please type the school's name.")
     if len(clean) > MAX_NAME:
-        raise EditError(
-            f"A school's name can be at most {MAX_NAME} characters; this one has {len(clean)}."
-        )
+        raise EditError(f"The school's name {too_long(len(clean), MAX_NAME)}")
     for other in network.names:
         if other != replacing and _same(other, clean):
             raise EditError(f"There is already a school called “{other}” in your network.")
@@ -169,7 +207,9 @@ def check_link(network: Network, link: Link, replacing: int | None = None) -> Li
     names = set(network.names)
     for end in (link.source, link.target):
         if end not in names:
-            raise EditError(f"“{end}” is not a school in your network; add it first.")
+            shown = end if len(end) <= MAX_NAME else end[:MAX_NAME] + "…"
+            raise EditError(f"“{shown}” is not a school in your network; add it first.")
+    _check_extra(link.extra)
     if link.source == link.target:
         raise EditError("A link needs two different schools.")
     if link.level is not None and link.level not in LEVELS:

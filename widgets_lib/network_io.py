@@ -36,6 +36,7 @@ import json
 import re
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,12 +47,17 @@ from .network import (
     FLOWS,
     KIND_LABELS,
     KINDS,
+    MAX_COLUMN_NAME,
+    MAX_EXTRA_COLUMNS,
+    MAX_EXTRA_VALUE,
+    MAX_FIELD,
     MAX_NAME,
     ORIGIN_LABELS,
     ORIGINS,
     Link,
     Network,
     School,
+    too_long,
 )
 
 __all__ = [
@@ -59,7 +65,9 @@ __all__ = [
     "MAX_DRAWN",
     "MAX_FILE_BYTES",
     "MAX_LINKS",
+    "MAX_NETWORK_CHARS",
     "MAX_SCHOOLS",
+    "MAX_UNPACKED_BYTES",
     "MAX_UPLOAD_BYTES",
     "SCHOOL_COLUMNS",
     "NetworkError",
@@ -84,6 +92,20 @@ MAX_DRAWN = 1000  # the view draws at most this many schools; beyond it, a table
 # page's websocket, which the server sizes from this (serve.py); the page refuses more before
 # sending (course.js), since a bigger message closes the connection and the upload is lost.
 MAX_UPLOAD_BYTES = 2 * MAX_FILE_BYTES
+# The most text one network may hold once read: the course saves it as JSON, in which every
+# heading is repeated in every row, so 30 extra columns in 20,000 rows of an 1 MB file would make
+# a network of tens of MB (and each save of it, history included). Real networks of 1,000 schools
+# are under 1 MB; the biggest the row limits allow with usual texts are about 15 MB.
+MAX_NETWORK_CHARS = 20_000_000
+# A workbook is a zip of XML parts: what it unpacks to is checked before openpyxl opens it (issue 15:
+# a 200 KB file whose shared strings unpack to 200 MB took 400 MB of a kernel's memory). A workbook
+# of 100,000 links and 20,000 schools as Excel or openpyxl writes it unpacks to about 35 MB; its
+# shared strings (every distinct text once, kept in memory by openpyxl) to under 10 MB. XML parts
+# compress 5 to 30 times; a part over 1 MB compressed more than 200 times is made to unpack.
+MAX_UNPACKED_BYTES = 80_000_000
+MAX_SHARED_STRINGS_BYTES = 25_000_000
+MAX_PARTS = 500
+MAX_RATIO = 200
 
 SCHOOL_COLUMNS = ("name", "kind", "phase", "locality")
 LINK_COLUMNS = ("from", "to", "level", "origin", "flows", "directed", "trust")
@@ -127,6 +149,7 @@ class _Where:
     file: str
     sheet: str | None = None
     json_list: str | None = None
+    strict: bool = True  # check the lengths of texts (not for networks the course saved itself)
 
     def place(self, row: int | None = None, column: str | None = None) -> str:
         parts = [self.file]
@@ -519,6 +542,30 @@ class _Cells:
         self.source = {name: by_name.get(name) for name in known}
         used = set(self.source.values())
         self.extra = tuple(column for column in columns if column not in used)
+        if where.strict:
+            self._check_extra_columns()
+
+    def _check_extra_columns(self) -> None:
+        kind = "field" if self.where.json_list else "column"
+        if len(self.extra) > MAX_EXTRA_COLUMNS:
+            raise self.where.whole(
+                f"has {len(self.extra):,} {kind}s besides the course's own; the course keeps at "
+                f"most {MAX_EXTRA_COLUMNS} more in each table: remove the ones you do not need."
+            )
+        for column in self.extra:
+            if len(column) > MAX_COLUMN_NAME:
+                raise self.where.error(
+                    f"the heading {too_long(len(column), MAX_COLUMN_NAME)}",
+                    column=column[:MAX_COLUMN_NAME] + "…",
+                )
+
+    def checked(self, row: Mapping[str, Any], number: int, name: str, limit: int) -> str:
+        """A contract column's text, or :class:`NetworkError` naming the cell when it is too long."""
+        value = self.get(row, name)
+        if self.where.strict and len(value) > limit:
+            what = "name" if name in ("name", "from", "to") else name
+            raise self.where.error(f"the {what} {too_long(len(value), limit)}", number, name)
+        return value
 
     @staticmethod
     def number(row: Mapping[str, Any], index: int) -> int:
@@ -528,8 +575,15 @@ class _Cells:
         column = self.source[name]
         return "" if column is None else _text(row.get(column))
 
-    def extras(self, row: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-        return tuple((column, value) for column in self.extra if (value := _text(row.get(column))))
+    def extras(self, row: Mapping[str, Any], number: int) -> tuple[tuple[str, str], ...]:
+        found = tuple((column, value) for column in self.extra if (value := _text(row.get(column))))
+        if self.where.strict:
+            for column, value in found:
+                if len(value) > MAX_EXTRA_VALUE:
+                    raise self.where.error(
+                        f"the value {too_long(len(value), MAX_EXTRA_VALUE)}", number, column
+                    )
+        return found
 
 
 def _schools(
@@ -543,12 +597,8 @@ def _schools(
         name = cells.get(row, "name")
         if not name.strip():
             raise where.error("the name is empty; every school needs a name.", number, "name")
-        if len(name) > MAX_NAME:
-            raise where.error(
-                f"the name is {len(name):,} characters long; use at most {MAX_NAME}.",
-                number,
-                "name",
-            )
+        if len(name) > MAX_NAME:  # always: a longer name is refused by the forms too
+            raise where.error(f"the name {too_long(len(name), MAX_NAME)}", number, "name")
         key = _key(name)
         if key in by_key:
             first, first_row = by_key[key]
@@ -577,9 +627,9 @@ def _schools(
             School(
                 name=name,
                 kind=kind,
-                phase=cells.get(row, "phase"),
-                locality=cells.get(row, "locality"),
-                extra=cells.extras(row),
+                phase=cells.checked(row, number, "phase", MAX_FIELD),
+                locality=cells.checked(row, number, "locality", MAX_FIELD),
+                extra=cells.extras(row, number),
             )
         )
     return tuple(schools), cells.extra, by_key
@@ -594,7 +644,7 @@ def _links(
     seen: dict[tuple[str, str], list[tuple[int, Link]]] = {}
 
     def school(row: Mapping[str, Any], number: int, column: str) -> str:
-        value = cells.get(row, column)
+        value = cells.checked(row, number, column, MAX_NAME)  # before any slow look-alike search
         name = exact.get(value)
         if name is not None:
             return name
@@ -665,7 +715,7 @@ def _links(
             flows=tuple(flows),
             directed=directed_text in _YES,
             trust=trust,
-            extra=cells.extras(row),
+            extra=cells.extras(row, number),
         )
         pair = (source, target) if source < target else (target, source)
         for other_row, other in seen.get(pair, ()):
@@ -718,14 +768,67 @@ def _parse(
         raise _too_many(schools_where, len(schools_rows), MAX_SCHOOLS, "schools")
     if len(links_rows) > MAX_LINKS:
         raise _too_many(links_where, len(links_rows), MAX_LINKS, "links")
+    if schools_where.strict and len(title) > MAX_FIELD:
+        raise NetworkError(
+            f"{schools_where.file}: the title {too_long(len(title), MAX_FIELD)}",
+            file=schools_where.file,
+        )
     schools, school_columns, by_key = _schools(schools_rows, schools_where)
     links, link_columns = _links(links_rows, links_where, schools_where, by_key)
-    return Network(
+    network = Network(
         schools=schools,
         links=links,
         title=title,
         extra_school_columns=school_columns,
         extra_link_columns=link_columns,
+    )
+    if schools_where.strict:
+        _check_kept_size(network, schools_where, links_where)
+    return network
+
+
+def _kept_size(count: int, columns: Sequence[str], texts: int) -> int:
+    """About how many characters ``count`` rows take as the course keeps them (JSON, every
+    heading in every row): their texts, and each heading with its quotes for each row."""
+    return texts + count * sum(len(column) + 8 for column in columns)
+
+
+def _check_kept_size(network: Network, schools_where: _Where, links_where: _Where) -> None:
+    """Refuse a network too big to keep (:data:`MAX_NETWORK_CHARS`), naming the bigger table."""
+    schools = _kept_size(
+        len(network.schools),
+        (*SCHOOL_COLUMNS, *network.extra_school_columns),
+        sum(
+            len(s.name)
+            + len(s.kind)
+            + len(s.phase)
+            + len(s.locality)
+            + sum(len(value) for _column, value in s.extra)
+            for s in network.schools
+        ),
+    )
+    links = _kept_size(
+        len(network.links),
+        (*LINK_COLUMNS, *network.extra_link_columns),
+        sum(
+            len(link.source)
+            + len(link.target)
+            + 40
+            + sum(len(value) for _column, value in link.extra)
+            for link in network.links
+        ),
+    )
+    if schools + links <= MAX_NETWORK_CHARS:
+        return
+    where, rows = (
+        (schools_where, len(network.schools))
+        if schools >= links
+        else (links_where, len(network.links))
+    )
+    raise where.whole(
+        f"would make a network of about {(schools + links) / 1e6:.0f} MB once read (each of its "
+        f"{rows:,} {where.rows_word} keeps every column heading); the course keeps networks of at "
+        f"most {MAX_NETWORK_CHARS / 1e6:.0f} MB: remove the columns you do not need."
     )
 
 
@@ -794,6 +897,48 @@ def _size_from_head(sheet: Any) -> None:
                 return
 
 
+def _check_unpacked(data: bytes, where: _Where, unreadable: NetworkError) -> None:
+    """Refuse a workbook that would unpack to too much, from its zip directory alone, before
+    openpyxl opens it (see :data:`MAX_UNPACKED_BYTES`).
+
+    The sizes a zip states can be false, but Python's zipfile, which openpyxl reads through,
+    never gives more than the stated size of a part (it stops there and reports the part as
+    damaged), so what is checked here bounds what is unpacked.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
+        raise unreadable from error
+    if len(parts) > MAX_PARTS:
+        raise where.whole(
+            f"is made of {len(parts):,} parts; a workbook of a network has a few dozen, and the "
+            f"course opens workbooks of at most {MAX_PARTS}. Save it again from your spreadsheet."
+        )
+    advice = "save the two sheets as CSV files, or remove what the network does not need."
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNPACKED_BYTES:
+        raise where.whole(
+            f"would unpack to {total:,} bytes ({total / 1e6:.0f} MB); the course opens workbooks "
+            f"that unpack to at most {MAX_UNPACKED_BYTES / 1e6:.0f} MB: {advice}"
+        )
+    for part in parts:
+        shared = part.filename.casefold().endswith("sharedstrings.xml")
+        if shared and part.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise where.whole(
+                f"has texts that unpack to {part.file_size:,} bytes "
+                f"({part.file_size / 1e6:.0f} MB); the course opens workbooks whose texts unpack "
+                f"to at most {MAX_SHARED_STRINGS_BYTES / 1e6:.0f} MB: {advice}"
+            )
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > 1_000_000 and ratio > MAX_RATIO:
+            raise where.whole(
+                f"has a part ({part.filename}) that would unpack to {ratio:,.0f} times its size "
+                f"in the file ({part.file_size / 1e6:.0f} MB); a spreadsheet's parts unpack to at "
+                f"most a few dozen times theirs, so the course does not open it: {advice}"
+            )
+
+
 def read_workbook(data: bytes, file: str) -> Network:
     """Read a network from an .xlsx workbook with sheets ``schools`` and ``links``."""
     from openpyxl import load_workbook  # imported here: only workbook users pay for it
@@ -812,6 +957,7 @@ def read_workbook(data: bytes, file: str) -> Network:
         "is not an Excel workbook (.xlsx) that can be read; save it from your "
         "spreadsheet as an Excel workbook, or as two CSV files."
     )
+    _check_unpacked(data, where, unreadable)
     try:
         with warnings.catch_warnings():  # openpyxl's warnings about styles are not for users
             warnings.simplefilter("ignore")
@@ -892,9 +1038,14 @@ def _json_rows(items: Any, declared: Any, where: _Where, limit: int) -> _Table:
     return table
 
 
-def read_json(data: bytes, file: str) -> Network:
-    """Read a network saved by :func:`to_json` (the shape is in this module's docstring)."""
-    where = _Where(file)
+def read_json(data: bytes, file: str, *, check_lengths: bool = False) -> Network:
+    """Read a network saved by :func:`to_json` (the shape is in this module's docstring).
+
+    The course reads the networks it saved itself with this, so the lengths of texts are not
+    checked unless asked (a network saved before the limits still opens, and nothing is lost);
+    an upload is read with ``check_lengths=True`` (:func:`read_any`).
+    """
+    where = _Where(file, strict=check_lengths)
     _check_size(data, where)
     try:
         document = json.loads(bytes(data).decode("utf-8-sig"))
@@ -911,7 +1062,8 @@ def read_json(data: bytes, file: str) -> Network:
         raise where.whole(
             'is not a network: it should hold an object with "schools" and "links" lists.'
         )
-    schools_where, links_where = _Where(file, json_list="schools"), _Where(file, json_list="links")
+    schools_where = _Where(file, json_list="schools", strict=check_lengths)
+    links_where = _Where(file, json_list="links", strict=check_lengths)
     declared = document.get("columns") or {}
     if not isinstance(declared, dict):
         raise where.whole('has a "columns" entry that is not an object.')
@@ -944,7 +1096,7 @@ def read_any(files: Mapping[str, bytes]) -> Network:
     if len(names) == 1 and kinds[names[0]] in ("xlsx", "xlsm"):
         return read_workbook(files[names[0]], names[0])
     if len(names) == 1 and kinds[names[0]] == "json":
-        return read_json(files[names[0]], names[0])
+        return read_json(files[names[0]], names[0], check_lengths=True)
     for name in names:
         if kinds[name] in ("xls", "ods", "numbers"):
             raise NetworkError(

@@ -23,15 +23,20 @@ import json
 import logging
 import os
 import time
-from collections.abc import Hashable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.pool import NullPool
+
+from . import CourseError
+
+if TYPE_CHECKING:
+    from .throttle import Tally
 
 metadata = sa.MetaData()
 
@@ -89,7 +94,8 @@ cohorts = sa.Table(
         "join_code",
         sa.String(16),
         nullable=False,
-        comment="shown to the tutor; it only lets people join",
+        comment="empty: a join code is stored only as join_key (older databases held it here, "
+        "rehashed when the store opens)",
     ),
     sa.Column("join_key", sa.String(64), nullable=False, unique=True),
     sa.Column("tutor_key", sa.String(64), nullable=False, unique=True),
@@ -121,6 +127,29 @@ merges = sa.Table(
     sa.Column("same_as", sa.String(200), nullable=False),
 )
 
+# What each learner's saved work takes (issue 15: one visitor filled the disk), kept up to date by
+# every save so the quota is checked without adding up a learner's rows each time. A learner
+# without a row (saved before this table) is counted once, on their next save.
+usage = sa.Table(
+    "usage",
+    metadata,
+    sa.Column("learner_id", sa.String(64), sa.ForeignKey("learners.id"), primary_key=True),
+    sa.Column("answer_bytes", sa.BigInteger, nullable=False, comment="UTF-8 bytes of answers"),
+    sa.Column("history_bytes", sa.BigInteger, nullable=False, comment="bytes of revisions"),
+    sa.Column("history_rows", sa.Integer, nullable=False),
+)
+
+# Recent wrong guesses of codes by one visitor (widgets_lib.throttle): keyed by a keyed hash of the
+# kind of code and the visitor, so the table names nobody; rows are forgotten after a quiet period.
+guesses = sa.Table(
+    "guesses",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure", sa.Float, nullable=False, comment="epoch seconds"),
+    sa.Column("next_at", sa.Float, nullable=False, comment="no guess is answered before this"),
+)
+
 # Columns added since the first version, for databases made before them: (table, column, SQL definition).
 ADDED_COLUMNS = (
     ("answers", "rev", "INTEGER NOT NULL DEFAULT 1"),
@@ -140,6 +169,52 @@ log = logging.getLogger("widgets_lib")
 
 class StoreError(RuntimeError):
     """The database could not be reached or written; the message is for the learner."""
+
+
+class QuotaError(CourseError):
+    """A save refused because the learner's saved work would pass the course's quota; nothing of
+    it was written and everything saved before is kept. The message says what to do."""
+
+
+def _megabytes(name: str, default: float) -> int:
+    """A quota in bytes from the environment variable ``name`` (megabytes, decimals allowed)."""
+    text = os.environ.get(name, "").strip()
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        log.warning("%s=%r is not a number of megabytes; using %s", name, text, default)
+        value = default
+    return int(value * 1_000_000)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """How much one learner may keep (see the README's settings): the current answers, and the
+    history of revisions, in bytes and in rows. A 1,000-school network is about 700 KB.
+
+    The answers' limit is firm: a save that would pass it is refused with :class:`QuotaError`.
+    The history's is kept by thinning: when a save would pass it, the learner's oldest
+    revisions are deleted (whole runs from a full copy to the next, never the latest run of an
+    answer, so every answer's recent history still reads back) until the history is under
+    ``THIN_TO`` of the limit. Being able to go on saving matters more than the oldest versions of
+    an answer; only when the latest runs alone fill the history is a save refused.
+    """
+
+    answer_bytes: int = 25_000_000
+    history_bytes: int = 50_000_000
+    history_rows: int = 50_000
+
+    @classmethod
+    def from_env(cls) -> Quota:
+        rows = os.environ.get("COURSE_QUOTA_HISTORY_ROWS", "").strip()
+        return cls(
+            answer_bytes=_megabytes("COURSE_QUOTA_ANSWERS_MB", cls.answer_bytes / 1e6),
+            history_bytes=_megabytes("COURSE_QUOTA_HISTORY_MB", cls.history_bytes / 1e6),
+            history_rows=int(rows) if rows.isdigit() else cls.history_rows,
+        )
+
+
+THIN_TO = 0.8  # thinning leaves the history at 80% of its limit, so it happens now and then
 
 
 class SaveConflict(StoreError):
@@ -171,7 +246,7 @@ class Revision:
 class Cohort:
     id: str
     name: str
-    join_code: str
+    join_code: str = field(compare=False)  # "" once stored: only the cohort just made knows it
     owner: str | None
     created_at: str
     closed_at: str | None
@@ -431,11 +506,102 @@ class _Rebuild:
         return value
 
 
+def _school_names(value: Any) -> list[str]:
+    """The school names in a saved value that is a network (``record.network_to_value``)."""
+    schools = value.get("schools") if isinstance(value, dict) else None
+    if not isinstance(schools, list):
+        return []
+    return [s["name"] for s in schools if isinstance(s, dict) and isinstance(s.get("name"), str)]
+
+
+@dataclass
+class Usage:
+    """What one learner's saved work takes: bytes of current answers, bytes and rows of history."""
+
+    answer_bytes: int
+    history_bytes: int
+    history_rows: int
+
+    def add(self, answer_bytes: int, history_bytes: int, history_rows: int) -> None:
+        self.answer_bytes += answer_bytes
+        self.history_bytes += history_bytes
+        self.history_rows += history_rows
+
+
+def _full(limit: int, history: bool = False) -> str:
+    what = "The history of your saved work" if history else "Your saved work"
+    return (
+        f"{what} has reached the course's limit of {limit / 1e6:g} MB, so this was not saved. "
+        "Everything saved before is kept. Make this shorter, or remove work you no longer need "
+        "(a large imported network, for example), then try again; if you need more room, ask "
+        "whoever runs the course."
+    )
+
+
+def _octets(dialect: str) -> Callable[[sa.ColumnElement], sa.ColumnElement]:
+    """The SQL for a text's size in bytes (``length`` counts characters)."""
+    if dialect == "postgresql":
+        return sa.func.octet_length
+    return lambda column: sa.func.length(sa.cast(column, sa.LargeBinary))
+
+
+def _thin(
+    conn: sa.Connection,
+    learner_id: str,
+    answer: tuple[str, str],
+    octets: Callable[[sa.ColumnElement], sa.ColumnElement],
+    bytes_over: int,
+    rows_over: int,
+) -> tuple[int, int]:
+    """Delete the learner's oldest runs of revisions (a full copy and the changes after it) until
+    ``bytes_over`` bytes and ``rows_over`` rows are freed, or nothing more may go; return what
+    was freed. The latest run of each answer stays (changes read back from it), except for
+    ``answer``, whose next revision is a full copy."""
+    rows = conn.execute(
+        sa.select(
+            revisions.c.id,
+            revisions.c.activity,
+            revisions.c.key,
+            revisions.c.kind,
+            octets(revisions.c.value),
+        )
+        .where(revisions.c.learner_id == learner_id)
+        .order_by(revisions.c.id)
+    ).all()
+    runs: list[tuple[tuple[str, str], list[int], list[int]]] = []  # answer, ids, [bytes]
+    latest: dict[tuple[str, str], int] = {}  # answer → index of its latest run
+    for row_id, activity, key, kind, size in rows:
+        which = (activity, key)
+        if kind != DELTA or which not in latest:
+            latest[which] = len(runs)
+            runs.append((which, [], [0]))
+        _which, ids, total = runs[latest[which]]
+        ids.append(row_id)
+        total[0] += int(size or 0)
+    keep = {index for which, index in latest.items() if which != answer}
+    doomed: list[int] = []
+    freed_bytes = freed_rows = 0
+    for index, (_which, ids, total) in enumerate(runs):
+        if freed_bytes >= bytes_over and freed_rows >= rows_over:
+            break
+        if index in keep:
+            continue
+        doomed += ids
+        freed_bytes += total[0]
+        freed_rows += len(ids)
+    for start in range(0, len(doomed), 500):
+        conn.execute(revisions.delete().where(revisions.c.id.in_(doomed[start : start + 500])))
+    if doomed:
+        log.info("thinned %d old revisions of a learner's history (quota)", len(doomed))
+    return freed_bytes, freed_rows
+
+
 class Store:
     """Read and write one learner's answers. Safe to share across threads and processes."""
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_url()
+        self.quota = Quota.from_env()
         self.engine = _make_engine(self.url)
         self._insert = _upsert(self.engine.dialect.name)
         try:
@@ -448,6 +614,7 @@ class Store:
             with _guard(contextlib.nullcontext()):
                 metadata.create_all(self.engine, checkfirst=True)
         self._add_missing_columns()
+        self._hash_join_codes()
 
     def _add_missing_columns(self) -> None:
         """Bring a database made by an older version up to date (people keep their SQLite files).
@@ -475,6 +642,26 @@ class Store:
                     f"ALTER TABLE {table} ADD COLUMN{if_new} {column} {definition}"
                 )
 
+    def _hash_join_codes(self) -> None:
+        """Replace the join codes older databases kept in plain text by their keyed hash.
+
+        A read first, as for columns, so a read-only or up-to-date database is never locked; the
+        write reads the rows again under its lock, as another process may have just done it.
+        """
+        from .identity import CodeError, join_key
+
+        plain = sa.select(cohorts.c.id, cohorts.c.join_code).where(cohorts.c.join_code != "")
+        with self._read() as conn:
+            if conn.execute(plain.limit(1)).first() is None:
+                return
+        with self._write() as conn:
+            for cohort_id, code in conn.execute(plain).all():
+                try:
+                    values = {"join_key": join_key(code), "join_code": ""}
+                except CodeError:  # not a code we made: nobody can join with it
+                    values = {"join_code": ""}
+                conn.execute(cohorts.update().where(cohorts.c.id == cohort_id).values(**values))
+
     # -- learners -------------------------------------------------------------
     def ensure_learner(self, learner_id: str, kind: str) -> None:
         """Create the learner row if it does not exist yet."""
@@ -486,6 +673,43 @@ class Store:
         with self._read() as conn:
             row = conn.execute(sa.select(learners.c.id).where(learners.c.id == learner_id))
             return row.first() is not None
+
+    def find_learner(self, learner_id: str, legacy_id: str | None = None) -> bool:
+        """Whether a learner is stored under ``learner_id``; if not, one stored under the unkeyed
+        ``legacy_id`` of an older version is moved to ``learner_id`` (every row that refers to it,
+        in one transaction) and found: nobody loses their work when codes become keyed hashes."""
+        if self.learner_exists(learner_id):
+            return True
+        if legacy_id is None or not self.learner_exists(legacy_id):
+            return False
+        referring = [
+            column
+            for table in metadata.sorted_tables
+            for column in table.columns
+            if any(key.target_fullname == "learners.id" for key in column.foreign_keys)
+        ]
+        with self._write() as conn:
+            old = conn.execute(sa.select(*learners.c).where(learners.c.id == legacy_id)).first()
+            if old is None:  # another page moved it a moment ago
+                return self._learner_in(conn, learner_id)
+            conn.execute(
+                learners.insert().values(id=learner_id, kind=old.kind, created_at=old.created_at)
+            )
+            for column in referring:
+                conn.execute(
+                    column.table.update()
+                    .where(column == legacy_id)
+                    .values({column.name: learner_id})
+                )
+            conn.execute(learners.delete().where(learners.c.id == legacy_id))
+        return True
+
+    @staticmethod
+    def _learner_in(conn: sa.Connection, learner_id: str) -> bool:
+        return (
+            conn.execute(sa.select(learners.c.id).where(learners.c.id == learner_id)).first()
+            is not None
+        )
 
     # -- answers --------------------------------------------------------------
     def save(
@@ -533,6 +757,7 @@ class Store:
             _lines_of(
                 text
             )  # the slow part of working out the change, done before the write lock is taken
+        size = len(text.encode("utf-8"))
         with self._write() as conn:
             previous = (
                 None
@@ -541,6 +766,10 @@ class Store:
                     sa.select(answers.c.value).where(*where).with_for_update()
                 ).scalar()
             )
+            used = self._usage(conn, learner_id)
+            grows = size - (0 if previous is None else len(previous.encode("utf-8")))
+            if grows > 0 and used.answer_bytes + grows > self.quota.answer_bytes:
+                raise QuotaError(_full(self.quota.answer_bytes))
             rev = conn.execute(stmt.returning(answers.c.rev)).scalar()
             if rev is None:  # the row is not at the expected revision: leave it as it is
                 stored = conn.execute(sa.select(answers.c.rev).where(*where)).scalar()
@@ -550,6 +779,11 @@ class Store:
                 kind, stored_text = _revision_text(
                     conn, (learner_id, activity, key), previous, text
                 )
+                kind, stored_text = self._make_room(
+                    conn, learner_id, (activity, key), used, kind, stored_text, text
+                )
+                used.add(grows, len(stored_text.encode("utf-8")), 1)
+                self._write_usage(conn, learner_id, used)
                 conn.execute(
                     revisions.insert().values(
                         learner_id=learner_id,
@@ -566,16 +800,107 @@ class Store:
 
     def discard(self, learner_id: str, activity: str, key: str, rev: int) -> bool:
         """Remove a current answer if it is still at ``rev`` (its history stays); True if removed."""
+        where = (
+            answers.c.learner_id == learner_id,
+            answers.c.activity == activity,
+            answers.c.key == key,
+            answers.c.rev == rev,
+        )
         with self._write() as conn:
-            done = conn.execute(
-                answers.delete().where(
-                    answers.c.learner_id == learner_id,
-                    answers.c.activity == activity,
-                    answers.c.key == key,
-                    answers.c.rev == rev,
-                )
+            value = conn.execute(sa.select(answers.c.value).where(*where)).scalar()
+            if value is None:
+                return False
+            used = self._usage(conn, learner_id)
+            conn.execute(answers.delete().where(*where))
+            used.add(-len(value.encode("utf-8")), 0, 0)
+            self._write_usage(conn, learner_id, used)
+            return True
+
+    # -- the learner's quota (issue 15) -----------------------------------------------
+    def _usage(self, conn: sa.Connection, learner_id: str) -> Usage:
+        """What the learner's saved work takes now, read (and locked, on PostgreSQL) in the
+        save's transaction; counted from their rows the first time (work saved before quotas)."""
+        query = sa.select(usage.c.answer_bytes, usage.c.history_bytes, usage.c.history_rows).where(
+            usage.c.learner_id == learner_id
+        )
+        row = conn.execute(query.with_for_update()).first()
+        if row is not None:
+            return Usage(*row)
+        octets = _octets(self.engine.dialect.name)
+        answer_bytes = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(octets(answers.c.value)), 0)).where(
+                answers.c.learner_id == learner_id
             )
-            return done.rowcount == 1
+        ).scalar()
+        history_bytes, history_rows = conn.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(octets(revisions.c.value)), 0), sa.func.count()
+            ).where(revisions.c.learner_id == learner_id)
+        ).one()
+        if conn.execute(sa.select(learners.c.id).where(learners.c.id == learner_id)).first():
+            conn.execute(
+                self._insert(usage)
+                .values(
+                    learner_id=learner_id,
+                    answer_bytes=int(answer_bytes),
+                    history_bytes=int(history_bytes),
+                    history_rows=int(history_rows),
+                )
+                .on_conflict_do_nothing(index_elements=["learner_id"])
+            )
+            row = conn.execute(query.with_for_update()).first()
+            if row is not None:  # another save counted first (PostgreSQL)
+                return Usage(*row)
+        return Usage(int(answer_bytes), int(history_bytes), int(history_rows))
+
+    def _write_usage(self, conn: sa.Connection, learner_id: str, used: Usage) -> None:
+        conn.execute(
+            usage.update()
+            .where(usage.c.learner_id == learner_id)
+            .values(
+                answer_bytes=max(used.answer_bytes, 0),
+                history_bytes=max(used.history_bytes, 0),
+                history_rows=max(used.history_rows, 0),
+            )
+        )
+
+    def _make_room(
+        self,
+        conn: sa.Connection,
+        learner_id: str,
+        answer: tuple[str, str],
+        used: Usage,
+        kind: str,
+        stored: str,
+        text: str,
+    ) -> tuple[str, str]:
+        """The kind and text of the new revision, once the history has room for it (see
+        :class:`Quota`): if it would pass the limit, the revision is a full copy (so every older
+        run of this answer may go) and the oldest runs are thinned out; :class:`QuotaError` if
+        that is not enough."""
+        quota = self.quota
+        if (
+            used.history_bytes + len(stored.encode("utf-8")) <= quota.history_bytes
+            and used.history_rows + 1 <= quota.history_rows
+        ):
+            return kind, stored
+        kind, stored = FULL, text
+        new = len(stored.encode("utf-8"))
+        freed_bytes, freed_rows = _thin(
+            conn,
+            learner_id,
+            answer,
+            _octets(self.engine.dialect.name),
+            bytes_over=used.history_bytes + new - int(THIN_TO * quota.history_bytes),
+            rows_over=used.history_rows + 1 - int(THIN_TO * quota.history_rows),
+        )
+        used.add(0, -freed_bytes, -freed_rows)
+        if (
+            used.history_bytes + new > quota.history_bytes
+            or used.history_rows >= quota.history_rows
+        ):
+            raise QuotaError(_full(quota.history_bytes, history=True))
+        return kind, stored
 
     def load_saved(
         self, learner_id: str, activities: list[str] | None = None
@@ -629,13 +954,15 @@ class Store:
         tutor_key: str,
         owner: str | None = None,
     ) -> Cohort:
+        """A new cohort; ``join_code`` is not stored (only its hash ``join_key``), only returned
+        in the Cohort, for the page that shows it once."""
         stamp = now()
         with self._write() as conn:
             conn.execute(
                 cohorts.insert().values(
                     id=cohort_id,
                     name=name,
-                    join_code=join_code,
+                    join_code="",
                     join_key=join_key,
                     tutor_key=tutor_key,
                     owner=owner,
@@ -663,9 +990,55 @@ class Store:
     def cohort_by_join_key(self, join_key: str) -> Cohort | None:
         return self._cohort_where(cohorts.c.join_key == join_key)
 
-    def cohort_by_tutor_key(self, tutor_key: str) -> Cohort | None:
-        """The cohort whose (hashed) tutor key this is."""
+    def cohort_by_tutor_key(self, tutor_key: str, legacy_key: str | None = None) -> Cohort | None:
+        """The cohort whose (hashed) tutor key this is; a cohort of an older version found by the
+        unkeyed ``legacy_key`` has its key rewritten to ``tutor_key`` on the way."""
+        found = self._cohort_where(cohorts.c.tutor_key == tutor_key)
+        if found is not None or legacy_key is None:
+            return found
+        with self._write() as conn:
+            conn.execute(
+                cohorts.update()
+                .where(cohorts.c.tutor_key == legacy_key)
+                .values(tutor_key=tutor_key)
+            )
         return self._cohort_where(cohorts.c.tutor_key == tutor_key)
+
+    def set_join_key(self, cohort_id: str, join_key: str) -> None:
+        """Give a cohort a new join code (its hash): the old code stops working, members stay."""
+        with self._write() as conn:
+            conn.execute(
+                cohorts.update().where(cohorts.c.id == cohort_id).values(join_key=join_key)
+            )
+
+    # -- wrong guesses (widgets_lib.throttle) -------------------------------------------------
+    def tally_guesses(
+        self, key: str, change: Callable[[Tally], Tally], forget_before: float
+    ) -> Tally:
+        """Apply ``change`` to one visitor's tally of wrong guesses in one write transaction (so
+        kernels guessing at once take turns), and forget tallies quiet since ``forget_before``."""
+        from .throttle import Tally
+
+        with self._write() as conn:
+            row = conn.execute(
+                sa.select(guesses.c.failures, guesses.c.last_failure, guesses.c.next_at)
+                .where(guesses.c.key == key)
+                .with_for_update()
+            ).first()
+            new = change(Tally(*row) if row else Tally())
+            values = {
+                "failures": new.failures,
+                "last_failure": new.last_failure,
+                "next_at": new.next_at,
+            }
+            stmt = self._insert(guesses).values(key=key, **values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_=values))
+            conn.execute(
+                guesses.delete().where(
+                    guesses.c.last_failure < forget_before, guesses.c.next_at < forget_before
+                )
+            )
+        return new
 
     def cohorts_owned(self, owner: str) -> list[Cohort]:
         query = (
@@ -861,11 +1234,65 @@ class Store:
         space they used is reclaimed by VACUUM (see the deployment guide).
         """
         with self._write() as conn:
-            for table in (revisions, answers, memberships):
+            self._forget_in_merges(conn, learner_id)
+            for table in (revisions, answers, memberships, usage):
                 conn.execute(table.delete().where(table.c.learner_id == learner_id))
             conn.execute(learners.delete().where(learners.c.id == learner_id))
         if self.engine.dialect.name == "sqlite":
             self._truncate_wal()
+
+    def _forget_in_merges(self, conn: sa.Connection, learner_id: str) -> None:
+        """Take the learner's school names out of the tutors' manual merges (in the deletion's
+        transaction). A merge row names two spellings and not whose they are, so a name is the
+        learner's when it is a school of any network they saved (now or in their history) and
+        of no current network of another member of that cohort; a name someone else also has is
+        theirs too, and stays. Chains through a removed name are joined up without it
+        (:func:`cohort_network.without_names`), whichever cohort the merge is in (a learner may
+        have left a cohort whose tutor merged their names)."""
+        found = conn.execute(sa.select(merges.c.cohort_id, merges.c.spelling, merges.c.same_as))
+        by_cohort: dict[str, dict[str, str]] = {}
+        for cohort_id, spelling, same_as in found:
+            by_cohort.setdefault(cohort_id, {})[spelling] = same_as
+        if not by_cohort:
+            return
+        from .cohort_network import name_key, without_names
+
+        rows = conn.execute(
+            sa.select(revisions.c.activity, revisions.c.key, revisions.c.kind, revisions.c.value)
+            .where(revisions.c.learner_id == learner_id)
+            .order_by(revisions.c.id)
+        )
+        rebuild = _Rebuild()
+        values = [rebuild((a, k), kind, v) for a, k, kind, v in rows]
+        values += [
+            json.loads(v)
+            for v in conn.execute(
+                sa.select(answers.c.value).where(answers.c.learner_id == learner_id)
+            ).scalars()
+        ]
+        theirs = {name_key(name) for value in values for name in _school_names(value)}
+        for cohort_id, manual in by_cohort.items():
+            named = {name_key(n) for pair in manual.items() for n in pair} & theirs
+            if not named:
+                continue
+            others = conn.execute(
+                sa.select(answers.c.value)
+                .join(memberships, memberships.c.learner_id == answers.c.learner_id)
+                .where(memberships.c.cohort_id == cohort_id, answers.c.learner_id != learner_id)
+            ).scalars()
+            shared = {name_key(n) for v in others for n in _school_names(json.loads(v))}
+            kept = without_names(manual, named - shared)
+            if kept == manual:
+                continue
+            conn.execute(merges.delete().where(merges.c.cohort_id == cohort_id))
+            if kept:
+                conn.execute(
+                    merges.insert(),
+                    [
+                        {"cohort_id": cohort_id, "spelling": a, "same_as": b}
+                        for a, b in kept.items()
+                    ],
+                )
 
     def _truncate_wal(self, attempts: int = 20) -> None:
         """Copy the WAL into the database and empty it; a reader still using it makes us wait and retry."""

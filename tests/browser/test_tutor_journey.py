@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.helpers import OPERATOR_KEY
+
 pytestmark = pytest.mark.browser
 
 TUTOR_BUTTONS = (
@@ -79,6 +81,7 @@ def test_tutor_and_two_participants(new_context, course_server):
     tutor = new_context().new_page()
     tutor.goto(course_server.url + DASHBOARD)
     tutor.get_by_label("Name of the new cohort").fill("Thursday group <b>2027</b>")
+    tutor.get_by_label("Operator key").fill(OPERATOR_KEY)
     tutor.get_by_role("button", name="Create a cohort").click()
     join_code, tutor_key = created_codes(tutor)
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}", join_code)

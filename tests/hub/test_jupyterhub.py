@@ -304,7 +304,9 @@ def test_a_tutor_and_two_participants_form_a_cohort_by_login(new_context, hub):
         poolclass=sa.pool.NullPool,
     ).connect() as conn:
         cohort_id, owner = conn.execute(
-            sa.text("SELECT id, owner FROM cohorts WHERE join_code = :code"), {"code": join_code}
+            # The join code is stored only as a keyed hash (issue 15): find the cohort by name.
+            sa.text("SELECT id, owner FROM cohorts WHERE name = :name"),
+            {"name": COHORT},
         ).one()
         members = conn.execute(
             sa.text(

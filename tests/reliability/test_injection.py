@@ -30,7 +30,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.helpers import settled_text
+from tests.helpers import OPERATOR_KEY, settled_text
 from tests.injection import (
     KEYS,
     PAYLOADS,
@@ -377,6 +377,7 @@ def create_cohort(tutor, server, sweep: Sweep) -> tuple[object, str]:
     tutor.goto(server.url + DASHBOARD)
     tutor.get_by_label("Name of the new cohort").fill(cohort_name(PAYLOADS, UI_COHORT))
     sweep.enter("cohort name", "ui", cohort_name(PAYLOADS, UI_COHORT))
+    tutor.get_by_label("Operator key").fill(OPERATOR_KEY)
     tutor.get_by_role("button", name="Create a cohort").click()
     tutor.locator("input.course-key").wait_for(timeout=120_000)
     check_page(tutor, sweep, "dashboard: cohort created", html=set(UI_COHORT))

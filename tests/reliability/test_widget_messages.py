@@ -29,7 +29,7 @@ import requests
 import sqlalchemy as sa
 import websocket
 
-from tests.helpers import Offsite
+from tests.helpers import OPERATOR_KEY, Offsite
 from widgets_lib import identity
 
 pytestmark = pytest.mark.browser
@@ -284,6 +284,7 @@ def scene(browser, course_server):
         tutor = new_context().new_page()
         tutor.goto(course_server.url + DASHBOARD)
         tutor.get_by_label("Name of the new cohort").fill(COHORT)
+        tutor.get_by_label("Operator key").fill(OPERATOR_KEY)
         tutor.get_by_role("button", name="Create a cohort").click()
         key_box = tutor.locator("input.course-key")
         key_box.wait_for(timeout=120_000)

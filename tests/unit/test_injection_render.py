@@ -554,12 +554,15 @@ def test_a_code_of_the_right_length_quotes_its_wrong_characters_as_text(tmp_path
 
 
 @pytest.mark.parametrize("key", cohort_names())
-def test_a_new_cohort_named_with_markup_is_announced_as_text(tmp_path, key):
+def test_a_new_cohort_named_with_markup_is_announced_as_text(tmp_path, monkeypatch, key):
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.setenv("COURSE_OPERATOR_KEY", "operator-key-of-the-injection-tests")
     store = Store(f"sqlite:///{tmp_path}/course.db")
     try:
         page = Dashboard(store=store, show=False)
         page.finish("")
         page.new_name.value = PAYLOADS[key]
+        page.operator_key.value = "operator-key-of-the-injection-tests"
         page.create_button.click()
         page_of(page).check(f"cohort {key} created, its tutor key on the page")
         assert f"Cohort {PAYLOADS[key]} created." in Parsed(page.created.value).text

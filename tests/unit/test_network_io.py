@@ -353,7 +353,7 @@ def test_empty_and_too_long_names():
     assert (err.row, err.column) == (3, "name") and "the name is empty" in str(err)
     err = fails(schools=b"name\n" + b"x" * 201 + b"\n")
     assert (err.row, err.column) == (2, "name")
-    assert "the name is 201 characters long; use at most 200." in str(err)
+    assert "the name is 201 characters long; the course keeps at most 200." in str(err)
 
 
 def test_self_link():
@@ -491,8 +491,10 @@ def test_parse_network_takes_plain_rows_and_counts_rows_from_2():
 
 
 def test_messages_shorten_long_values():
-    err = fails(links=("from,to\nOak Primary," + "y" * 500 + "\n").encode())
+    err = fails(links=("from,to\nOak Primary," + "y" * 190 + "\n").encode())
     assert '"' + "y" * 60 + '…"' in str(err) and len(str(err)) < 250
+    err = fails(links=("from,to\nOak Primary," + "y" * 500 + "\n").encode())
+    assert "the name is 500 characters long" in str(err) and len(str(err)) < 250
 
 
 # -- exports are safe in spreadsheets -----------------------------------------------------------

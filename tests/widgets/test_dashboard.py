@@ -12,9 +12,21 @@ import pytest
 from widgets_lib import capacity, cohorts, identity
 from widgets_lib.examples import load_example
 from widgets_lib.record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value
+from widgets_lib.throttle import Throttle, delay_after
 from widgets_lib.views.dashboard import Dashboard
 
 XSS = '"><svg onload=alert(1)>'
+OPERATOR_KEY = "operator-key-of-the-dashboard-tests"
+
+
+class Clock:
+    """A clock the test moves: the wait after a wrong key passes without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def participant(store, code, name, example, share, journal="", complete_capacity=True):
@@ -71,16 +83,21 @@ def test_a_wrong_key_is_said_next_to_the_key_field_and_is_not_a_failed_save(
 ):
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     page = Dashboard(store=store, show=False)
+    clock = Clock()
+    page.throttle = Throttle(lambda: store, clock=clock)
     page.finish(query)
     if not query:
         page.key.value = "K7PM-3XQA-9TRE-MW4C-HJ8N"
         page.open_button.click()
     assert page.cohort is None
+    # A well-formed key is a guess: the next answer waits (a key that cannot be one does not).
+    wait = "" if query == "key=nonsense" else " Try again in 1 second."
     assert page.key_message.value == (
         '<p class="course-warning" role="alert">That tutor key was not recognised. '
         "Check it letter by letter (it is the key you wrote down when you created the "
-        "cohort), or create a new cohort below.</p>"
+        f"cohort), or create a new cohort below.{wait}</p>"
     )
+    clock.now += delay_after(1)
     assert "Not saved" not in page.status.value and page.status.state != "failed"
     children = page.access.children
     assert (
@@ -100,7 +117,8 @@ def test_the_key_opens_progress_capacity_diagnoses_reflections_and_exports(
     page = Dashboard(store=store, show=False)
     page.finish(f"key={key}")
     assert page.cohort == made and page.key.value == ""
-    assert "Spring &quot;&gt;&lt;svg" in page.header_html.value and code in page.header_html.value
+    assert "Spring &quot;&gt;&lt;svg" in page.header_html.value
+    assert code not in page.header_html.value and "join code not shown" in page.header_html.value
     assert "2 participants" in page.header_html.value
     progress = page.sections["progress"].value
     assert (
@@ -146,12 +164,15 @@ def test_create_shows_the_key_once_until_it_is_written_down_then_opens_the_new_c
     store, monkeypatch
 ):
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.setenv("COURSE_OPERATOR_KEY", OPERATOR_KEY)
     page = Dashboard(store=store, show=False)
     page.finish("")
     page.written_button.click()  # a forged click before any cohort: nothing happens
     assert page.cohort is None and page.content.layout.display == "none"
     page.new_name.value = "Autumn <b>cohort</b>"
+    page.operator_key.value = OPERATOR_KEY
     page.create_button.click()
+    assert page.operator_key.value == ""
     shown = page.created.value
     assert "Autumn &lt;b&gt;cohort&lt;/b&gt;" in shown
     key = re.search(
@@ -179,7 +200,9 @@ def test_create_shows_the_key_once_until_it_is_written_down_then_opens_the_new_c
     )
     assert key not in page.created.value and key.replace("-", "") not in page.created.value
     assert page.written.children == () and "course-key" not in page.created.value
-    assert page.cohort.join_code in page.created.value  # the join code stays, for the room
+    # The join code stays on this page, for the room, though the store holds only its hash.
+    assert page.join_code in page.created.value and page.join_code in page.header_html.value
+    assert cohorts.find_to_join(store, page.join_code) == page.cohort
     page.written_button.click()  # again: nothing more
     page.close_button.click()
     assert store.cohort(page.cohort.id).closed_at is not None and page.close_button.disabled
@@ -263,3 +286,48 @@ def test_counts_agree_in_number(store, cohort, monkeypatch):
     )  # only Asha completed lesson 03
     report = cohort_report(made, page.views[:1], page.merged, datetime.now(timezone.utc))
     assert "<p>1 participant; prepared on" in report
+
+
+def test_a_standalone_dashboard_creates_a_cohort_only_with_the_operator_key(store, monkeypatch):
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    monkeypatch.delenv("COURSE_OPERATOR_KEY", raising=False)
+    page = Dashboard(store=store, show=False)
+    clock = Clock()
+    page.throttle = Throttle(lambda: store, clock=clock)
+    page.finish("")
+    assert page.operator_key in page.access.children
+    page.new_name.value = "Anyone's cohort"
+    page.create_button.click()
+    assert "needs the operator key, and none is set" in page.status.value
+    monkeypatch.setenv("COURSE_OPERATOR_KEY", OPERATOR_KEY)
+    page.operator_key.value = OPERATOR_KEY + "?"
+    page.create_button.click()
+    assert (
+        "✗ No cohort was created: That operator key was not recognised. Creating a cohort on this "
+        "server needs the key set by the person who runs it. Try again in 1 second.</span>"
+    ) in page.status.value
+    assert store.cohorts_owned("") == [] and page._new_cohort is None
+    clock.now += delay_after(1)
+    page.operator_key.value = OPERATOR_KEY
+    page.create_button.click()
+    assert page._new_cohort is not None and page._new_cohort.name == "Anyone's cohort"
+
+
+def test_a_lost_join_code_is_replaced_by_a_new_one(store, cohort, monkeypatch):
+    """The store keeps only a join code's hash: a tutor who lost it makes a new one, and the old
+    one stops working while the members stay."""
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    made, old_code, key = cohort
+    page = Dashboard(store=store, show=False)
+    page.finish(f"key={key}")
+    page.join_code_button.click()
+    new_code = page.join_code
+    assert new_code and new_code != old_code
+    assert new_code in page.join_code_html.value and new_code in page.header_html.value
+    assert cohorts.find_to_join(store, new_code) == made
+    with pytest.raises(cohorts.CohortError, match="No cohort has the join code"):
+        cohorts.find_to_join(store, old_code)
+    assert "2 participants" in page.header_html.value
+    fresh = Dashboard(store=store, show=False)
+    fresh.join_code_button.click()  # a forged click with no cohort open: nothing is made
+    assert fresh.join_code is None and "Open a cohort first" in fresh.status.value

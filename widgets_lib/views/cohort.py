@@ -19,12 +19,14 @@ from ..html.common import download_link
 from ..lessons import DONE
 from ..network_io import csv_bytes
 from ..store import Membership, now
+from ..throttle import CHECKING
 from .common import FIELD, WIDE, Activity, SaveStatus, guarded, heading, on_press
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
 
 _STATUS = {DONE: "Done", "started": "Started"}
+NOT_JOINED = "Not joined"
 
 
 class CohortView(widgets.VBox, Activity):
@@ -52,7 +54,7 @@ class CohortView(widgets.VBox, Activity):
         )
         self.share.observe(self._sharing_changed, names="value")
         self.join = widgets.Button(description="Join this cohort", layout={"width": "auto"})
-        on_press(self.join, self._join, self.status, "Not joined")
+        on_press(self.join, self._join, self.status, NOT_JOINED)
         self.leave = widgets.Button(description="Leave the cohort", layout={"width": "auto"})
         on_press(self.leave, self._leave, self.status)
         self.state = widgets.HTML()
@@ -134,19 +136,33 @@ class CohortView(widgets.VBox, Activity):
         )
 
     def _join(self) -> None:
-        if self.learner is None:
+        """Join with a join code: a well-formed one waits its turn (:mod:`widgets_lib.throttle`)."""
+        learner = self.learner
+        if learner is None:
             raise CohortError("please start or resume at the top of the page first.")
-        with self.status.storing():
-            _cohort, self.membership = cohorts.join(
-                self.lesson.store,
-                self.learner.id,
-                self.code.value,
-                self.name.value,
-                self.share.value,
-            )
-        self.code.value = ""
-        self._show()
-        self.status.saved(now())
+        code = cohorts.check_join_code(self.code.value)  # a typo is said at once: not a guess
+        name = cohorts.check_name(
+            "Your name for the tutor", self.name.value, cohorts.MAX_DISPLAY_NAME
+        )
+        share = self.share.value
+
+        def respond(wrong) -> None:
+            self.join.disabled = False
+            with self.status.storing():
+                _cohort, self.membership = cohorts.join(
+                    self.lesson.store, learner.id, code, name, share, wrong
+                )
+            self.code.value = ""
+            self._show()
+            self.status.saved(now())
+
+        self.lesson.throttle.attempt(
+            "join", guarded(self.status, NOT_JOINED)(respond), self._checking
+        )
+
+    def _checking(self, _seconds: float) -> None:
+        self.join.disabled = True  # given back with the answer
+        self.status.waiting(CHECKING)
 
     def _sharing_changed(self, _change: dict) -> None:
         if self.loading_now:

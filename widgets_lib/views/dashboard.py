@@ -2,6 +2,11 @@
 JupyterHub, as a member of the tutors group), then progress, capacity, diagnoses, the merged network,
 shared reflections and exports.
 
+Creating a cohort needs, under JupyterHub, the tutors group; on a standalone server, the operator's
+key (``COURSE_OPERATOR_KEY``) typed here. Wrong tutor keys and operator keys wait ever longer
+(:mod:`widgets_lib.throttle`). Join codes are stored only as keyed hashes, so the dashboard shows a
+join code once, when it is made; a tutor who lost it makes a new one.
+
 Only this module builds tutor functions, and only the dashboard notebook imports it: no participant's
 kernel ever has them. Every callback checks in Python that a cohort was opened with a valid key or by
 a hub tutor; a widget message that enables a disabled button reaches nothing without that.
@@ -32,12 +37,14 @@ from ..html.cohort_report import (
 from ..html.common import count_words, download_link
 from ..html.scripts import FORGET_KEY, SELECT_KEY
 from ..store import Cohort, Store, get_store
+from ..throttle import CHECKING, Throttle
 from .cohort import participant_card_html
 from .common import FIELD, WIDE, SaveStatus, guarded, heading, on_press
 
 HUB_TUTOR_ENV = "COURSE_HUB_TUTOR"
 OPEN_FAILED = "The cohort did not open"
 REFRESH_FAILED = "The cohort's work was not read"
+NOT_CREATED = "No cohort was created"
 
 
 def hub_tutor() -> str | None:
@@ -56,6 +63,8 @@ class Dashboard(widgets.VBox):
         self.merged: Merged | None = None
         self.hub_user: str | None = None
         self.status = SaveStatus()
+        self.throttle = Throttle(lambda: self.store)  # wrong tutor and operator keys
+        self.join_code: str | None = None  # made on this page: shown until the page closes
         self.key = widgets.Password(
             description="Tutor key",
             style=WIDE,
@@ -71,8 +80,14 @@ class Dashboard(widgets.VBox):
         self.open_owned = widgets.Button(description="Open this cohort", layout={"width": "auto"})
         on_press(self.open_owned, self._open_owned, self.status, OPEN_FAILED)
         self.new_name = widgets.Text(description="Name of the new cohort", style=WIDE, layout=FIELD)
+        self.operator_key = widgets.Password(
+            description="Operator key",
+            style=WIDE,
+            layout=FIELD,
+            placeholder="from the server's operator",
+        )
         self.create_button = widgets.Button(description="Create a cohort", layout={"width": "auto"})
-        on_press(self.create_button, self._create, self.status, "No cohort was created")
+        on_press(self.create_button, self._create, self.status, NOT_CREATED)
         self.created = widgets.HTML()
         self._new_cohort: Cohort | None = (
             None  # created, its key on the page until the tutor has written it down
@@ -93,6 +108,13 @@ class Dashboard(widgets.VBox):
             description="Close the cohort to new members", layout={"width": "auto"}
         )
         on_press(self.close_button, self._close, self.status, "The cohort was not closed")
+        self.join_code_button = widgets.Button(
+            description="Make a new join code",
+            layout={"width": "auto"},
+            tooltip="The old join code stops working; members stay in the cohort",
+        )
+        on_press(self.join_code_button, self._new_join_code, self.status, "No join code was made")
+        self.join_code_html = widgets.HTML()
         self.sections = {
             name: widgets.HTML()
             for name in ("progress", "capacity", "diagnoses", "merged", "reflections")
@@ -128,7 +150,8 @@ class Dashboard(widgets.VBox):
         self.content = widgets.VBox(
             [
                 self.header_html,
-                widgets.HBox([self.refresh_button, self.close_button]),
+                widgets.HBox([self.refresh_button, self.close_button, self.join_code_button]),
+                self.join_code_html,
                 heading("Progress", 3),
                 self.sections["progress"],
                 heading("Capacity profiles", 3),
@@ -191,11 +214,16 @@ class Dashboard(widgets.VBox):
                 ]
                 self.status.waiting("")
                 return
-            create = [
-                heading("Create a cohort", 2),
-                self.new_name,
-                widgets.HBox([self.create_button]),
-            ]
+            create = [heading("Create a cohort", 2), self.new_name]
+            if not self.hub_user:
+                create += [
+                    widgets.HTML(
+                        "<p>On this server, creating a cohort needs the operator key, from the person "
+                        "who runs the course's server.</p>"
+                    ),
+                    self.operator_key,
+                ]
+            create.append(widgets.HBox([self.create_button]))
             if self.hub_user:
                 self._list_owned()
                 self.access.children = [
@@ -240,16 +268,34 @@ class Dashboard(widgets.VBox):
     def _open_with_key(self) -> None:
         if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
             raise CohortError("This page is for tutors.")
+        typed = self.key.value
         try:
-            cohort = cohorts.open_for_tutor(self.store, self.key.value)
-        except CohortError as exc:  # not a save: said next to the key field
-            self.key_message.value = (
-                f'<p class="course-warning" role="alert">{escape(str(exc))}</p>'
-            )
+            identity.normalise_tutor_key(typed)
+        except identity.CodeError:  # cannot be a key: said at once, not counted as a guess
+            self._key_refused(cohorts.WRONG_KEY)
             return
-        self.key_message.value = ""
-        self.key.value = ""
-        self._show_cohort(cohort)
+
+        def respond(wrong) -> None:
+            self.open_button.disabled = False
+            try:
+                cohort = cohorts.open_for_tutor(self.store, typed, wrong)
+            except CohortError as exc:  # not a save: said next to the key field
+                self._key_refused(str(exc))
+                return
+            self.key_message.value = ""
+            self.key.value = ""
+            self._show_cohort(cohort)
+
+        self.throttle.attempt(
+            "tutor", guarded(self.status, OPEN_FAILED)(respond), self._key_checking
+        )
+
+    def _key_refused(self, message: str) -> None:
+        self.key_message.value = f'<p class="course-warning" role="alert">{escape(message)}</p>'
+
+    def _key_checking(self, _seconds: float) -> None:
+        self.open_button.disabled = True  # given back with the answer
+        self.key_message.value = f'<p role="status">{escape(CHECKING)}</p>'
 
     def _open_owned(self) -> None:
         if not self.hub_user:
@@ -260,10 +306,41 @@ class Dashboard(widgets.VBox):
         self._show_cohort(cohort)
 
     def _create(self) -> None:
+        """Create a cohort: a hub tutor at once; anyone else with the operator's key, each wrong
+        key making the next answer wait longer."""
         if os.environ.get("JUPYTERHUB_USER") and not self.hub_user:
             raise CohortError("This page is for tutors.")
+        name = cohorts.check_name("Cohort name", self.new_name.value, cohorts.MAX_COHORT_NAME)
+        if self.hub_user:
+            self._make(name)
+            return
+        if cohorts.operator_key_set() is None:
+            raise CohortError(
+                "creating a cohort on this server needs the operator key, and none is set. Ask the "
+                "person who runs the server to create it for you (python -m widgets_lib.cohorts "
+                f"create) or to set {cohorts.OPERATOR_ENV}."
+            )
+        typed = self.operator_key.value
+
+        def respond(wrong) -> None:
+            self.create_button.disabled = False
+            if not cohorts.is_operator_key(typed):
+                raise cohorts.refused(cohorts.WRONG_OPERATOR_KEY, wrong)
+            self.operator_key.value = ""
+            self._make(name)
+            self.status.waiting("")
+
+        self.throttle.attempt(
+            "operator", guarded(self.status, NOT_CREATED)(respond), self._create_checking
+        )
+
+    def _create_checking(self, _seconds: float) -> None:
+        self.create_button.disabled = True  # given back with the answer
+        self.status.waiting(CHECKING)
+
+    def _make(self, name: str) -> None:
         owner = identity.hub_key(self.hub_user) if self.hub_user else None
-        cohort, _join_code, tutor_key = cohorts.create(self.store, self.new_name.value, owner)
+        cohort, self.join_code, tutor_key = cohorts.create(self.store, name, owner)
         self.new_name.value = ""
         if self.hub_user:  # no key: the login opens the tutor's cohorts
             self.created.value = created_html(cohort)
@@ -308,10 +385,15 @@ class Dashboard(widgets.VBox):
             if cohort.open
             else f"closed to new members since {cohort.closed_at[:10]}"
         )
+        join = (
+            f"join code <strong>{escape(self.join_code)}</strong>"
+            if self.join_code
+            else "join code not shown (it is stored only in scrambled form: make a new one if you "
+            "need it)"
+        )
         self.header_html.value = (
             f"<h2>{escape(cohort.name)}</h2><p>{count_words(len(self.views), 'participant')}"
-            " · join code "
-            f"<strong>{escape(cohort.join_code)}</strong> · {escape(state)}</p>"
+            f" · {join} · {escape(state)}</p>"
         )
         self.close_button.disabled = not cohort.open
         self.sections["progress"].value = progress_html(self.views)
@@ -390,6 +472,20 @@ class Dashboard(widgets.VBox):
         with self.status.storing():
             self.store.remove_merge(cohort.id, str(self.unmerge.value))
         self._merge_refresh()
+
+    def _new_join_code(self) -> None:
+        """A new join code for the open cohort, shown on this page only: it is not stored."""
+        cohort = self._require_cohort()
+        with self.status.storing():
+            self.join_code = cohorts.new_join_code(self.store, cohort)
+        self.join_code_html.value = (
+            '<div class="course-code-box" role="status"><p>New join code for participants: '
+            f'<strong class="course-code">{escape(self.join_code)}</strong></p><p>Write it down: '
+            "it is stored only in scrambled form and cannot be shown again once this page is "
+            "closed. The old join code no longer works; people who joined with it stay in the "
+            "cohort.</p></div>"
+        )
+        self._refresh()
 
     def _close(self) -> None:
         with self.status.storing():

@@ -7,6 +7,7 @@ from html import escape
 
 import ipywidgets as widgets
 
+from ..throttle import CHECKING
 from .common import guarded, on_press
 
 NOT_STARTED = "Not started"
@@ -62,6 +63,17 @@ class IdentityBar(widgets.VBox):
     def _resume(self) -> None:
         self._on_resume(self.code_box.value)
 
+    def checking(self, _seconds: float) -> None:
+        """A code waits to be checked (:mod:`widgets_lib.throttle`): say so and hold the buttons;
+        the answer, shown by :meth:`ask` or :meth:`show_code`, gives them back."""
+        self.message.value = f'<p class="course-status" role="status">{escape(CHECKING)}</p>'
+        self.children = [self.message, self.form]
+        self._hold(True)
+
+    def _hold(self, held: bool) -> None:
+        for control in (self.start_button, self.resume_button, self.code_box):
+            control.disabled = held
+
     def failed(self, message: str, what: str = NOT_RESUMED) -> None:
         """What went wrong with starting or resuming, said in the form, next to its buttons."""
         self.ask(f"{what}: {message}")
@@ -72,6 +84,7 @@ class IdentityBar(widgets.VBox):
             f'<p class="course-warning" role="alert">{escape(message)}</p>' if message else ""
         )
         self.children = [self.message, self.form]
+        self._hold(False)
 
     def show_code(self, code: str | None, hub_user: str | None = None, fresh: bool = False) -> None:
         """Show who is signed in; a fresh code is shown large with advice to keep it."""
@@ -93,3 +106,4 @@ class IdentityBar(widgets.VBox):
         self.signed_in.value = text
         self.message.value = ""
         self.children = [self.signed_in]
+        self._hold(False)

@@ -21,8 +21,9 @@ from ..html.nav import nav_html, progress_html
 from ..html.scripts import forget_script, url_script
 from ..lessons import DONE, PROGRESS_ACTIVITY, STARTED
 from ..store import SaveConflict, Saved, Store, StoreError, get_store, now, values_and_times
+from ..throttle import Throttle, retry_words
 from .common import LOG_CONTEXT, Activity, SaveStatus, guarded
-from .identity import IdentityBar
+from .identity import NOT_RESUMED, IdentityBar
 
 if TYPE_CHECKING:
     from ..record import Record
@@ -91,6 +92,7 @@ class Lesson:
             False  # a save from this page was refused: what it shows is not what is saved
         )
         self.status = SaveStatus()
+        self.throttle = Throttle(lambda: self.store)  # wrong learner and join codes: this kernel's
         self.identity = IdentityBar(on_start=self._start, on_resume=self._resume)
         self.progress_line = widgets.HTML()
         self.nav_top = widgets.HTML()
@@ -162,16 +164,24 @@ class Lesson:
             self.identity.ask(prefix + str(exc))
             self._waiting()
             return
+        self.throttle.attempt(
+            "learner",
+            guarded(self.identity, NOT_RESUMED)(lambda wrong: self._find(code, wrong)),
+            self.identity.checking,
+        )
+
+    def _find(self, code: str, wrong: Callable[[], float]) -> None:
+        """Sign in with a well-formed code, or say it is wrong and when to try again."""
         key = identity.code_key(code)
         try:
-            known = self.store.learner_exists(key)
+            known = self.store.find_learner(key, identity.legacy_code_key(code))
         except StoreError as exc:
             self.identity.ask(str(exc))
             return
         if not known:
             self.identity.ask(
                 f"No work is saved under the code {code}. Check it letter by letter, "
-                "or start afresh with a new code."
+                f"or start afresh with a new code. {retry_words(wrong())}"
             )
             self._waiting()
             return

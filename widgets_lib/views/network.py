@@ -39,6 +39,7 @@ from ..network import (
     Network,
     School,
     check_link,
+    check_school,
     check_school_name,
 )
 from ..record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value, saved_network
@@ -294,7 +295,11 @@ class NetworkView(widgets.VBox, Activity):
             description="Add school", button_style="primary", layout={"width": "auto"}
         )
         self.school_feedback = FormFeedback()
-        on_press(self.add_school, self._edit(self.school_feedback, self._add_school), self.status)
+        on_press(
+            self.add_school,
+            self._edit(self.school_feedback, self._add_school, done=self._clear_school_form),
+            self.status,
+        )
 
         self.pick_school = widgets.Dropdown(description="School to change", options=[], style=WIDE)
         self.new_name = widgets.Text(description="New name", style=WIDE)
@@ -446,10 +451,14 @@ class NetworkView(widgets.VBox, Activity):
 
     # -- actions ------------------------------------------------------------------
     def _edit(
-        self, feedback: FormFeedback, action: Callable[[], tuple[Network | None, str]]
+        self,
+        feedback: FormFeedback,
+        action: Callable[[], tuple[Network | None, str]],
+        done: Callable[[], None] | None = None,
     ) -> Callable[[], None]:
         """An edit that answers under the form's buttons: its error in words, or what it did, with the
-        save state beside it; a new network is saved and drawn at once."""
+        save state beside it; a new network is saved and drawn at once, and only then ``done``
+        (clearing the form): a refused save leaves what was typed in place."""
 
         def run() -> None:
             self._asked = None  # any action answers a question left on the page: "not now"
@@ -463,6 +472,8 @@ class NetworkView(widgets.VBox, Activity):
                 self._commit(network)
             if said:
                 feedback.said(said)
+            if done is not None:
+                done()
 
         return run
 
@@ -503,10 +514,12 @@ class NetworkView(widgets.VBox, Activity):
         return None, ""
 
     def _commit(self, network: Network, undoable: bool = True) -> None:
+        """Save ``network``, then show it: a save the store refuses (the learner's quota) leaves
+        the page on the network that is saved, with the reason beside the form."""
+        self.lesson.save(ACTIVITY, KEY, network_to_value(network), self.status)
         if undoable:
             self.undo_stack.append(self.network)
         self.network = network
-        self.lesson.save(ACTIVITY, KEY, network_to_value(network), self.status)
         if len(network.schools) >= 3 and network.links:
             self.lesson.mark(DONE)
         self._render()
@@ -524,12 +537,14 @@ class NetworkView(widgets.VBox, Activity):
 
     def _add_school(self) -> tuple[Network, str]:
         name = check_school_name(self.network, self.name.value)
-        school = School(
-            name, self.kind.value, self.phase.value.strip(), self.locality.value.strip()
+        school = check_school(
+            School(name, self.kind.value, self.phase.value.strip(), self.locality.value.strip())
         )
+        return self.network.with_school(school), f"Added {name}."
+
+    def _clear_school_form(self) -> None:
         self.name.value = self.phase.value = self.locality.value = ""
         self.kind.value = KINDS[0]
-        return self.network.with_school(school), f"Added {name}."
 
     def _show_school(self) -> None:
         """Fill the school form with the chosen school; empty and closed while none is chosen."""
@@ -601,8 +616,9 @@ class NetworkView(widgets.VBox, Activity):
     def _undo(self) -> tuple[None, str]:
         if not self.undo_stack:
             raise EditError("There is nothing to undo.")
-        previous = self.undo_stack.pop()
+        previous = self.undo_stack[-1]
         self._commit(previous, undoable=False)
+        self.undo_stack.pop()  # only once it is saved: a refused save leaves Undo as it was
         return None, f"Undone: your network is back to {size_words(previous)}."
 
     def _prepare_downloads(self) -> tuple[None, str]:
