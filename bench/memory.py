@@ -250,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.cull_idle is not None
         else {}
     )
+    cull_env["COURSE_LOG_KERNEL_IDS"] = "1"  # the visitors' kernels are found by their log lines
     notebooks = len(list(REPO.joinpath("course").rglob("*.ipynb")))
     started = dt.datetime.now()
     t_start = time.monotonic()

@@ -286,8 +286,13 @@ def new_context(browser, course_server):
     dialogs: list[str] = []
 
     def make(**options):
-        """``options`` go to ``browser.new_context`` (e.g. a ``proxy`` that drops other traffic)."""
-        context = browser.new_context(**{"viewport": {"width": 1200, "height": 1000}, **options})
+        """``options`` go to ``browser.new_context`` (e.g. a ``proxy`` that drops other traffic).
+        ``bypass_csp``: Playwright evaluates string predicates (``wait_for_function("…")``) with
+        eval inside the page, which the course's Content-Security-Policy forbids; the policy
+        itself is checked, without the bypass, by test_attacks_server's page test."""
+        context = browser.new_context(
+            bypass_csp=True, **{"viewport": {"width": 1200, "height": 1000}, **options}
+        )
         # Generous limits: pages may wait for a kernel on a busy 2-core machine. Tests never
         # assert on time; these only decide when to give up.
         context.set_default_timeout(60_000)

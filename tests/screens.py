@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                         if wanted and not any(spec.id.startswith(w) for w in wanted):
                             continue
                         context = browser.new_context(
+                            bypass_csp=True,
                             viewport={"width": width, "height": height},
                             has_touch=phone,
                             is_mobile=phone,
@@ -103,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
                         finally:
                             context.close()
                     if not wanted or any("report".startswith(w) for w in wanted):
-                        context = browser.new_context(viewport={"width": width, "height": height})
+                        context = browser.new_context(
+                            bypass_csp=True, viewport={"width": width, "height": height}
+                        )
                         context.set_default_timeout(120_000)
                         page = context.new_page()
                         try:

@@ -22,6 +22,10 @@ import threading
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 5
+# The kernel's key to its request socket, and how it is sent (widgets_lib/server/query_socket.py
+# gives it and checks it; it imports these names from here, a module light enough for kernels).
+QUERY_KEY_ENV = "COURSE_QUERY_KEY"
+QUERY_KEY_HEADER = "X-Course-Query-Key"
 
 
 def _query_url() -> str:
@@ -33,11 +37,22 @@ def _query_url() -> str:
     return f"{protocol}://{ip}:{port}{base}voila/query/{os.getenv('VOILA_KERNEL_ID', '')}"
 
 
+def _key_headers() -> dict[str, str]:
+    """The header that proves this kernel is the one its request is for: the course's server
+    gives each pre-heated kernel a key of its own and opens the socket to nobody else
+    (widgets_lib/server/query_socket.py). Plain Voila has none and needs none."""
+    key = os.getenv(QUERY_KEY_ENV)
+    return {QUERY_KEY_HEADER: key} if key else {}
+
+
 async def _receive(url: str) -> str | None:
     import websockets  # only pre-heated kernels need it
 
+    # websockets 14 renamed the argument (its new client); 10-13 have the legacy one only.
+    legacy = int(websockets.__version__.split(".")[0]) < 14
+    headers = {("extra_headers" if legacy else "additional_headers"): _key_headers()}
     try:
-        async with websockets.connect(url, open_timeout=CONNECT_TIMEOUT_S) as socket:
+        async with websockets.connect(url, open_timeout=CONNECT_TIMEOUT_S, **headers) as socket:
             return await socket.recv()
     except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
         log.warning("could not learn the visitor's request from %s: %s", url, exc)

@@ -354,7 +354,7 @@ def test_from_example_network_to_the_report_opened_offline(
     context.close()
 
     # The report, opened from disk in a browser with no network at all.
-    offline = browser.new_context(offline=True)
+    offline = browser.new_context(bypass_csp=True, offline=True)
     requests: list[str] = []
     dialogs: list[str] = []
     offline.on("request", lambda r: requests.append(r.url))

@@ -200,7 +200,7 @@ def new_context(browser, hub):
     offsite = Offsite(hub)
 
     def make():
-        context = browser.new_context(viewport={"width": 1200, "height": 1000})
+        context = browser.new_context(bypass_csp=True, viewport={"width": 1200, "height": 1000})
         # Generous: a first login starts a server, then a kernel, on a busy 2-core machine.
         context.set_default_timeout(120_000)
         context.set_default_navigation_timeout(240_000)

@@ -226,6 +226,16 @@ def press(page: Page, key: str) -> None:
         setTimeout(done, 5000); }); }""")
     page.keyboard.press(key)
     page.evaluate("() => window.__courseSettled")
+    # On a loaded machine the glide can outlast the events: wait until the page has not moved for
+    # ten frames in a row, so the next reading (and the next key) sees where the page came to rest.
+    page.evaluate("""() => new Promise((done) => {
+        let last = window.scrollY, still = 0, frames = 0;
+        const tick = () => {
+          still = window.scrollY === last ? still + 1 : 0;
+          last = window.scrollY;
+          if (still >= 10 || ++frames > 600) done(); else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick); })""")
 
 
 def page_bottom_reached(page: Page) -> bool:

@@ -145,7 +145,7 @@ def test_page_has_no_serious_violation_and_every_picture_has_a_text_alternative(
 def check_report_file(browser, path: Path, axe: Path, label: str, pictures: int) -> None:
     """A downloaded report, opened from disk in a browser with no network at all. The report
     forbids scripts (its Content-Security-Policy): only axe's own injection is let in."""
-    offline = browser.new_context(offline=True, bypass_csp=True)
+    offline = browser.new_context(bypass_csp=True, offline=True)
     try:
         reader = offline.new_page()
         reader.goto(path.as_uri())

@@ -289,7 +289,9 @@ class Contexts:
         self.browser, self.offsite, self.dialogs, self.made = browser, Offsite(server), [], []
 
     def new_page(self):
-        context = self.browser.new_context(viewport={"width": 1200, "height": 1000})
+        context = self.browser.new_context(
+            bypass_csp=True, viewport={"width": 1200, "height": 1000}
+        )
         context.set_default_timeout(60_000)
         context.set_default_navigation_timeout(120_000)
         context.route("**/*", self.offsite.route)

@@ -357,7 +357,9 @@ def test_failing_cells_show_a_friendly_message_in_chromium(browser, tmp_path, po
         pool_size=pool_size,
     )
     offsite: list[str] = []
-    context = browser.new_context()
+    context = browser.new_context(
+        bypass_csp=True,
+    )
     context.set_default_timeout(120_000)
     host = urlparse(server.url).netloc
 

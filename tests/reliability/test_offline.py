@@ -235,7 +235,7 @@ def test_personal_report_opens_offline_with_all_its_pictures(
     report = course_pages.download_report(page, course_server, seeded, tmp_path)
     text = report.read_text(encoding="utf-8")
     assert external_urls(text, "") == []
-    offline = browser.new_context(offline=True)
+    offline = browser.new_context(bypass_csp=True, offline=True)
     requests: list[str] = []
     offline.on("request", lambda r: requests.append(r.url))
     try:
@@ -262,3 +262,59 @@ def test_personal_report_opens_offline_with_all_its_pictures(
         assert requests == [report.as_uri()], requests
     finally:
         offline.close()
+
+
+# Every violation of the page's Content-Security-Policy, recorded from before the page's first
+# script (an init script is the browser's own, not the page's, so the policy does not stop it).
+RECORD_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(
+    `${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+"""
+CSP_PAGES = [s for s in PAGES if s.kind in ("lesson", "dashboard") and s.with_work]
+
+
+@pytest.mark.parametrize("spec", CSP_PAGES, ids=[spec.id for spec in CSP_PAGES])
+def test_page_works_under_the_servers_content_security_policy(
+    spec: Spec, browser, course_server, seeded
+):
+    """Without Playwright's CSP bypass (which every other browser test uses, for its string
+    predicates): the page draws every activity and breaks no rule of the server's policy. Only
+    locators and plain evaluation here: both run outside the page's policy."""
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    try:
+        if spec.kind == "lesson":
+            url = f"{course_server.url}/voila/render/{spec.notebook}?learner={seeded.learner.code}"
+            activities = course_pages.activity_count(spec.notebook)
+        else:
+            url = (
+                f"{course_server.url}/voila/render/{course_pages.DASHBOARD}?key={seeded.tutor_key}"
+            )
+            activities = 1
+        response = page.goto(url, timeout=TIMEOUT_MS)
+        policy = response.headers.get("content-security-policy", "")
+        assert "default-src 'self'" in policy and "unsafe-eval" not in policy, policy
+        activity = page.locator(".course-activity")
+        activity.nth(activities - 1).wait_for(timeout=TIMEOUT_MS)
+        assert activity.count() == activities
+        if spec.kind == "lesson":
+            page.locator(".course-progress", has_text="You have completed").first.wait_for(
+                timeout=TIMEOUT_MS
+            )
+        else:
+            page.get_by_text("Progress of each participant").first.wait_for(timeout=TIMEOUT_MS)
+        if spec.notebook.startswith("04"):
+            drawing = page.locator("iframe.course-drawing")
+            drawing.scroll_into_view_if_needed()
+            drawing.content_frame.locator("canvas").wait_for(timeout=TIMEOUT_MS)
+        violations = page.evaluate("() => window.__violations") + [
+            v
+            for frame in page.frames[1:]
+            for v in frame.evaluate("() => window.__violations || []")
+        ]
+        print(f"\n{spec.id}: {activities} activities drawn; CSP violations: {violations}")
+        assert violations == []
+    finally:
+        context.close()

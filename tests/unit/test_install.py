@@ -43,6 +43,8 @@ DISTRIBUTIONS = {
     "platformdirs": "platformdirs",
     "pyvis": "pyvis",
     "sqlalchemy": "SQLAlchemy",
+    "tornado": "tornado",
+    "jupyter_core": "jupyter_core",
     "traitlets": "traitlets",
     "voila": "voila",
     "websockets": "websockets",

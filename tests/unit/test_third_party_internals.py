@@ -143,6 +143,70 @@ def test_voila_query_socket_is_where_visit_expects_it():
     )
 
 
+# -- Voila: server/query_socket.py replaces three of its handlers -----------------------------
+
+
+def test_voila_routes_its_side_doors_through_names_in_voila_app():
+    import voila.app
+
+    source = inspect.getsource(voila.app.Voila.init_handlers)
+    missing = [
+        name
+        for name in ("RequestInfoSocketHandler", "VoilaShutdownKernelHandler", "KernelHandler")
+        if f"{name}," not in source or not hasattr(voila.app, name)
+    ]
+    assert not missing, (
+        f"Voila.init_handlers no longer routes through voila.app.{missing}: "
+        "widgets_lib/server/query_socket.py (use_course_handlers) replaces those names so that "
+        "/voila/query and /voila/api/shutdown need the kernel's key or owner; they would be "
+        "Voila's open doors again"
+    )
+
+
+def test_voila_keeps_a_request_for_a_kernel_not_yet_waiting():
+    from voila.handler import VoilaHandler
+    from voila.request_info_handler import RequestInfoSocketHandler
+
+    sends = inspect.getsource(RequestInfoSocketHandler.send_updates)
+    assert (
+        isinstance(getattr(RequestInfoSocketHandler, "_cache", None), dict)
+        and "cls._waiters.get(kernel_id" in sends
+        and "cls._cache[kernel_id] = payload" in sends
+        and "RequestInfoSocketHandler.send_updates(" in inspect.getsource(VoilaHandler)
+    ), (
+        "Voila's request socket no longer keeps requests in RequestInfoSocketHandler._cache and "
+        "_waiters, or its page handler no longer calls send_updates: "
+        "widgets_lib/server/query_socket.py (CourseRequestInfoSocketHandler, forget_request) "
+        "delivers from and empties them"
+    )
+
+
+def test_voila_starts_preheated_kernels_through_start_kernel_with_voila_preheat():
+    from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+    from voila.voila_kernel_manager import voila_kernel_manager_factory
+
+    manager = voila_kernel_manager_factory(AsyncMappingKernelManager, True, 1)
+    assert "super().start_kernel(" in inspect.getsource(manager._initialize) and (
+        'kernel_env[ENV_VARIABLE.VOILA_PREHEAT] = "True"'
+        in inspect.getsource(manager.fill_if_needed)
+    ), (
+        "Voila's pre-heating manager no longer starts its kernels with super().start_kernel(env=…) "
+        "marked VOILA_PREHEAT=True: widgets_lib/server/query_socket.py (keyed_kernel_manager) "
+        "gives each such kernel the key to its request socket there; without it a kernel could "
+        "not learn its visitor"
+    )
+
+
+def test_voila_page_posts_the_xsrf_cookie_to_its_shutdown():
+    bundles = _widget_bundles().get("Voila's widgets-manager8", [])
+    text = "".join(file.read_text(encoding="utf-8", errors="replace") for file in bundles)
+    assert "voila/api/shutdown/" in text and "_xsrf" in text and "sendBeacon" in text, (
+        "Voila's page no longer posts the _xsrf cookie to /voila/api/shutdown/<id> when its tab "
+        "closes: widgets_lib/server/query_socket.py (CourseKernelHandler) sets that cookie for it, "
+        "and course.js sends the page's last values before that post"
+    )
+
+
 # -- ipywidgets' JavaScript: course.js ----------------------------------------------------------
 
 
@@ -189,4 +253,81 @@ def test_widget_javascript_keeps_what_course_js_reads(internal):
         "widgets_lib/server/share/jupyter/voila/templates/course/static/course.js reads the widget "
         "manager's _models and each model's _msg_buffer/_msg_buffer_callbacks to send changes "
         "still waiting in the page before it is left"
+    )
+
+
+# -- Voila, Jupyter Server and tornado: limits.py and headers.py ----------------------------------
+
+
+def test_voila_page_handler_gets_its_kernel_from_these_two_calls():
+    import voila.app
+    from voila.handler import VoilaHandler
+
+    source = inspect.getsource(VoilaHandler.get_generator)
+    assert (
+        "self.kernel_manager.get_rendered_notebook(" in source
+        and "self.kernel_manager.start_kernel(" in source
+        and "TornadoVoilaHandler," in inspect.getsource(voila.app.Voila.init_handlers)
+    ), (
+        "Voila's page handler no longer gets its kernel with kernel_manager.get_rendered_notebook "
+        "(a pre-heated one) or kernel_manager.start_kernel (a new one), or its app no longer "
+        "registers TornadoVoilaHandler: widgets_lib/server/limits.py (CourseVoilaHandler, "
+        "_Recording, course_voila_class) counts each visitor's kernels through those"
+    )
+
+
+def test_jupyter_server_reads_the_traceback_replacement_from_the_kernels_own_manager():
+    from jupyter_server.services.kernels.connection.channels import (
+        ZMQChannelsWebsocketConnection,
+    )
+
+    source = inspect.getsource(ZMQChannelsWebsocketConnection._on_error)
+    assert "self.kernel_manager.traceback_replacement_message" in source, (
+        "Jupyter Server's websocket connection no longer reads traceback_replacement_message from "
+        "the kernel's own manager (the bug widgets_lib/server/limits.py works around in "
+        "CeilingKernelManager): check where it reads it now and that the course's sentence is "
+        "what replaces a traceback (tests/reliability/test_attacks_server.py)"
+    )
+
+
+def test_jupyter_client_launches_a_kernel_with_async_launch_kernel():
+    from jupyter_client.manager import KernelManager
+
+    assert "provisioner.launch_kernel" in inspect.getsource(KernelManager._async_launch_kernel), (
+        "jupyter_client's KernelManager no longer launches the kernel process in "
+        "_async_launch_kernel: widgets_lib/server/limits.py (CeilingKernelManager) sets the "
+        "memory ceiling on the process that method starts"
+    )
+
+
+def test_tornado_adds_cookies_after_the_output_transforms():
+    import asyncio
+
+    import tornado.httpclient
+    import tornado.web
+
+    from widgets_lib.server.headers import SecurityHeaders
+
+    class Page(tornado.web.RequestHandler):
+        def get(self) -> None:
+            self.set_cookie("visitor", "v")
+            self.write("ok")
+
+    async def fetch() -> list[str]:
+        app = tornado.web.Application([("/", Page)])
+        app.add_transform(SecurityHeaders)
+        server = app.listen(0, "127.0.0.1")
+        port = next(iter(server._sockets.values())).getsockname()[1]
+        try:
+            response = await tornado.httpclient.AsyncHTTPClient().fetch(
+                f"http://127.0.0.1:{port}/", headers={"X-Forwarded-Proto": "https"}
+            )
+        finally:
+            server.stop()
+        return response.headers.get_list("Set-Cookie")
+
+    assert asyncio.run(fetch()) == ["visitor=v; Path=/; SameSite=Lax; Secure"], (
+        "tornado no longer adds a response's cookies to the headers that the output transforms "
+        "returned (RequestHandler.flush): widgets_lib/server/headers.py (SecurityHeaders) flags "
+        "each cookie as it is added, and no longer can"
     )

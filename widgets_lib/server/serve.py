@@ -24,7 +24,6 @@ import asyncio
 import atexit
 import logging
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -37,12 +36,12 @@ from traitlets.config import Config
 
 from ..network_io import MAX_UPLOAD_BYTES
 from ..paths import course_dir, template_root
+from .headers import SCRUBBED_PARAMS, header_settings, scrub
 
 FRIENDLY_CELL_ERROR = (
     "This part of the page could not be shown. Your saved work is safe: please reload the page, "
     "and if it happens again tell your tutor."
 )
-SCRUBBED_PARAMS = ["learner", "cohort", "tutor", "key"]
 HOME_PAGE = "/voila/render/00_welcome.ipynb"  # lesson 00, where every visitor starts
 # What Voila's page sends over a kernel's websocket: the list standalone Voila uses (voila/app.py).
 # Anything else, an ``execute_request`` above all, is dropped by the server.
@@ -101,16 +100,15 @@ def _log_request(handler) -> None:
     log_request(handler, record_prometheus_metrics=False)
 
 
-_SECRET_PARAM = re.compile(r"((?:" + "|".join(SCRUBBED_PARAMS) + r")=)[^&\s'\"]+")
-
-
 class ScrubSecrets(logging.Filter):
-    """Remove learner codes and keys from any log line (tornado logs 4xx URLs in full)."""
+    """Remove learner codes and keys from any log line (tornado logs 4xx URLs in full), however
+    their names are written (``%6Cearner=``: :func:`widgets_lib.server.headers.scrub`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if _SECRET_PARAM.search(message):
-            record.msg, record.args = _SECRET_PARAM.sub(r"\1[secret]", message), ()
+        scrubbed = scrub(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, ()
         return True
 
 
@@ -150,8 +148,13 @@ class KernelOwners(AllowAllAuthorizer):
 
 
 def install_log_scrubber() -> None:
-    for name in ("tornado.access", "tornado.general", "tornado.application", "Voila", "ServerApp"):
+    from .query_socket import ScrubKernelIds  # kernel ids opened Voila's side doors
+
+    # The application logs as its class is named: "CourseVoila" (limits.course_voila_class).
+    loggers = ("tornado.access", "tornado.general", "tornado.application", "ServerApp")
+    for name in (*loggers, "Voila", "CourseVoila"):
         logging.getLogger(name).addFilter(ScrubSecrets())
+        logging.getLogger(name).addFilter(ScrubKernelIds())
 
 
 def pool_overrides(text: str | None = None) -> dict[str, int]:
@@ -219,7 +222,6 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     c = Config()
     c.VoilaConfiguration.template = "course"
     c.VoilaConfiguration.theme = "light"
-    c.VoilaConfiguration.show_tracebacks = False
     # ?template=… or ?theme=… in an address would otherwise choose another template: an unknown
     # one left the request hanging and a kernel running, a known one showed Voila's own page.
     c.VoilaConfiguration.allow_template_override = "NO"
@@ -245,21 +247,41 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     # only after it (30 kernels started at once while 30 visitors wait took the CPU from them:
     # p95 12.7 s with no delay, 1.8 s with 20 s, bench/first_visits.py N=30).
     c.VoilaKernelManager.fill_delay = _int_env("COURSE_REFILL_DELAY_S", 20)
-    # Voila's own shutdown when a tab closes is refused by the server (voila-dashboards/voila#1458:
-    # its POST has no _xsrf), so the culler is what frees an abandoned kernel: 540 s idle, checked
-    # every 30 s, keeps that under 10 minutes.
+    # A closed tab's page shuts its kernel down (query_socket.py: standalone Voila refused it,
+    # voila-dashboards/voila#1458); the culler frees a kernel whose tab crashed or never said
+    # goodbye: 540 s idle, checked every 30 s, keeps that under 10 minutes.
     c.MappingKernelManager.cull_idle_timeout = _int_env("COURSE_CULL_IDLE_S", 540)
     c.MappingKernelManager.cull_interval = _int_env("COURSE_CULL_INTERVAL_S", 30)
     c.MappingKernelManager.cull_connected = False
+    safe_kernels(c)
     c.Voila.authorizer_class = KernelOwners
     # Voila's log lines carry no time; an operator (and a failing test) needs to know when.
     c.Voila.log_format = "[%(name)s %(asctime)s.%(msecs)03d]%(highlevel)s %(message)s"
     c.Voila.log_datefmt = "%H:%M:%S"
     c.Voila.tornado_settings = {
         "log_function": _log_request,
-        "extra_log_scrub_param_keys": SCRUBBED_PARAMS,
+        "extra_log_scrub_param_keys": list(SCRUBBED_PARAMS),
         "websocket_max_message_size": WEBSOCKET_MAX_BYTES,
+        **header_settings(),  # security headers, SameSite cookies (widgets_lib/server/headers.py)
     }
+    c.IdentityProvider.cookie_options = {"samesite": "Lax"}
+    return c
+
+
+def safe_kernels(c: Config) -> Config:
+    """Kernels under the memory ceiling, and no traceback reaching a visitor, in every mode
+    (standalone, ``--plain``, JupyterHub).
+
+    Each kernel starts under ``COURSE_KERNEL_MEMORY_MB`` (:class:`~widgets_lib.server.limits.
+    CeilingKernelManager`). No traceback in a page (Voila's ``show_tracebacks``), nor over a
+    kernel's websocket, where ipykernel publishes the traceback of a failed widget message
+    handler as an iopub ``error`` (a wrong-typed value sent by a script showed the server's
+    paths): Jupyter Server replaces it when ``allow_tracebacks`` is off, with the kernel
+    manager's ``traceback_replacement_message``."""
+    c.MappingKernelManager.kernel_manager_class = "widgets_lib.server.limits.CeilingKernelManager"
+    c.VoilaConfiguration.show_tracebacks = False
+    c.MappingKernelManager.allow_tracebacks = False
+    c.CeilingKernelManager.traceback_replacement_message = FRIENDLY_CELL_ERROR
     return c
 
 
@@ -348,6 +370,10 @@ def course_kernel_manager_factory(
     overriding only ``fill_if_needed`` (tests/unit/test_serve.py fails if Voila renames either)."""
     from voila.voila_kernel_manager import voila_kernel_manager_factory
 
+    from .query_socket import keyed_kernel_manager
+
+    if preheat_kernel:  # each pre-heated kernel gets the key to its own request socket
+        base_class = keyed_kernel_manager(base_class)
     voila_class = voila_kernel_manager_factory(
         base_class, preheat_kernel, default_pool_size, **kwargs
     )
@@ -447,7 +473,7 @@ def main(argv: list[str] | None = None) -> None:
         os.environ["COURSE_TEACHING"] = args.teaching
     prepare_environment()
     install_log_scrubber()
-    from voila.app import Voila
+    from .limits import course_voila_class
 
     voila_argv = [
         args.notebook_dir,
@@ -457,10 +483,13 @@ def main(argv: list[str] | None = None) -> None:
         *extra,
     ]
     if args.plain:
-        Voila.launch_instance(argv=voila_argv)
+        course_voila_class().launch_instance(argv=voila_argv, config=safe_kernels(Config()))
         return
     config = voila_config(args.pool_size)
     use_course_kernel_manager()
+    from .query_socket import use_course_handlers
+
+    use_course_handlers()
     pools = config.VoilaKernelManager.kernel_pools_config
     from ..lessons import available
 
@@ -480,7 +509,7 @@ def main(argv: list[str] | None = None) -> None:
     expected = sum(pools.get(nb, pools["default"])["pool_size"] for nb in notebooks)
     if expected:
         announce_when_warm(expected)
-    Voila.launch_instance(argv=voila_argv, config=config)
+    course_voila_class().launch_instance(argv=voila_argv, config=config)
 
 
 if __name__ == "__main__":

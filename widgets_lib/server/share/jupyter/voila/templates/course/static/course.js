@@ -54,7 +54,8 @@
  * "Add" never overtakes the end of the text), and ipywidgets holds back a field's newer value
  * while its previous message is unanswered. When the page is hidden or closed, the field being
  * typed in reports its value now (a "change" event, as leaving it would), and every value held
- * back is sent at once; the kernel then saves them, even after the page has gone.
+ * back is sent at once; the kernel then saves them, even after the page has gone (a closed tab's
+ * kernel is shut down only once it is idle).
  */
 (function () {
   "use strict";
@@ -82,6 +83,11 @@
       });
     });
   }
+  // Voila's page, as its tab closes ("beforeunload"), asks the server to shut its kernel down and
+  // closes its connection to it; a value sent later ("pagehide") would never arrive. This
+  // listener is added before Voila's (this script runs first), so the values go out first, and
+  // the server shuts the kernel down only once it has handled them (query_socket.py).
+  window.addEventListener("beforeunload", sendTyped);
   window.addEventListener("pagehide", sendTyped);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { sendTyped(); }
