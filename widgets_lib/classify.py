@@ -41,8 +41,7 @@ TYPE_NAMES = {
 TYPE_SOURCES = {
     "meaningful": (
         'Harris describes meaningful networks as based on "clearly shared goals, clear ways '
-        'of communicating, internal cohesion and mutual trust", connected to the wider '
-        'system and "bridged rather than tightly bonded"'
+        'of communicating, internal cohesion and mutual trust"'
     ),
     "contrived": (
         'Harris describes contrived networks as "formed for the extra resource that this '
@@ -100,8 +99,10 @@ JUDGEMENTS = (
         "extension: Harris speaks of networks formed for extra resources."
     ),
     (
-        "Reading 'bridged' as links to a local authority, university or community partner, and "
-        "'tightly bonded' as clustering above 0.4, are the course's own measures of Harris's words."
+        "Counting ties outside the group (links to a local authority, university or community partner) "
+        "as a sign of a bridged network, and clustering above 0.4 as a sign of a tightly bonded one, are "
+        "the course's own measures: Harris asks what form of leadership can ensure that networks are "
+        '"meaningfully bridged rather than tightly bonded together", but gives no measure.'
     ),
     (
         "Treating power concentrated in one hub (degree centralisation from 0.3, full at 0.8) as a sign "
@@ -413,7 +414,10 @@ SIGNALS: tuple[Signal, ...] = tuple(
             "meaningful",
             1,
             "room for challenge",
-            "Surowiecki, cited by Harris: a network must withstand dissent",
+            (
+                'Harris, drawing on Surowiecki: "The test of a network must be its ability to '
+                'withstand and accommodate dissent"'
+            ),
             True,
             _agree("challenge"),
         ),
@@ -450,8 +454,9 @@ SIGNALS: tuple[Signal, ...] = tuple(
             2,
             "ties to the wider system",
             (
-                'Harris: networks "bridged rather than tightly bonded", powerful through "interconnections '
-                'they make across the wider system"'
+                'Harris asks what form of leadership can ensure that networks are "meaningfully bridged '
+                "rather than tightly bonded together\"; counting ties outside the group is the course's "
+                "own measure"
             ),
             True,
             _bridged,
@@ -535,7 +540,8 @@ SIGNALS: tuple[Signal, ...] = tuple(
             "cosy",
             3,
             "little challenge",
-            'Surowiecki, cited by Harris: not "a cosy or contrived consensus"',
+            'Harris, drawing on Surowiecki: collective problem solving "does not imply a cosy or '
+            'contrived consensus"',
             True,
             _disagree("challenge"),
         ),
@@ -573,7 +579,10 @@ SIGNALS: tuple[Signal, ...] = tuple(
             "cosy",
             1,
             "no ties outside the group",
-            'Harris: "bridged rather than tightly bonded"',
+            (
+                'Harris asks how networks can be "meaningfully bridged rather than tightly bonded '
+                "together\"; counting ties outside the group is the course's own measure"
+            ),
             True,
             _closed,
         ),
@@ -856,6 +865,7 @@ def diagnose(
         reasons.append(
             f"This looks most like a {TYPE_NAMES[verdict]} (score {scores[verdict]:.2f} of 1). "
             f"{TYPE_SOURCES[verdict]}."
+            + (f" {_bridging_question(metrics)}" if verdict == "meaningful" else "")
         )
         reasons += [r.sentence(verdict) for r in _strongest(reads[verdict])[:4]]
         against = _weakest(reads[verdict])
@@ -929,6 +939,23 @@ def diagnose(
             for t in TYPES
             for r in reads[t]
         ],
+    )
+
+
+def _bridging_question(metrics: Metrics) -> str:
+    """Harris's question about bridging, put to this drawing: a question, not a finding."""
+    question = (
+        "Harris also asks what form of leadership can ensure that networks are "
+        '"meaningfully bridged rather than tightly bonded together"'
+    )
+    if metrics.outside_links:
+        return (
+            f"{question}: in this drawing {_of(metrics.outside_links, metrics.links, 'link')} "
+            f"{_verb(metrics.outside_links, 'reaches', 'reach')} a partner outside the schools."
+        )
+    return (
+        f"{question}: no link in this drawing reaches a partner outside the schools yet, so for "
+        "this network that question is still open."
     )
 
 

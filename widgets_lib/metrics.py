@@ -288,8 +288,9 @@ def explain(metrics: Metrics) -> list[tuple[str, str, str]]:
             if m.outside_share is not None
             else "no links yet",
             (
-                "Links to a local authority, university or community partner: a network bridged to the "
-                "wider system, not only bonded within (Harris)."
+                "Links to a local authority, university or community partner. Counting them is the "
+                "course's own measure of Harris's idea of a network bridged to the wider system, not "
+                "only bonded within."
             ),
         ),
         (

@@ -87,7 +87,5 @@ def score_sentence(right: int, answered: int, total: int) -> str:
     if answered == 0:
         return f"None placed yet ({total} statement{'' if total == 1 else 's'} to place)."
     if answered < total:
-        return (
-            f"{right} of {answered} placed as the paper would; {total - answered} still to place."
-        )
-    return f"{right} of {total} placed as the paper would; every statement is placed."
+        return f"{right} of {answered} placed as the course reads the paper; {total - answered} still to place."
+    return f"{right} of {total} placed as the course reads the paper; every statement is placed."

@@ -186,9 +186,9 @@ def test_from_example_network_to_the_report_opened_offline(
             page.keyboard.press("ArrowDown")
         chosen.append(i % 2)
         page.keyboard.press("Tab")
-    page.get_by_text(re.compile(r"placed as the paper would; every statement is placed")).wait_for(
-        timeout=60_000
-    )
+    page.get_by_text(
+        re.compile(r"placed as the course reads the paper; every statement is placed")
+    ).wait_for(timeout=60_000)
     wait_saved(sorter)
     assert checked_indexes(sorter) == chosen
     assert sorter.locator(".course-feedback").count() == statements

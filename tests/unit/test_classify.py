@@ -100,6 +100,25 @@ def test_meaningful():
     assert result.evidence == "strong"
     assert max(result.scores, key=result.scores.get) == "meaningful"
     assert "clearly shared goals" in result.reasons[0]
+    assert "2 of 11 links reach a partner outside the schools" in result.reasons[0]
+
+
+def test_meaningful_without_outside_ties_leaves_harris_bridging_question_open():
+    """Harris asks how networks can be bridged; the reading does not say a closed network is."""
+    names = [f"School {c}" for c in "ABCDEFG"]
+    pairs = [(names[i], names[(i + 1) % 7]) for i in range(7)] + [
+        (names[0], names[3]),
+        (names[2], names[5]),
+    ]
+    links = [
+        Link(a, b, level=4, origin="shared_problem", flows=("joint_practice",), trust=4)
+        for a, b in pairs
+    ]
+    result = diagnose(build(names, links), HEALTHY)
+    assert result.verdict == "meaningful"
+    assert "Harris also asks" in result.reasons[0]
+    assert "no link in this drawing reaches a partner outside the schools" in result.reasons[0]
+    assert "bridged" not in classify.TYPE_SOURCES["meaningful"]
 
 
 def test_contrived():

@@ -64,11 +64,11 @@ def test_the_score_says_nothing_of_zero_before_the_first_answer():
     assert perspectives.score_sentence(0, 0, 8) == "None placed yet (8 statements to place)."
     assert (
         perspectives.score_sentence(2, 3, 8)
-        == "2 of 3 placed as the paper would; 5 still to place."
+        == "2 of 3 placed as the course reads the paper; 5 still to place."
     )
     assert (
         perspectives.score_sentence(6, 8, 8)
-        == "6 of 8 placed as the paper would; every statement is placed."
+        == "6 of 8 placed as the course reads the paper; every statement is placed."
     )
     assert "0 of 0" not in perspectives.score_sentence(0, 0, 8)
 
