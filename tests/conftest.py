@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.helpers import Offsite
+from tests.helpers import REPO, Offsite
 
 ALLOW_SKIP_ENV = "COURSE_ALLOW_SKIP_POSTGRES"
 PG_USER = "course_test"
@@ -263,6 +263,11 @@ def store_url(request: pytest.FixtureRequest) -> str:
 
 
 # -- Chromium ---------------------------------------------------------------------
+_PLAYWRIGHT: dict = {}
+# Layers that never drive a browser; they run after those that do (pytest's order is the folders').
+_BROWSERLESS = {("tests", "unit"), ("tests", "widgets"), ("tests", "voila"), ("course",)}
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One Debian Chromium for every layer that drives pages: Playwright's sync API allows one
@@ -271,10 +276,27 @@ def browser():
 
     from tests.helpers import CHROMIUM, CHROMIUM_ARGS
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    _PLAYWRIGHT["stop"] = lambda: (browser.close(), playwright.stop())
+    yield browser
+    _stop_playwright()
+
+
+def _stop_playwright() -> None:
+    stop = _PLAYWRIGHT.pop("stop", None)
+    if stop is not None:
+        stop()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Playwright's sync API keeps its event loop marked as running on the main thread while it
+    lives: asyncio.run would refuse to start there, and code that asks for the running loop (the
+    throttle's timers) would get a loop that never turns. So the browser is closed before the
+    first test of a layer that drives none."""
+    parts = Path(item.path).resolve().relative_to(REPO).parts
+    if parts[:1] in _BROWSERLESS or parts[:2] in _BROWSERLESS:
+        _stop_playwright()
 
 
 @pytest.fixture

@@ -221,3 +221,14 @@ def count_rows(store, table: str) -> int:
         return conn.execute(
             sa.select(sa.func.count()).select_from(metadata.tables[table])
         ).scalar_one()
+
+
+def run_async(coroutine):
+    """``asyncio.run`` on a thread of its own. In a full run the browser layers' Playwright (sync
+    API) keeps an event loop marked as running on the main thread until the session ends, and
+    asyncio.run refuses to start another there."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -18,12 +18,12 @@ import hashlib
 import sqlite3
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import ipywidgets as widgets
 import pytest
 
+from tests.helpers import run_async
 from widgets_lib import cohorts, identity, secret, throttle
 from widgets_lib.store import Store
 from widgets_lib.views.dashboard import Dashboard
@@ -131,14 +131,6 @@ async def attack(target: Target, seconds: float) -> int:
     return count
 
 
-def in_own_thread(coroutine) -> int:
-    """``asyncio.run`` on a thread of its own: the browser layers' Playwright (sync API) keeps an
-    event loop marked as running on the main thread for the whole session, where asyncio.run
-    refuses to start another."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
 def allowed(seconds: float) -> int:
     """What the delay schedule lets through in ``seconds`` from a quiet start, plus one for slack."""
 
@@ -150,7 +142,7 @@ def test_guessing_a_code_in_one_page_is_slowed_to_the_schedule(store, kind):
     async def run() -> int:
         return await attack(TARGETS[kind](store), ATTACK_S)
 
-    count = in_own_thread(run())
+    count = run_async(run())
     print(f"\n{kind}: {count} wrong guesses answered in {ATTACK_S:g} s ({count / ATTACK_S:.1f}/s)")
     assert count <= allowed(ATTACK_S)
 
@@ -170,7 +162,7 @@ def test_guessing_from_many_pages_of_one_visitor_shares_one_schedule(store, monk
         counts = await asyncio.gather(*(attack(target, ATTACK_S) for target in targets))
         return sum(counts)
 
-    count = in_own_thread(run())
+    count = run_async(run())
     print(
         f"\n{kind}, {pages} pages of one visitor: {count} wrong guesses answered in "
         f"{ATTACK_S:g} s ({count / ATTACK_S:.1f}/s)"
@@ -209,7 +201,7 @@ def test_guessing_the_operator_key_is_slowed_and_the_right_key_creates(store, mo
         wrong="operator key was not recognised",
         new_guess=lambda: secret.keyed_hash("guess", str(time.monotonic()))[:24],
     )
-    count = in_own_thread(attack(target, ATTACK_S))
+    count = run_async(attack(target, ATTACK_S))
     print(f"\noperator key: {count} wrong guesses answered in {ATTACK_S:g} s")
     assert count <= allowed(ATTACK_S)
     with store.engine.connect() as conn:

@@ -17,6 +17,7 @@ import tornado.web
 import websocket
 from voila.request_info_handler import RequestInfoSocketHandler
 
+from tests.helpers import run_async
 from widgets_lib import secret, visit
 from widgets_lib.server.query_socket import (
     QUERY_KEY_ENV,
@@ -206,7 +207,7 @@ class FakeManager:
 
 def test_a_preheated_kernel_starts_with_the_key_to_its_own_socket():
     manager = keyed_kernel_manager(FakeManager)()
-    kernel_id = asyncio.run(manager.start_kernel(env={"VOILA_PREHEAT": "True"}, path="."))
+    kernel_id = run_async(manager.start_kernel(env={"VOILA_PREHEAT": "True"}, path="."))
     (started,) = manager.started
     assert started["kernel_id"] == kernel_id
     assert is_query_key(kernel_id, started["env"][QUERY_KEY_ENV])
@@ -216,7 +217,7 @@ def test_a_preheated_kernel_starts_with_the_key_to_its_own_socket():
 def test_a_kernel_started_for_one_visitor_gets_no_key():
     """Without pre-heating Voila puts the request in the kernel's environment: no socket."""
     manager = keyed_kernel_manager(FakeManager)()
-    asyncio.run(manager.start_kernel(env={"VOILA_PREHEAT": "False", "QUERY_STRING": "x=1"}))
+    run_async(manager.start_kernel(env={"VOILA_PREHEAT": "False", "QUERY_STRING": "x=1"}))
     assert QUERY_KEY_ENV not in manager.started[0]["env"]
 
 
@@ -224,7 +225,7 @@ def test_a_shut_down_kernels_request_is_forgotten():
     manager = keyed_kernel_manager(FakeManager)()
     gone, other = str(uuid.uuid4()), str(uuid.uuid4())
     RequestInfoSocketHandler._cache.update({gone: REQUEST, other: REQUEST})
-    asyncio.run(manager.shutdown_kernel(gone))
+    run_async(manager.shutdown_kernel(gone))
     assert manager.shut == [gone] and RequestInfoSocketHandler._cache == {other: REQUEST}
 
 
@@ -252,20 +253,20 @@ class QuietLater:
 
 def test_a_closed_tabs_kernel_goes_once_its_page_has_gone_and_it_is_idle():
     manager = QuietLater([(1, "idle"), (0, "busy"), (0, "busy"), (0, "idle")])
-    asyncio.run(shut_down_when_quiet(manager, "k", grace_s=0, most_s=30))
+    run_async(shut_down_when_quiet(manager, "k", grace_s=0, most_s=30))
     assert manager.shut == ["k"] and manager.looks == 4
 
 
 def test_a_closed_tabs_kernel_that_stays_busy_goes_all_the_same():
     manager = QuietLater([(0, "busy")])
-    asyncio.run(shut_down_when_quiet(manager, "k", grace_s=0, most_s=0.5))
+    run_async(shut_down_when_quiet(manager, "k", grace_s=0, most_s=0.5))
     assert manager.shut == ["k"] and manager.looks >= 1
 
 
 def test_a_kernel_already_gone_is_left_alone():
     manager = QuietLater([(0, "idle")])
     manager.shut.append("k")
-    asyncio.run(shut_down_when_quiet(manager, "k", grace_s=0, most_s=5))
+    run_async(shut_down_when_quiet(manager, "k", grace_s=0, most_s=5))
     assert manager.shut == ["k"] and manager.looks == 0
 
 

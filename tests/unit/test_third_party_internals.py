@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_async
 from widgets_lib import network_io
 from widgets_lib.paths import template_root
 
@@ -301,7 +302,6 @@ def test_jupyter_client_launches_a_kernel_with_async_launch_kernel():
 
 
 def test_tornado_adds_cookies_after_the_output_transforms():
-    import asyncio
 
     import tornado.httpclient
     import tornado.web
@@ -326,7 +326,7 @@ def test_tornado_adds_cookies_after_the_output_transforms():
             server.stop()
         return response.headers.get_list("Set-Cookie")
 
-    assert asyncio.run(fetch()) == ["visitor=v; Path=/; SameSite=Lax; Secure"], (
+    assert run_async(fetch()) == ["visitor=v; Path=/; SameSite=Lax; Secure"], (
         "tornado no longer adds a response's cookies to the headers that the output transforms "
         "returned (RequestHandler.flush): widgets_lib/server/headers.py (SecurityHeaders) flags "
         "each cookie as it is added, and no longer can"

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tests.helpers import run_async
 from widgets_lib import throttle
 from widgets_lib.store import Store
 from widgets_lib.throttle import Tally, Throttle, TooSoon
@@ -89,7 +90,7 @@ def test_a_held_guess_is_answered_by_a_timer_and_a_second_one_meanwhile_is_ignor
         asyncio.get_running_loop().call_later(held[0] + 0.2, done.set_result, None)
         await done
 
-    asyncio.run(run())
+    run_async(run())
     assert [guess for guess, _ in answers] == ["one", "two"]
 
 
