@@ -759,6 +759,10 @@ class Store:
             )  # the slow part of working out the change, done before the write lock is taken
         size = len(text.encode("utf-8"))
         with self._write() as conn:
+            # The learner's usage row is locked first, before any answer row: every save of one
+            # learner then takes its locks in the same order (PostgreSQL found deadlocks between
+            # two saves that locked an answer and the usage row the other way round).
+            used = self._usage(conn, learner_id)
             previous = (
                 None
                 if expected_rev == 0
@@ -766,7 +770,6 @@ class Store:
                     sa.select(answers.c.value).where(*where).with_for_update()
                 ).scalar()
             )
-            used = self._usage(conn, learner_id)
             grows = size - (0 if previous is None else len(previous.encode("utf-8")))
             if grows > 0 and used.answer_bytes + grows > self.quota.answer_bytes:
                 raise QuotaError(_full(self.quota.answer_bytes))

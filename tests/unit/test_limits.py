@@ -55,7 +55,7 @@ def test_numpy_pyvis_and_openpyxl_import_under_the_ceiling_and_a_bomb_does_not()
         "import resource, os\n"
         f"limit = {limits.DEFAULT_KERNEL_MEMORY_MB} * 2**20\n"
         "resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))\n"
-        "import numpy, pandas, pyvis, openpyxl, ipywidgets, widgets_lib.views.lesson\n"
+        "import numpy, networkx, pyvis, openpyxl, ipywidgets, sqlalchemy, widgets_lib.views.lesson\n"
         "try:\n    block = bytearray(2 * limit)\nexcept MemoryError:\n    print('refused')\n"
     )
     env = {**__import__("os").environ, **limits.KERNEL_THREAD_ENV}
