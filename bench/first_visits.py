@@ -44,6 +44,7 @@ from pathlib import Path
 import httpx
 import psutil
 
+from widgets_lib.server.forking import KERNEL_PROCESS_NAME
 from widgets_lib.server.serve import READY_MESSAGE
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,7 +96,10 @@ def lesson_names() -> list[str]:
 
 def is_kernel(proc: psutil.Process) -> bool:
     try:
-        return "ipykernel_launcher" in " ".join(proc.cmdline())
+        # a launched kernel, or one forked from the template (widgets_lib/server/forking.py)
+        return proc.name() == KERNEL_PROCESS_NAME or "ipykernel_launcher" in " ".join(
+            proc.cmdline()
+        )
     except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
         return False
 

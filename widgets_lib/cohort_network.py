@@ -47,11 +47,12 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-import numpy as np
-
 from . import CourseError
+from .lazy import lazy_module
 from .network import Link, Network, School
 from .network_io import _key
+
+np = lazy_module("numpy")  # only where a layout or a name comparison is computed
 
 __all__ = [
     "Contribution",

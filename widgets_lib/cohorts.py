@@ -24,9 +24,9 @@ import sys
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import CourseError, classify, identity
+from . import CourseError, identity
 from .capacity import Result
 from .lessons import PROGRESS_ACTIVITY
 from .network import Network
@@ -34,6 +34,9 @@ from .record import Record
 from .reflections import ACTIVITY as JOURNAL_ACTIVITY
 from .store import Cohort, Membership, Store
 from .throttle import retry_words
+
+if TYPE_CHECKING:  # the diagnosis (networkx) is loaded when a tutor looks, not by lesson 00
+    from . import classify
 
 MAX_COHORT_NAME = 120
 MAX_DISPLAY_NAME = 80
@@ -193,6 +196,8 @@ class ParticipantSummary:
 def participant_view(
     membership: Membership, values: dict[str, dict[str, Any]], updated: dict[str, str] | None = None
 ) -> ParticipantSummary:
+    from . import classify
+
     record = Record(values, updated or {})
     network = record.network
     diagnosis = classify.diagnose(network, items=record.health_answers) if network.schools else None

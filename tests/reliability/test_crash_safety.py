@@ -386,17 +386,20 @@ NOTE = "The nearest partner school is 40 miles away."
 
 def _kernels_of(server_pid: int) -> dict[int, Path]:
     """The server's kernels and their connection files' folders: each kernel runs in a session of
-    its own, with its parent's pid in its environment."""
+    its own, a child of the server (launched by it, or forked from its template and adopted by it),
+    with its connection file on its command line."""
     found = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                environ = (entry / "environ").read_bytes().split(b"\0")
-                args = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+                stat = (entry / "stat").read_text()
+                args = (entry / "cmdline").read_bytes().decode(errors="replace")
             except OSError:
                 continue
-            if f"JPY_PARENT_PID={server_pid}".encode() in environ and "-f" in args:
-                found[int(entry.name)] = Path(args[args.index("-f") + 1]).parent
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            words = args.replace("\0", " ").split()
+            if parent == server_pid and "-f" in words and "ipykernel_launcher" in args:
+                found[int(entry.name)] = Path(words[words.index("-f") + 1]).parent
     return found
 
 

@@ -48,9 +48,12 @@ DISTRIBUTIONS = {
     "traitlets": "traitlets",
     "voila": "voila",
     "websockets": "websockets",
+    "ipykernel": "ipykernel",
+    "jupyter_client": "jupyter_client",
+    "setproctitle": "setproctitle",
 }
 # Needed at run time although widgets_lib imports none of them (pyproject.toml says why).
-NOT_IMPORTED = {"ipykernel", "nbconvert", "psycopg"}
+NOT_IMPORTED = {"nbconvert", "psycopg"}
 # Modules used only where an extra is installed: their imports belong to that extra.
 EXTRA_MODULES = {"widgets_lib/server/hub.py": "hub"}
 
@@ -85,6 +88,13 @@ def _third_party_imports() -> dict[str, dict[str, set[str]]]:
                 names = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names = [node.module]
+            elif (  # np = lazy_module("numpy"): imported at first use (widgets_lib/lazy.py)
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "lazy_module"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                names = [node.args[0].value]
             else:
                 continue
             for name in names:

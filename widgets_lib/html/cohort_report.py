@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from .. import capacity, cohort_figures, cohorts, lessons
+from .. import capacity, cohort_figures, lessons
 from ..cohort_network import Merged
 from ..cohorts import ParticipantSummary
 from ..metrics import summary_sentence
@@ -273,12 +273,3 @@ def participant_card_html(view: ParticipantSummary, level: int = 4) -> str:
             + journal_html(view.journal, answered_only=True)
         )
     return '<div class="course-card">' + "".join(parts) + "</div>"
-
-
-def sharing_words() -> str:
-    always = "".join(f"<li>{escape(item)}</li>" for item in cohorts.SHARED)
-    return (
-        f"<p>Your tutor will see:</p><ul>{always}<li>{escape(cohorts.SHARED_WITH_CONSENT)}</li></ul>"
-        f"<p>Your tutor never sees {escape(cohorts.NEVER_SHARED)}. You can leave the cohort at any time; "
-        "your tutor then sees nothing more of your work.</p>"
-    )

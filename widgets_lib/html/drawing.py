@@ -11,8 +11,6 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from pyvis.network import Network as PyvisNetwork
-
 from ..network import (
     FLOW_LABELS,
     KIND_LABELS,
@@ -64,6 +62,8 @@ def _link_title(link) -> str:
 
 def network_page(network: Network, height: str = "460px") -> str:
     """A complete HTML page drawing ``network`` (for an iframe's ``srcdoc``)."""
+    from pyvis.network import Network as PyvisNetwork  # only where a network is drawn
+
     net = PyvisNetwork(
         height=height,
         width="100%",

@@ -23,12 +23,13 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from html import escape
 
-import numpy as np
-
+from ..lazy import lazy_module
 from ..network import KIND_LABELS, KINDS, Link, Network
 from ..network_io import MAX_DRAWN
 from .charts import figure
 from .drawing import KIND_STYLE, LEVEL_COLOURS, UNKNOWN_LEVEL
+
+np = lazy_module("numpy")  # only where a layout or a name comparison is computed
 
 _SEED = 7
 # Each step costs O(n²): small networks get more steps (their parts then separate well), large ones 50.

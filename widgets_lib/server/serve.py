@@ -240,6 +240,7 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
     for notebook, size in {**cohort_pools(), **pool_overrides()}.items():
         pools[notebook] = {"pool_size": size}
     c.VoilaKernelManager.kernel_pools_config = pools
+    fork_kernels(c)
     # Kernels talk to the server over Unix sockets: no TCP port to race for when many start
     # at once (with TCP, simultaneous starts sometimes died with "Address already in use").
     c.KernelManager.transport = "ipc"
@@ -265,6 +266,16 @@ def voila_config(pool_size: int | None = None, preheat: bool = True) -> Config:
         **header_settings(),  # security headers, SameSite cookies (widgets_lib/server/headers.py)
     }
     c.IdentityProvider.cookie_options = {"samesite": "Lax"}
+    return c
+
+
+def fork_kernels(c: Config) -> Config:
+    """Kernels forked from a warm template process (``widgets_lib/server/forking.py``) unless
+    ``COURSE_FORK_KERNELS=0``: they start in milliseconds and share the template's memory."""
+    from .forking import PROVISIONER_NAME, enabled
+
+    if enabled():
+        c.KernelProvisionerFactory.default_provisioner_name = PROVISIONER_NAME
     return c
 
 

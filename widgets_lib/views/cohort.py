@@ -14,7 +14,6 @@ import ipywidgets as widgets
 
 from .. import cohorts
 from ..cohorts import CohortError
-from ..html.cohort_report import participant_card_html, sharing_words
 from ..html.common import download_link
 from ..lessons import DONE
 from ..network_io import csv_bytes
@@ -131,7 +130,7 @@ class CohortView(widgets.VBox, Activity):
         view = cohorts.participant_view(member, values, updated)
         self.preview.value = (
             "<details><summary>See your work exactly as your tutor will see it</summary>"
-            + participant_card_html(view, level=3)
+            + _participant_card(view)
             + "</details>"
         )
 
@@ -294,3 +293,20 @@ class PrivacyView(widgets.VBox, Activity):
         self.status.waiting(
             "All your data has been deleted from the course. Your learner code no longer works."
         )
+
+
+# The tutor's report (numpy, networkx and pyvis behind it) is loaded only when a participant sees
+# their own card: lesson 00, where everyone joins a cohort, needs none of it (issue 18).
+def sharing_words() -> str:
+    always = "".join(f"<li>{escape(item)}</li>" for item in cohorts.SHARED)
+    return (
+        f"<p>Your tutor will see:</p><ul>{always}<li>{escape(cohorts.SHARED_WITH_CONSENT)}</li></ul>"
+        f"<p>Your tutor never sees {escape(cohorts.NEVER_SHARED)}. You can leave the cohort at any time; "
+        "your tutor then sees nothing more of your work.</p>"
+    )
+
+
+def _participant_card(view) -> str:
+    from ..html.cohort_report import participant_card_html
+
+    return participant_card_html(view, level=3)

@@ -31,6 +31,7 @@ from ..html.cohort_report import (
     created_html,
     diagnoses_html,
     merged_html,
+    participant_card_html,
     progress_html,
     reflections_html,
 )
@@ -38,7 +39,6 @@ from ..html.common import count_words, download_link
 from ..html.scripts import FORGET_KEY, SELECT_KEY
 from ..store import Cohort, Store, get_store
 from ..throttle import CHECKING, Throttle
-from .cohort import participant_card_html
 from .common import FIELD, WIDE, SaveStatus, guarded, heading, on_press
 
 HUB_TUTOR_ENV = "COURSE_HUB_TUTOR"

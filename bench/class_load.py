@@ -1,0 +1,514 @@
+"""Benchmark: a class on one machine (issue 18): kernels forked from a warm template beside kernels
+launched as before and plain Voila, with simulated learners doing what a page does.
+
+Run from the repository root::
+
+    .venv/bin/python bench/class_load.py [--learners 30] [--spread 10] [--work 60]
+        [--configs forked,launched,plain] [--starts 10] [--browsers 2]
+
+Three servers, one after the other, each with a throw-away SQLite database:
+
+* **forked**: the course as ``make serve`` runs it (kernels forked from the template,
+  ``widgets_lib/server/forking.py``), with ``COURSE_POOLS`` giving lesson 03 one pre-heated kernel
+  per learner (``--pool``, default ``--learners``), as a tutor starts it before a class;
+* **launched**: the same with ``COURSE_FORK_KERNELS=0`` (each kernel a new Python process, as
+  before this issue);
+* **plain**: plain Voila (``--plain``: no pre-heating).
+
+For each it measures:
+
+1. **ready**: seconds from starting the server to its log's "all N pre-heated kernels are warm";
+2. **visits**: ``--learners`` simulated learners (returning learners with codes of their own) open
+   lesson 03 spread evenly over ``--spread`` seconds. Each does over HTTP and the kernel's websocket
+   what the page does: requests the page (timed: the page's last byte), opens the kernel channel
+   with the page's cookie, asks for the widgets' states as the widget manager does, then for
+   ``--work`` seconds changes one of the capacity statements' radio buttons every ``--save-every``
+   seconds (each change saves). A **round trip** is the time from sending the change to the
+   kernel's "idle" for it (the change handled and saved). ``--browsers`` real Chromium visitors
+   open the lesson in the middle of the wave, timed to the first usable control;
+3. **memory**: while every learner's kernel is open, PSS (shared pages divided among the processes
+   that share them) summed over the kernels, and over the server with all its processes;
+4. **kernel start**: outside any server, ``--starts`` kernels started one after another through
+   jupyter_client (request to the kernel's reply to ``kernel_info``), forked and launched.
+
+Prints one table, with ratios, and writes ``bench/results/class_load-<timestamp>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import re
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import websockets
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from first_visits import (  # noqa: E402
+    LESSON,
+    RESULTS_DIR,
+    Server,
+    StartError,
+    fmt,
+    is_kernel,
+    percentile,
+    render_table,
+    stop_all_servers,
+)
+
+from widgets_lib import identity, lessons  # noqa: E402
+from widgets_lib.store import Store  # noqa: E402
+
+CONFIGS = ("forked", "launched", "plain")
+WIDGET_PROTOCOL = "2.1.0"
+CONTROL_PROTOCOL = "1.0.0"
+CONFIG_DATA = re.compile(
+    rb'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S
+)
+
+
+# -- one simulated learner ----------------------------------------------------------------------
+def _message(msg_type: str, content: dict, version: str | None = None) -> tuple[str, str]:
+    msg_id = uuid.uuid4().hex
+    message = {
+        "header": {
+            "msg_id": msg_id,
+            "msg_type": msg_type,
+            "username": "bench",
+            "session": uuid.uuid4().hex,
+            "date": "",
+            "version": "5.3",
+        },
+        "parent_header": {},
+        "metadata": {"version": version} if version else {},
+        "content": content,
+        "channel": "shell",
+        "buffers": [],
+    }
+    return msg_id, json.dumps(message)
+
+
+def _decode(frame: str | bytes) -> dict:
+    if isinstance(frame, str):
+        return json.loads(frame)
+    import struct
+
+    count = struct.unpack("!I", frame[:4])[0]
+    offsets = struct.unpack(f"!{count}I", frame[4 : 4 + 4 * count])
+    end = offsets[1] if count > 1 else len(frame)
+    return json.loads(frame[offsets[0] : end])
+
+
+class Channel:
+    """A kernel's websocket as the page's widget manager uses it: frames routed by parent id."""
+
+    def __init__(self, socket) -> None:
+        self.socket = socket
+        self.waiting: dict[str, asyncio.Future] = {}
+        self.states: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.states_id: str | None = None
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for frame in self.socket:
+                message = _decode(frame)
+                parent = message.get("parent_header", {}).get("msg_id")
+                kind = message.get("header", {}).get("msg_type")
+                content = message.get("content", {})
+                if parent == self.states_id and kind == "comm_msg":
+                    data = content.get("data", {})
+                    if data.get("method") == "update_states" and not self.states.done():
+                        self.states.set_result(data["states"])
+                if kind == "status" and content.get("execution_state") == "idle":
+                    future = self.waiting.pop(parent, None)
+                    if future is not None and not future.done():
+                        future.set_result(time.perf_counter())
+        except websockets.exceptions.WebSocketException:
+            pass
+
+    async def send(self, msg_type: str, content: dict, version: str | None = None) -> str:
+        msg_id, text = _message(msg_type, content, version)
+        await self.socket.send(text)
+        return msg_id
+
+    async def widget_states(self, timeout: float) -> dict:
+        comm_id = uuid.uuid4().hex
+        await self.send(
+            "comm_open",
+            {"comm_id": comm_id, "target_name": "jupyter.widget.control", "data": {}},
+            CONTROL_PROTOCOL,
+        )
+        self.states_id, text = _message(
+            "comm_msg", {"comm_id": comm_id, "data": {"method": "request_states"}}, CONTROL_PROTOCOL
+        )
+        await self.socket.send(text)
+        return await asyncio.wait_for(self.states, timeout)
+
+    async def change(self, comm_id: str, state: dict, timeout: float) -> float:
+        """Send a widget change; seconds until the kernel has handled it."""
+        msg_id, text = _message(
+            "comm_msg",
+            {"comm_id": comm_id, "data": {"method": "update", "state": state, "buffer_paths": []}},
+            WIDGET_PROTOCOL,
+        )
+        done = asyncio.get_running_loop().create_future()
+        self.waiting[msg_id] = done
+        t0 = time.perf_counter()
+        await self.socket.send(text)
+        return await asyncio.wait_for(done, timeout) - t0
+
+
+def capacity_radio(states: dict) -> str | None:
+    """The comm id of an enabled radio group of the capacity self-assessment."""
+    for comm_id, model in states.items():
+        state = model.get("state", {})
+        if (
+            state.get("_model_name") == "RadioButtonsModel"
+            and not state.get("disabled")
+            and len(state.get("_options_labels", [])) >= 3
+        ):
+            return comm_id
+    return None
+
+
+async def learner(
+    base: str, code: str, delay: float, work: float, every: float, timeout: float
+) -> dict:
+    await asyncio.sleep(delay)
+    rec: dict = {"page_s": None, "states_s": None, "trips_s": [], "error": None}
+    url = f"{base}/voila/render/{LESSON}?learner={code}"
+    async with httpx.AsyncClient(trust_env=False, timeout=httpx.Timeout(timeout)) as client:
+        try:
+            t0 = time.perf_counter()
+            response = await client.get(url)
+            rec["page_s"] = round(time.perf_counter() - t0, 4)
+            found = CONFIG_DATA.search(response.content)
+            if response.status_code != 200 or not found:
+                rec["error"] = f"page: HTTP {response.status_code}"
+                return rec
+            kernel_id = json.loads(found.group(1))["kernelId"]
+            cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
+            ws_url = (
+                base.replace("http://", "ws://", 1)
+                + f"/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
+            )
+            async with websockets.connect(
+                ws_url, additional_headers={"Cookie": cookie}, max_size=2**26, open_timeout=timeout
+            ) as socket:
+                channel = Channel(socket)
+                t1 = time.perf_counter()
+                deadline = t1 + timeout
+                radio = None
+                while radio is None and time.perf_counter() < deadline:
+                    # the controls are enabled once the kernel has loaded the learner's work
+                    channel.states = asyncio.get_running_loop().create_future()
+                    radio = capacity_radio(await channel.widget_states(timeout))
+                    if radio is None:
+                        await asyncio.sleep(0.5)
+                rec["states_s"] = round(time.perf_counter() - t1, 4)
+                if radio is None:
+                    rec["error"] = "no enabled capacity control"
+                    return rec
+                end = time.perf_counter() + work
+                index = 0
+                while time.perf_counter() < end:
+                    index = 1 - index
+                    rec["trips_s"].append(
+                        round(await channel.change(radio, {"index": index}, timeout), 4)
+                    )
+                    await asyncio.sleep(every)
+                rec["hold"] = True
+                channel.reader.cancel()
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded
+            rec["error"] = f"{type(exc).__name__}: {exc}"[:300]
+    return rec
+
+
+# -- real browsers beside them --------------------------------------------------------------------
+def browser_visits(base: str, codes: list[str], delay: float, timeout: float) -> list[dict]:
+    from browser_widgets import READY_PROBE, activity_count
+    from playwright.sync_api import sync_playwright
+
+    from tests.helpers import CHROMIUM, CHROMIUM_ARGS
+
+    time.sleep(delay)
+    info = lessons.by_id("03")
+    probe = READY_PROBE % {"mode": json.dumps("returning"), "expected": activity_count(info)}
+    out = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for code in codes:
+            context = browser.new_context(bypass_csp=True)
+            context.add_init_script(probe)
+            page = context.new_page()
+            try:
+                page.goto(f"{base}/voila/render/{LESSON}?learner={code}", timeout=timeout * 1000)
+                page.wait_for_function(
+                    "() => window.__bench && window.__bench.usable !== null",
+                    timeout=timeout * 1000,
+                    polling=50,
+                )
+                out.append({"usable_s": round(page.evaluate("window.__bench.usable") / 1000, 3)})
+            except Exception as exc:  # noqa: BLE001
+                out.append({"usable_s": None, "error": f"{type(exc).__name__}: {exc}"[:300]})
+            context.close()
+        browser.close()
+    return out
+
+
+# -- one configuration ---------------------------------------------------------------------------
+def kernel_memory(server: Server) -> dict:
+    kernels = pss = 0
+    for proc in server.tree():
+        try:
+            if is_kernel(proc):
+                kernels += 1
+                pss += proc.memory_full_info().pss
+        except Exception:  # noqa: BLE001 - a process that has just gone
+            pass
+    total = server.memory()
+    return {
+        "kernels": kernels,
+        "kernel_pss_mb": round(pss / 2**20, 1),
+        "per_kernel_pss_mb": round(pss / 2**20 / kernels, 1) if kernels else None,
+        "total_pss_mb": total["pss_mb"],
+        "total_rss_mb": total["rss_mb"],
+    }
+
+
+def run_config(config: str, args, tmp: Path) -> dict:
+    env = {"COURSE_FORK_KERNELS": "0" if config == "launched" else "1"}
+    server = Server("plain" if config == "plain" else "course", args.pool, tmp / config, env=env)
+    (tmp / config).mkdir()
+    t0 = time.monotonic()
+    server.start()
+    try:
+        ready = server.wait_ready(args.start_timeout, [info.file for info in lessons.available()])
+        ready["start_to_warm_s"] = ready.get("warm_s")
+        store = Store(f"sqlite:///{tmp / config / 'bench.db'}")
+        codes = []
+        for _ in range(args.learners + args.browsers):
+            code = identity.new_code()
+            store.ensure_learner(identity.code_key(code), "code")
+            codes.append(code)
+        learners, watchers = codes[: args.learners], codes[args.learners :]
+        print(f"{config}: ready after {time.monotonic() - t0:.1f} s; {args.learners} learners go")
+
+        async def wave() -> tuple[list[dict], dict]:
+            step = args.spread / max(args.learners, 1)
+            tasks = [
+                asyncio.create_task(
+                    learner(
+                        server.base_url, code, i * step, args.work, args.save_every, args.timeout
+                    )
+                )
+                for i, code in enumerate(learners)
+            ]
+            browsers = asyncio.create_task(
+                asyncio.to_thread(
+                    browser_visits, server.base_url, watchers, args.spread / 2, args.timeout
+                )
+            )
+            # memory while every learner's kernel is open: near the end of the working time
+            await asyncio.sleep(args.spread + max(args.work - 5, 5))
+            memory = await asyncio.to_thread(kernel_memory, server)
+            results = await asyncio.gather(*tasks)
+            return results, {"memory": memory, "browsers": await browsers}
+
+        results, more = asyncio.run(wave())
+    finally:
+        server.stop() if hasattr(server, "stop") else None
+        stop_all_servers()
+    pages = [r["page_s"] for r in results if r["page_s"] is not None and not r["error"]]
+    trips = [t for r in results for t in r["trips_s"]]
+    failed = [r["error"] for r in results if r["error"]]
+    usable = [b["usable_s"] for b in more["browsers"] if b.get("usable_s") is not None]
+    return {
+        "config": config,
+        "ready": ready,
+        "learners": args.learners,
+        "page_p50_s": percentile(pages, 50),
+        "page_p95_s": percentile(pages, 95),
+        "trips": len(trips),
+        "trip_p50_ms": None if not trips else round(percentile(trips, 50) * 1000, 1),
+        "trip_p95_ms": None if not trips else round(percentile(trips, 95) * 1000, 1),
+        "failed": len(failed),
+        "failures": failed[:10],
+        "browsers_usable_s": usable,
+        "browser_failures": [b.get("error") for b in more["browsers"] if b.get("error")],
+        "memory": more["memory"],
+    }
+
+
+# -- kernel start outside any server --------------------------------------------------------------
+def kernel_starts(forked: bool, count: int) -> list[float]:
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.provisioning.factory import KernelProvisionerFactory
+    from traitlets.config import Config
+
+    from widgets_lib.server import forking
+
+    os.environ[forking.FORK_ENV] = "1" if forked else "0"
+    factory = KernelProvisionerFactory.instance()
+    factory.default_provisioner_name = forking.PROVISIONER_NAME
+
+    async def starts() -> list[float]:
+        if forked:
+            forking.Template.shared().start()  # the server starts it once, at its start
+        out = []
+        for _ in range(count):
+            km = AsyncKernelManager(config=Config())
+            t0 = time.perf_counter()
+            await km.start_kernel()
+            client = km.client()
+            client.start_channels()
+            await client.wait_for_ready(timeout=120)
+            out.append(round(time.perf_counter() - t0, 4))
+            client.stop_channels()
+            await km.shutdown_kernel(now=True)
+        return out
+
+    return asyncio.run(starts())
+
+
+def table(rows: list[dict], starts: dict[str, list[float]], learners: int) -> str:
+    by = {r["config"]: r for r in rows}
+
+    def ratio(key: str, a: str = "launched", b: str = "forked", path=None) -> str:
+        get = path or (lambda r: r.get(key))
+        if a in by and b in by and get(by[a]) and get(by[b]):
+            return f"{get(by[a]) / get(by[b]):.1f}×"
+        return "—"
+
+    mem = lambda r: r["memory"]["per_kernel_pss_mb"]  # noqa: E731
+    total = lambda r: r["memory"]["total_pss_mb"]  # noqa: E731
+    head = ["figure", *[r["config"] for r in rows], "launched ÷ forked", "plain ÷ forked"]
+    body = [
+        [
+            "memory per open lesson kernel, PSS MB",
+            *[fmt(mem(r), 1) for r in rows],
+            ratio("", path=mem),
+            ratio("", a="plain", path=mem),
+        ],
+        [
+            f"memory with {learners} learners' kernels open, PSS MB (all processes)",
+            *[fmt(total(r), 0) for r in rows],
+            ratio("", path=total),
+            ratio("", a="plain", path=total),
+        ],
+        [
+            f"server ready for a class of {learners} after start, s (warm)",
+            *[fmt(r["ready"].get("start_to_warm_s")) for r in rows],
+            ratio("", path=lambda r: r["ready"].get("start_to_warm_s")),
+            "—",
+        ],
+        [
+            f"{learners} learners opening lesson 03 within the spread, page p95 s",
+            *[fmt(r["page_p95_s"]) for r in rows],
+            ratio("page_p95_s"),
+            ratio("page_p95_s", a="plain"),
+        ],
+        [
+            "widget round trip with a save, p95 ms",
+            *[fmt(r["trip_p95_ms"], 1) for r in rows],
+            ratio("trip_p95_ms"),
+            ratio("trip_p95_ms", a="plain"),
+        ],
+        ["learners failed", *[str(r["failed"]) for r in rows], "", ""],
+        [
+            "Chromium visitors beside them, first usable control s",
+            *[", ".join(fmt(u) for u in r["browsers_usable_s"]) or "—" for r in rows],
+            "",
+            "",
+        ],
+    ]
+    lines = render_table(head, body)
+    if starts:
+        med = {k: statistics.median(v) for k, v in starts.items() if v}
+        lines.append("")
+        lines.append(
+            "kernel start (request to kernel ready), median of "
+            + ", ".join(f"{k} {fmt(v, 3)} s over {len(starts[k])}" for k, v in med.items())
+            + (
+                f"; launched ÷ forked {med['launched'] / med['forked']:.1f}×"
+                if {"launched", "forked"} <= set(med)
+                else ""
+            )
+        )
+    return "\n".join(lines)
+
+
+def _on_sigterm(signum, frame):  # noqa: ARG001
+    stop_all_servers()
+    sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--learners", type=int, default=30)
+    parser.add_argument(
+        "--pool", type=int, default=None, help="lesson 03's pool (default learners)"
+    )
+    parser.add_argument("--spread", type=float, default=10.0)
+    parser.add_argument("--work", type=float, default=60.0)
+    parser.add_argument("--save-every", type=float, default=10.0)
+    parser.add_argument("--browsers", type=int, default=2)
+    parser.add_argument("--starts", type=int, default=10)
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--timeout", type=float, default=180.0)
+    parser.add_argument("--start-timeout", type=float, default=900.0)
+    args = parser.parse_args(argv)
+    args.pool = args.pool or args.learners
+    configs = [c for c in args.configs.split(",") if c]
+    if any(c not in CONFIGS for c in configs):
+        parser.error(f"--configs: choose from {', '.join(CONFIGS)}")
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    print(
+        f"class load: {args.learners} learners over {args.spread:.0f} s, a change every "
+        f"{args.save_every:.0f} s for {args.work:.0f} s; pool {args.pool}; configs {configs}; "
+        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    starts: dict[str, list[float]] = {}
+    for forked in (True, False):
+        name = "forked" if forked else "launched"
+        if name in configs and args.starts:
+            starts[name] = kernel_starts(forked, args.starts)
+            print(f"kernel starts, {name}: {starts[name]}", flush=True)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="class-load-") as tmp:
+        for config in configs:
+            try:
+                rows.append(run_config(config, args, Path(tmp)))
+            except StartError as exc:
+                print(f"{config}: {exc}\n{exc.log_tail}", flush=True)
+            print(json.dumps(rows[-1] if rows else {}, indent=1)[:2000], flush=True)
+    text = table(rows, starts, args.learners)
+    print(text)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = RESULTS_DIR / f"class_load-{stamp}.json"
+    out.write_text(
+        json.dumps(
+            {"args": vars(args), "rows": rows, "kernel_starts": starts, "table": text}, indent=1
+        )
+    )
+    print(f"written {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
