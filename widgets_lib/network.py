@@ -75,6 +75,13 @@ class Link:
     directed: bool = False
     trust: int | None = None
     extra: tuple[tuple[str, str], ...] = ()
+    # Set when an imported file listed the pair more than once and the rows were merged
+    # (network_io): ``confirmed`` when the two schools each reported it (rows in both orders);
+    # ``other_report`` holds, for each field the reports gave differently, the other value as the
+    # files write it (("level", "1"), ("flows", "information|staff"), ("directed", "yes")…).
+    # A network saved before these existed has neither: "not reported twice".
+    confirmed: bool = False
+    other_report: tuple[tuple[str, str], ...] = ()
 
     def touches(self, name: str) -> bool:
         return name in (self.source, self.target)
@@ -131,6 +138,71 @@ class Network:
 
     def without_link(self, index: int) -> Network:
         return replace(self, links=tuple(link for i, link in enumerate(self.links) if i != index))
+
+
+REPORTED_FIELDS = ("level", "origin", "flows", "directed", "trust")
+FIELD_WORDS = {"origin": "how it began", "flows": "what flows", "directed": "direction"}
+
+
+def report_value_words(field: str, value: str) -> str:
+    """One report's value of a field, as the tables say it ("3 Coordination", "one way only")."""
+    if field in ("level", "trust"):
+        number = int(value) if value.isdigit() else None
+        labels = LEVELS if field == "level" else TRUST_LABELS
+        return f"{number} {labels[number]}" if number in labels else "not given"
+    if field == "origin":
+        return ORIGIN_LABELS.get(value, value) if value else "not given"
+    if field == "flows":
+        named = [FLOW_LABELS.get(flow, flow) for flow in value.split("|") if flow]
+        return ", ".join(named) if named else "none"
+    return "one way only" if value == "yes" else "both ways"
+
+
+def reported_value(link: Link, field: str) -> str:
+    """A link's own value of one of :data:`REPORTED_FIELDS`, written as ``other_report`` is."""
+    if field == "flows":
+        return "|".join(link.flows)
+    if field == "directed":
+        return "yes" if link.directed else "no"
+    value = getattr(link, field)
+    return "" if value is None else str(value)
+
+
+def report_words(link: Link) -> str:
+    """How the link was reported, in words for the tables ("" for a link reported once):
+    "confirmed by both sides; the two sides disagree on level: 3 Coordination vs 1 Networking"."""
+    parts = ["confirmed by both sides"] if link.confirmed else []
+    if link.other_report:
+        who = "the two sides" if link.confirmed else "the two reports"
+        parts.append(
+            f"{who} disagree on "
+            + "; ".join(
+                f"what flows: {report_value_words(field, reported_value(link, field))} between "
+                f"them, {report_value_words(field, other)} named by both"
+                if field == "flows"
+                else f"{FIELD_WORDS.get(field, field)}: "
+                f"{report_value_words(field, reported_value(link, field))} vs "
+                f"{report_value_words(field, other)}"
+                for field, other in link.other_report
+            )
+        )
+    return "; ".join(parts)
+
+
+def kept_reports(old: Link, new: Link) -> Link:
+    """``new`` (a link as the form gives it back) with what the form does not show kept from
+    ``old``: its extra columns, whether both sides reported it, and the other report of each field
+    the learner left as it was (a field they changed is their answer, no longer in dispute)."""
+    return replace(
+        new,
+        extra=old.extra,
+        confirmed=old.confirmed,
+        other_report=tuple(
+            (field, other)
+            for field, other in old.other_report
+            if reported_value(old, field) == reported_value(new, field)
+        ),
+    )
 
 
 def link_key(link: Link) -> tuple[str, str]:

@@ -23,7 +23,13 @@ The JSON shape, with the same column names as the files::
 ``level`` and ``trust`` are numbers or null, ``origin`` a text or null, ``flows`` a list,
 ``directed`` true or false; extra columns are texts and appear in every object. ``title``
 and ``columns`` are optional on import (``columns`` keeps the order of extra columns even
-when there are no rows); only ``schools`` is required.
+when there are no rows); only ``schools`` is required. When some link was merged from rows
+that repeat a pair, every link also has ``reported_by_both`` (true or false) and
+``other_report`` (a text such as ``"level: 1; trust: 4"``; see :data:`REPORT_COLUMNS`).
+
+Rows that name the same pair of schools are merged into one link, not refused (:func:`_merge`
+says how), and the readers add one line saying which rows and how to their ``notes`` list; so
+does the reader of Kumu's export (:func:`_read_kumu`) for what it assumed and left out.
 """
 
 from __future__ import annotations
@@ -38,11 +44,12 @@ import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import CourseError
 from .network import (
+    FIELD_WORDS,
     FLOW_LABELS,
     FLOWS,
     KIND_LABELS,
@@ -54,9 +61,11 @@ from .network import (
     MAX_NAME,
     ORIGIN_LABELS,
     ORIGINS,
+    REPORTED_FIELDS,
     Link,
     Network,
     School,
+    reported_value,
     too_long,
 )
 
@@ -70,6 +79,7 @@ __all__ = [
     "MAX_UNPACKED_BYTES",
     "MAX_UPLOAD_BYTES",
     "SCHOOL_COLUMNS",
+    "REPORT_COLUMNS",
     "NetworkError",
     "parse_network",
     "read_any",
@@ -78,6 +88,8 @@ __all__ = [
     "read_network",
     "read_workbook",
     "to_csv",
+    "to_gexf",
+    "to_graphml",
     "to_json",
     "to_workbook",
     "too_big",
@@ -109,7 +121,11 @@ MAX_RATIO = 200
 
 SCHOOL_COLUMNS = ("name", "kind", "phase", "locality")
 LINK_COLUMNS = ("from", "to", "level", "origin", "flows", "directed", "trust")
-_KNOWN_COLUMNS = frozenset((*SCHOOL_COLUMNS, *LINK_COLUMNS, "label"))
+# Written after LINK_COLUMNS only when some link was reported twice (its rows merged on import):
+# yes when both schools reported it, and what the other report said where the two differ
+# ("level: 1; trust: 4"). A file without them holds links reported once.
+REPORT_COLUMNS = ("reported_by_both", "other_report")
+_KNOWN_COLUMNS = frozenset((*SCHOOL_COLUMNS, *LINK_COLUMNS, *REPORT_COLUMNS, "label"))
 _FORMULA_STARTS = frozenset("=+-@\t\r")
 _DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "a comma", ";": "a semicolon", "\t": "a tab"}
@@ -150,8 +166,15 @@ class _Where:
     sheet: str | None = None
     json_list: str | None = None
     strict: bool = True  # check the lengths of texts (not for networks the course saved itself)
+    # The table's own headings of the course's columns, when they differ (Kumu's "Label" is the
+    # course's "name"): messages name the column the user sees.
+    headings: tuple[tuple[str, str], ...] = ()
+
+    def shown(self, column: str | None) -> str | None:
+        return dict(self.headings).get(column, column) if column is not None else None
 
     def place(self, row: int | None = None, column: str | None = None) -> str:
+        column = self.shown(column)
         parts = [self.file]
         if self.sheet is not None:
             parts.append(f'sheet "{self.sheet}"')
@@ -181,7 +204,7 @@ class _Where:
             f"{self.place(row, column)}: {problem}",
             file=self.file,
             row=row,
-            column=column,
+            column=self.shown(column),
             sheet=self.sheet,
         )
 
@@ -193,12 +216,19 @@ class _Where:
             f"{self.place(row)} {predicate}",
             file=self.file,
             row=row,
-            column=column,
+            column=self.shown(column),
             sheet=self.sheet,
         )
 
     def row_ref(self, row: int) -> str:
         return f"item {row}" if self.json_list else f"row {row}"
+
+    def rows_ref(self, rows: Sequence[int]) -> str:
+        """ "rows 4 and 9", "rows 4, 9 and 12" (items in a JSON list)."""
+        if len(rows) == 1:
+            return self.row_ref(rows[0])
+        *most, last = (str(row) for row in rows)
+        return f"{self.rows_word} {', '.join(most)} and {last}"
 
 
 class _Row(dict):
@@ -636,12 +666,17 @@ def _schools(
 
 
 def _links(
-    rows: _Rows, where: _Where, schools_where: _Where, by_key: dict[str, tuple[str, int]]
+    rows: _Rows,
+    where: _Where,
+    schools_where: _Where,
+    by_key: dict[str, tuple[str, int]],
+    notes: list[str] | None = None,
 ) -> tuple[tuple[Link, ...], tuple[str, ...]]:
-    cells = _Cells(rows, where, ("from", "to"), LINK_COLUMNS)
+    cells = _Cells(rows, where, ("from", "to"), (*LINK_COLUMNS, *REPORT_COLUMNS))
     exact = {name: name for name, _ in by_key.values()}
-    links = []
-    seen: dict[tuple[str, str], list[tuple[int, Link]]] = {}
+    # The rows of each pair of schools, in the order the pairs first appear: rows that repeat a
+    # pair are merged into one link (_merge).
+    groups: dict[tuple[str, str], list[tuple[int, Link]]] = {}
 
     def school(row: Mapping[str, Any], number: int, column: str) -> str:
         value = cells.checked(row, number, column, MAX_NAME)  # before any slow look-alike search
@@ -707,6 +742,14 @@ def _links(
                 number,
                 "directed",
             )
+        both_text = cells.get(row, "reported_by_both").strip().casefold()
+        if both_text not in _YES and both_text not in _NO:
+            raise where.error(
+                f"{_show(cells.get(row, 'reported_by_both'))} is not yes or no; write yes when "
+                "each of the two schools reported the link, or no (or nothing).",
+                number,
+                "reported_by_both",
+            )
         link = Link(
             source=source,
             target=target,
@@ -716,26 +759,197 @@ def _links(
             directed=directed_text in _YES,
             trust=trust,
             extra=cells.extras(row, number),
+            confirmed=both_text in _YES,
+            other_report=_other_report(cells, row, number),
         )
         pair = (source, target) if source < target else (target, source)
-        for other_row, other in seen.get(pair, ()):
-            if link.directed and other.directed and other.source != source:
+        groups.setdefault(pair, []).append((number, link))
+    links = []
+    merged: list[tuple[list[int], Link, str]] = []
+    for group in groups.values():
+        # One-way links in both directions are two links, each returning the other (the forms
+        # draw them so, and the diagnosis counts returned links); a two-way row joins them all.
+        if all(link.directed for _, link in group):
+            ways: dict[tuple[str, str], list[tuple[int, Link]]] = {}
+            for number, link in group:
+                ways.setdefault((link.source, link.target), []).append((number, link))
+            parts = list(ways.values())
+        else:
+            parts = [group]
+        for part in parts:
+            if len(part) == 1:
+                links.append(part[0][1])
                 continue
-            if link.directed and other.directed:
-                what = f"the link from {_show(source)} to {_show(target)}"
-                advice = "keep one row for each direction."
-            else:
-                what = f"the link between {_show(source)} and {_show(target)}"
-                advice = (
-                    "keep one row for each pair of schools (a two-way link covers both directions)."
-                )
-            raise where.whole(
-                f"repeats {what}, which is already in {where.row_ref(other_row)}; {advice}",
-                row=number,
-            )
-        seen.setdefault(pair, []).append((number, link))
-        links.append(link)
+            link, how = _merge([link for _, link in part])
+            links.append(link)
+            merged.append(([number for number, _ in part], link, how))
+    if merged and notes is not None:
+        notes.append(_merged_note(where, merged))
     return tuple(links), cells.extra
+
+
+def _other_report(
+    cells: _Cells, row: Mapping[str, Any], number: int
+) -> tuple[tuple[str, str], ...]:
+    """The ``other_report`` cell ("level: 1; flows: information|staff"), each value checked as
+    its own column is."""
+    text = cells.get(row, "other_report")
+    found: dict[str, str] = {}
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        field, _, value = (piece.strip() for piece in part.partition(":"))
+        field = field.casefold()
+        value = "" if field == "flows" and value.casefold() == "none" else value
+        if field not in REPORTED_FIELDS or field in found or not _fits(field, value):
+            raise cells.where.error(
+                f"{_show(part)} is not what the other report said; write each field the two "
+                'reports gave differently as "level: 1", "trust: 4", "origin: funding", '
+                '"flows: information|staff" or "directed: yes", separated by ;.',
+                number,
+                "other_report",
+            )
+        found[field] = _coded(field, value)
+    return tuple((field, found[field]) for field in REPORTED_FIELDS if field in found)
+
+
+def _coded(field: str, value: str) -> str:
+    """A valid value of ``field`` as the course writes it ("Funding" → "funding", "3.0" → "3")."""
+    if field in ("level", "trust"):
+        return str(_whole(value, 0, 5))
+    if field == "origin":
+        return _ORIGIN_CODES[_code(value)]
+    if field == "flows":
+        return "|".join(_FLOW_CODES[_code(flow)] for flow in value.split("|") if flow.strip())
+    return value.casefold()
+
+
+def _fits(field: str, value: str) -> bool:
+    """Whether ``value`` is a valid value of ``field`` as a file writes it."""
+    if field == "level":
+        return _whole(value, 0, 5) is not None
+    if field == "trust":
+        return _whole(value, 1, 4) is not None
+    if field == "origin":
+        return _code(value) in _ORIGIN_CODES
+    if field == "flows":
+        return all(_code(flow) in _FLOW_CODES for flow in value.split("|") if flow.strip())
+    return value.casefold() in ("yes", "no")
+
+
+def _merge(links: Sequence[Link]) -> tuple[Link, str]:
+    """One link from the rows that name the same pair of schools, and how, in words.
+
+    Rows naming the pair in both orders are the two schools' own reports: the link is two-way
+    and *confirmed*. Rows in one order are the same report listed again. Where the reports give a
+    field differently, both are kept: the link holds the higher level (as the tutor's merged
+    network does: a link is as close as either side works it), the lower trust (trust is only as
+    strong as the side that trusts less), the first origin, every flow either report names and,
+    in one order, two-way if either report says so; ``other_report`` holds the other value (the
+    lower level, the higher trust, the next origin, the flows every report names, one way).
+    Other columns keep the first row's values and add those only later rows have.
+    """
+    first = links[0]
+    both_orders = len({(link.source, link.target) for link in links}) > 1
+    other: dict[str, str] = {}
+    levels = sorted({link.level for link in links if link.level is not None})
+    if len(levels) > 1:
+        other["level"] = str(levels[0])
+    trusts = sorted({link.trust for link in links if link.trust is not None})
+    if len(trusts) > 1:
+        other["trust"] = str(trusts[-1])
+    origins = list(dict.fromkeys(link.origin for link in links if link.origin))
+    if len(origins) > 1:
+        other["origin"] = origins[1]
+    flows = tuple(dict.fromkeys(flow for link in links for flow in link.flows))
+    named = [link.flows for link in links if link.flows]  # no flow ticked is no answer
+    common = [flow for flow in flows if all(flow in these for these in named)]
+    if len(common) < len(flows):
+        other["flows"] = "|".join(common)
+    directed = not both_orders and all(link.directed for link in links)
+    if not both_orders and not directed and any(link.directed for link in links):
+        other["directed"] = "yes"
+    for link in links:  # what an earlier merge noted (a file exported after one) stays noted
+        for field, value in link.other_report:
+            other.setdefault(field, value)
+    extra = dict(first.extra)
+    for link in links[1:]:
+        for column, value in link.extra:
+            extra.setdefault(column, value)
+    result = replace(
+        first,
+        level=levels[-1] if levels else None,
+        trust=trusts[0] if trusts else None,
+        origin=origins[0] if origins else None,
+        flows=flows,
+        directed=directed,
+        extra=tuple(extra.items()),
+        confirmed=both_orders or any(link.confirmed for link in links),
+        other_report=tuple((field, other[field]) for field in REPORTED_FIELDS if field in other),
+    )
+    if both_orders:
+        how = "confirmed by both sides"
+    else:
+        how = "the same link listed " + ("twice" if len(links) == 2 else f"{len(links)} times")
+    disputed = [field for field in REPORTED_FIELDS if field in other]
+    if disputed:
+        who = "the two sides" if both_orders else "the rows"
+        how += f", but {who} disagree on " + _and(
+            f"what flows ({_brief(field, reported_value(result, field))} between them, "
+            f"{_brief(field, other[field])} named by both)"
+            if field == "flows"
+            else f"{FIELD_WORDS.get(field, field)} ({_brief(field, reported_value(result, field))} "
+            f"vs {_brief(field, other[field])})"
+            for field in disputed
+        )
+    return result, how
+
+
+def _brief(field: str, value: str) -> str:
+    """A field's value as a merge message quotes it: a level as its number, flows by name."""
+    if field in ("level", "trust") or not value:
+        return value or "none"
+    if field == "directed":
+        return "one way" if value == "yes" else "two-way"
+    if field == "flows":
+        return " + ".join(value.split("|"))
+    return value
+
+
+def _and(parts: Iterable[str]) -> str:
+    *most, last = parts
+    return f"{', '.join(most)} and {last}" if most else last
+
+
+_MERGES_NAMED = 5  # a message names this many merges, then counts the rest
+
+
+def _merged_note(where: _Where, merged: list[tuple[list[int], Link, str]]) -> str:
+    """One line saying which rows were merged into one link, and how."""
+
+    if len(merged) == 1:
+        rows, link, how = merged[0]
+        text = (
+            f"{where.place()}: {where.rows_ref(rows)} ({link.source} – {link.target}) were merged "
+            f"into one link, {how}."
+        )
+    else:
+        named = "; ".join(
+            f"{where.rows_ref(rows)} ({link.source} – {link.target}), {how}"
+            for rows, link, how in merged[:_MERGES_NAMED]
+        )
+        rest = len(merged) - _MERGES_NAMED
+        more = f"; and {rest:,} more (the links table marks them)" if rest > 0 else ""
+        text = (
+            f"{where.place()}: {len(merged):,} pairs of schools were listed more than once, each "
+            f"merged into one link: {named}{more}."
+        )
+    if any(link.other_report for _, link, _ in merged):
+        text += (
+            " Where reports disagree, the link keeps the higher level, the lower trust and every "
+            "flow either names, and the links table shows the other report beside it."
+        )
+    return text
 
 
 def _optional_whole(
@@ -763,6 +977,7 @@ def _parse(
     schools_where: _Where,
     links_where: _Where,
     title: str = "",
+    notes: list[str] | None = None,
 ) -> Network:
     if len(schools_rows) > MAX_SCHOOLS:
         raise _too_many(schools_where, len(schools_rows), MAX_SCHOOLS, "schools")
@@ -774,7 +989,7 @@ def _parse(
             file=schools_where.file,
         )
     schools, school_columns, by_key = _schools(schools_rows, schools_where)
-    links, link_columns = _links(links_rows, links_where, schools_where, by_key)
+    links, link_columns = _links(links_rows, links_where, schools_where, by_key, notes)
     network = Network(
         schools=schools,
         links=links,
@@ -837,26 +1052,278 @@ def parse_network(
     links_rows: _Rows,
     schools_file: str = "schools.csv",
     links_file: str = "links.csv",
+    *,
+    notes: list[str] | None = None,
 ) -> Network:
     """Check every cell of the two tables and build the network, or raise one NetworkError.
 
     Rows are mappings from heading to text, as :func:`read_csv_text` returns them; their row
-    numbers are ``row.row`` when present, else counted from row 2.
+    numbers are ``row.row`` when present, else counted from row 2. Every reader takes ``notes``,
+    a list to which it adds a line for what the user should know of a file it could read (rows
+    merged, Kumu's columns read or left out).
     """
-    return _parse(schools_rows, links_rows, _Where(schools_file), _Where(links_file))
+    return _parse(schools_rows, links_rows, _Where(schools_file), _Where(links_file), notes=notes)
+
+
+# -- Kumu ---------------------------------------------------------------------------------------
+# Kumu (kumu.io) exports a map as a workbook with an "Elements" sheet (Label, Type, Description,
+# Tags with | between tags, and any custom fields; an ID column when labels repeat) and a
+# "Connections" sheet (From, To, Type, Direction: directed, undirected or mutual, Label,
+# Description, Tags, Strength…). Its texts are kept as text columns; the rest Kumu writes (images,
+# layout, custom fields the course has no place for) is left out and named in a note.
+_KUMU_ELEMENT_TEXTS = ("type", "description", "tags")
+_KUMU_CONNECTION_TEXTS = ("type", "label", "description", "tags", "strength")
+_KUMU_DIRECTIONS = {"directed": "yes", "undirected": "no", "mutual": "no", "": "no"}
+# Words in a Kumu element's Type that say plainly which kind of partner it is.
+_KUMU_KIND_WORDS = (
+    ("school", ("school", "academy", "primary", "secondary", "nursery")),
+    ("university", ("university",)),
+    ("lea", ("local authority", "council")),
+    ("community", ("community", "charity")),
+)
+
+
+def _is_kumu(rows: _Rows) -> bool:
+    """Whether a schools table is Kumu's Elements sheet: a ``Label`` column and no ``name``."""
+    columns = {column.casefold() for column in _columns(rows)}
+    return "label" in columns and "name" not in columns
+
+
+def _kumu_kind(type_text: str) -> str:
+    """The kind of partner a Kumu Type names: the course's own kinds, or a plain word in it
+    ("Primary school" is a school); any other Type is an other partner, none a school."""
+    if not type_text.strip():
+        return "school"
+    kind = _KIND_CODES.get(_code(type_text))
+    if kind is not None:
+        return kind
+    words = " ".join(type_text.casefold().split())
+    for kind, keys in _KUMU_KIND_WORDS:
+        if any(key in words for key in keys):
+            return kind
+    return "other"
+
+
+def _kumu_table(
+    rows: _Rows, where: _Where, required: Sequence[str], texts: Sequence[str], used: Sequence[str]
+) -> tuple[dict[str, str], list[str]]:
+    """Kumu's headings of a sheet (folded heading → heading) and the headings left out, or
+    :class:`NetworkError` for a missing required column (named as Kumu writes it)."""
+    columns = _columns(rows)
+    by_name = {column.casefold(): column for column in columns}
+    for name in required:
+        if name not in by_name:
+            found = ", ".join(f'"{column}"' for column in columns) or "none"
+            heading = name.capitalize()
+            raise where.whole(
+                f'has no "{heading}" column, which Kumu writes; the columns found are: {found}.',
+                column=heading,
+            )
+    known = {*required, *texts, *used}
+    return by_name, [column for column in columns if column.casefold() not in known]
+
+
+def _kumu_row(number: int, cells: Iterable[tuple[str, str]]) -> _Row:
+    row = _Row(cells)
+    row.row = number
+    return row
+
+
+def _read_kumu(
+    elements: _Rows,
+    connections: _Rows,
+    elements_where: _Where,
+    connections_where: _Where,
+    *,
+    title: str = "",
+    notes: list[str] | None = None,
+) -> Network:
+    """A network from Kumu's Elements and Connections: checked by the same rules as any file,
+    with messages naming Kumu's own sheets, rows and headings."""
+    element_columns, left_elements = _kumu_table(
+        elements,
+        elements_where,
+        ("label",),
+        _KUMU_ELEMENT_TEXTS,
+        ("id", "kind", "phase", "locality"),
+    )
+    connection_columns, left_connections = _kumu_table(
+        connections,
+        connections_where,
+        ("from", "to"),
+        _KUMU_CONNECTION_TEXTS,
+        ("direction", *LINK_COLUMNS[2:]),
+    )
+    elements_where = replace(elements_where, headings=(("name", "Label"),))
+    connections_where = replace(
+        connections_where,
+        headings=(
+            ("from", "From"),
+            ("to", "To"),
+            *(
+                (("directed", connection_columns["direction"]),)
+                if "direction" in connection_columns and "directed" not in connection_columns
+                else ()
+            ),
+        ),
+    )
+    said: list[str] = []
+
+    # Elements → schools: Label is the name; Type gives the kind where it names one.
+    label, type_column = element_columns["label"], element_columns.get("type")
+    kinds: dict[str, str] = {}
+    school_rows = _Table()
+    school_texts = [
+        element_columns[name] for name in _KUMU_ELEMENT_TEXTS if name in element_columns
+    ]
+    own = [name for name in ("kind", "phase", "locality") if name in element_columns]
+    from_type = type_column is not None and "kind" not in element_columns
+    school_rows.columns = (
+        "label",
+        *(("kind",) if from_type else ()),
+        *own,
+        *(column for column in school_texts),
+    )
+    ids: dict[str, str] = {}
+    for index, row in enumerate(elements):
+        number = _Cells.number(row, index)
+        cells = [("label", _text(row.get(label)))]
+        if from_type:
+            type_text = _text(row.get(type_column))
+            kinds.setdefault(type_text.strip(), _kumu_kind(type_text))
+            cells.append(("kind", kinds[type_text.strip()]))
+        cells += [(name, _text(row.get(element_columns[name]))) for name in own]
+        cells += [(column, _text(row.get(column))) for column in school_texts]
+        school_rows.append(_kumu_row(number, cells))
+        if "id" in element_columns and _text(row.get(element_columns["id"])).strip():
+            ids.setdefault(_text(row.get(element_columns["id"])).strip(), cells[0][1])
+    if kinds and any(text for text in kinds):
+        shown = [f"{_show(text)} as {KIND_LABELS[kind]}" for text, kind in kinds.items() if text]
+        more = f" and {len(shown) - 8:,} more" if len(shown) > 8 else ""
+        said.append(f"Type gave each partner's kind: {_and(shown[:8])}{more}")
+
+    # Connections → links: Direction gives one-way links, obvious tags what flows along them.
+    labels = {_key(_text(row.get(label))) for row in elements}
+    direction = None if "directed" in connection_columns else connection_columns.get("direction")
+    link_texts = [
+        connection_columns[name] for name in _KUMU_CONNECTION_TEXTS if name in connection_columns
+    ]
+    from_tags = "flows" not in connection_columns and any(
+        name in connection_columns for name in ("tags", "type")
+    )
+    link_rows = _Table()
+    own = [name for name in LINK_COLUMNS[2:] if name in connection_columns]
+    link_rows.columns = (
+        "from",
+        "to",
+        *own,
+        *(("directed",) if direction else ()),
+        *(("flows",) if from_tags else ()),
+        *(("Label" if column.casefold() == "label" else column) for column in link_texts),
+    )
+    flowed = False
+
+    def end(value: str) -> str:
+        value = value.strip()
+        return ids[value] if _key(value) not in labels and value in ids else value
+
+    for index, row in enumerate(connections):
+        number = _Cells.number(row, index)
+        cells = [(name, _text(row.get(connection_columns[name]))) for name in own]
+        if direction:
+            text = _text(row.get(direction))
+            if _code(text) not in _KUMU_DIRECTIONS:
+                raise connections_where.error(
+                    f"{_show(text)} is not one of Kumu's directions; use directed (one way), "
+                    "undirected or mutual (both ways).",
+                    number,
+                    "directed",
+                )
+            cells.append(("directed", _KUMU_DIRECTIONS[_code(text)]))
+        if from_tags:
+            named = [
+                _FLOW_CODES[_code(tag)]
+                for name in ("type", "tags")
+                if name in connection_columns
+                for tag in _text(row.get(connection_columns[name])).split("|")
+                if _code(tag) in _FLOW_CODES
+            ]
+            flowed = flowed or bool(named)
+            cells.append(("flows", "|".join(dict.fromkeys(named))))
+        cells += [
+            ("Label" if column.casefold() == "label" else column, _text(row.get(column)))
+            for column in link_texts
+        ]
+        source = end(_text(row.get(connection_columns["from"])))
+        target_text = _text(row.get(connection_columns["to"]))
+        # Kumu draws a connection to each of several elements in "To", separated by |.
+        targets = (
+            [target_text]
+            if _key(target_text) in labels or "|" not in target_text
+            else [part for part in target_text.split("|") if part.strip()] or [target_text]
+        )
+        for target in targets:
+            link_rows.append(_kumu_row(number, [("from", source), ("to", end(target)), *cells]))
+        if len(link_rows) > MAX_LINKS:  # a cell of many names, each a link: stop at the limit
+            raise _too_many(connections_where, MAX_LINKS, MAX_LINKS, "links", "more than ")
+
+    if direction:
+        said.append('Direction "directed" is a one-way link, "undirected" and "mutual" two-way')
+    if flowed:
+        said.append(
+            "tags that name a flow (information, resources, joint practice, staff, pupils) "
+            "say what flows along a link"
+        )
+    missing = [
+        words
+        for name, words in (("level", "level of collaboration"), ("trust", "trust"))
+        if name not in connection_columns
+    ]
+    if missing and connections:
+        said.append(
+            f'Kumu has no {" or ".join(missing)}, so each link\'s is "Not given" (set them '
+            'under "Change or remove a link")'
+        )
+    merged: list[str] = []
+    network = _parse(
+        school_rows, link_rows, elements_where, connections_where, title=title, notes=merged
+    )
+    if notes is not None:
+        notes.append("Read as Kumu's export: " + "; ".join(["Label gave each name", *said]) + ".")
+        left = [
+            f"{_and([_show(column) for column in columns])} in {where.table}"
+            for columns, where in (
+                (left_elements, elements_where),
+                (left_connections, connections_where),
+            )
+            if columns
+        ]
+        if left:
+            notes.append(f"Not imported, as the course has no place for them: {_and(left)}.")
+        notes.extend(merged)
+    return network
 
 
 # -- readers --------------------------------------------------------------------------------
 def read_network(
-    schools: bytes, links: bytes, schools_file: str = "schools.csv", links_file: str = "links.csv"
+    schools: bytes,
+    links: bytes,
+    schools_file: str = "schools.csv",
+    links_file: str = "links.csv",
+    *,
+    notes: list[str] | None = None,
 ) -> Network:
-    """Read a network from its two CSV files (schools, then links)."""
+    """Read a network from its two CSV files (schools, then links); two CSV files saved from
+    Kumu's Elements and Connections sheets (a ``Label`` column and no ``name``) are read as
+    :func:`read_workbook` reads Kumu's workbook."""
     schools_where, links_where = _Where(schools_file), _Where(links_file)
     _check_size(schools, schools_where)
     _check_size(links, links_where)
     school_rows = read_csv_text(schools, schools_file, max_rows=MAX_SCHOOLS)
     link_rows = read_csv_text(links, links_file, max_rows=MAX_LINKS, allow_no_rows=True)
-    return _parse(school_rows, link_rows, schools_where, links_where)
+    if _is_kumu(school_rows):
+        return _read_kumu(school_rows, link_rows, schools_where, links_where, notes=notes)
+    return _parse(school_rows, link_rows, schools_where, links_where, notes=notes)
 
 
 def _sheet_value(value: Any) -> str:
@@ -939,8 +1406,9 @@ def _check_unpacked(data: bytes, where: _Where, unreadable: NetworkError) -> Non
             )
 
 
-def read_workbook(data: bytes, file: str) -> Network:
-    """Read a network from an .xlsx workbook with sheets ``schools`` and ``links``."""
+def read_workbook(data: bytes, file: str, *, notes: list[str] | None = None) -> Network:
+    """Read a network from an .xlsx workbook with sheets ``schools`` and ``links``, or from
+    Kumu's export, with sheets ``Elements`` and ``Connections`` (see :func:`_read_kumu`)."""
     from openpyxl import load_workbook  # imported here: only workbook users pay for it
 
     try:  # openpyxl's internals: if a release moves them, its own (slower) sizing still works
@@ -966,12 +1434,19 @@ def read_workbook(data: bytes, file: str) -> Network:
         raise unreadable from error
     try:
         sheets = {name.strip().casefold(): name for name in book.sheetnames}
-        for wanted in ("schools", "links"):
+        found = ", ".join(f'"{name}"' for name in book.sheetnames)
+        kumu = "elements" in sheets and not {"schools", "links"} <= set(sheets)
+        if kumu and "connections" not in sheets:
+            raise where.whole(
+                'has an "Elements" sheet, as Kumu exports, but no sheet called "Connections"; '
+                f"the sheets found are: {found}."
+            )
+        wanted_sheets = ("elements", "connections") if kumu else ("schools", "links")
+        for wanted in wanted_sheets:
             if wanted not in sheets:
-                found = ", ".join(f'"{name}"' for name in book.sheetnames)
                 raise where.whole(f'has no sheet called "{wanted}"; the sheets found are: {found}.')
         tables = []
-        for wanted, limit in (("schools", MAX_SCHOOLS), ("links", MAX_LINKS)):
+        for wanted, limit in zip(wanted_sheets, (MAX_SCHOOLS, MAX_LINKS), strict=True):
             sheet_where = _Where(file, sheet=sheets[wanted])
             rows = (
                 map(_sheet_value, values)
@@ -985,7 +1460,7 @@ def read_workbook(data: bytes, file: str) -> Network:
                         rows,
                         sheet_where,
                         max_rows=limit,
-                        allow_no_rows=wanted == "links",
+                        allow_no_rows=wanted in ("links", "connections"),
                         delimiter=None,
                     ),
                 )
@@ -998,7 +1473,11 @@ def read_workbook(data: bytes, file: str) -> Network:
     finally:
         book.close()
     (schools_where, school_rows), (links_where, link_rows) = tables
-    return _parse(school_rows, link_rows, schools_where, links_where, title=title)
+    if kumu:
+        return _read_kumu(
+            school_rows, link_rows, schools_where, links_where, title=title, notes=notes
+        )
+    return _parse(school_rows, link_rows, schools_where, links_where, title=title, notes=notes)
 
 
 def _json_value(value: Any, where: _Where, number: int, column: str) -> str:
@@ -1038,7 +1517,9 @@ def _json_rows(items: Any, declared: Any, where: _Where, limit: int) -> _Table:
     return table
 
 
-def read_json(data: bytes, file: str, *, check_lengths: bool = False) -> Network:
+def read_json(
+    data: bytes, file: str, *, check_lengths: bool = False, notes: list[str] | None = None
+) -> Network:
     """Read a network saved by :func:`to_json` (the shape is in this module's docstring).
 
     The course reads the networks it saved itself with this, so the lengths of texts are not
@@ -1074,7 +1555,9 @@ def read_json(data: bytes, file: str, *, check_lengths: bool = False) -> Network
         document.get("links", []), declared.get("links", []), links_where, MAX_LINKS
     )
     title = document.get("title") or ""
-    return _parse(school_rows, link_rows, schools_where, links_where, title=_text(title))
+    return _parse(
+        school_rows, link_rows, schools_where, links_where, title=_text(title), notes=notes
+    )
 
 
 def _is_links_csv(data: bytes, file: str) -> bool:
@@ -1088,15 +1571,15 @@ def _is_links_csv(data: bytes, file: str) -> bool:
     return {"from", "to"} <= {_column_name(_clean(cell)) for cell in first}
 
 
-def read_any(files: Mapping[str, bytes]) -> Network:
+def read_any(files: Mapping[str, bytes], *, notes: list[str] | None = None) -> Network:
     """Read what a user uploaded, by file name: one workbook, one JSON file, or two CSV files
     (the one with ``from`` and ``to`` headings is the links file, whatever the names)."""
     names = list(files)
     kinds = {name: name.rsplit(".", 1)[-1].casefold() if "." in name else "" for name in names}
     if len(names) == 1 and kinds[names[0]] in ("xlsx", "xlsm"):
-        return read_workbook(files[names[0]], names[0])
+        return read_workbook(files[names[0]], names[0], notes=notes)
     if len(names) == 1 and kinds[names[0]] == "json":
-        return read_json(files[names[0]], names[0], check_lengths=True)
+        return read_json(files[names[0]], names[0], check_lengths=True, notes=notes)
     for name in names:
         if kinds[name] in ("xls", "ods", "numbers"):
             raise NetworkError(
@@ -1117,7 +1600,7 @@ def read_any(files: Mapping[str, bytes]) -> Network:
             f"(the links); check the headings in row 1 of {chosen}."
         )
     schools = next(name for name in names if name != links[0])
-    return read_network(files[schools], files[links[0]], schools, links[0])
+    return read_network(files[schools], files[links[0]], schools, links[0], notes=notes)
 
 
 # -- exports ------------------------------------------------------------------------------------
@@ -1134,8 +1617,20 @@ def _school_records(network: Network) -> Iterator[list[Any]]:
         ]
 
 
+def _reported_twice(network: Network) -> bool:
+    return any(link.confirmed or link.other_report for link in network.links)
+
+
+def _other_report_text(link: Link) -> str:
+    return "; ".join(
+        f"{field}: {value or 'none' if field == 'flows' else value}"
+        for field, value in link.other_report
+    )
+
+
 def _link_records(network: Network) -> Iterator[list[Any]]:
-    yield [*LINK_COLUMNS, *network.extra_link_columns]
+    reports = _reported_twice(network)
+    yield [*LINK_COLUMNS, *(REPORT_COLUMNS if reports else ()), *network.extra_link_columns]
     for link in network.links:
         extra = dict(link.extra)
         yield [
@@ -1146,6 +1641,7 @@ def _link_records(network: Network) -> Iterator[list[Any]]:
             "|".join(link.flows),
             "yes" if link.directed else "no",
             link.trust,
+            *(("yes" if link.confirmed else "no", _other_report_text(link)) if reports else ()),
             *(extra.get(column, "") for column in network.extra_link_columns),
         ]
 
@@ -1205,6 +1701,8 @@ def to_json(network: Network) -> bytes:
     for link, record in zip(network.links, link_records, strict=True):
         item = row(link_columns, record, len(LINK_COLUMNS))
         item.update(origin=link.origin, flows=list(link.flows), directed=link.directed)
+        if "reported_by_both" in item:
+            item["reported_by_both"] = link.confirmed
         links.append(item)
     document = {
         "title": network.title,
@@ -1213,3 +1711,94 @@ def to_json(network: Network) -> bytes:
         "links": links,
     }
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+# -- Gephi ----------------------------------------------------------------------------------------
+def _xml_text(value: str) -> str:
+    """A text XML can hold: control characters other than tab and line breaks are dropped."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+# Attribute names networkx's GEXF writer takes as parts of the format, not as data: an extra
+# column of that name is written with " (column)" after it.
+_GEXF_RESERVED = frozenset(
+    ("id", "label", "pid", "start", "end", "spells", "viz", "weight", "type")
+)
+
+
+def _extra_attributes(extra: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    return {
+        f"{key} (column)" if key in _GEXF_RESERVED else _xml_text(key): _xml_text(value)
+        for key, value in extra
+    }
+
+
+def _graph(network: Network) -> Any:
+    """The network as a networkx graph for Gephi's formats: each school a node (its name the id
+    and ``label``; ``kind``, ``phase``, ``locality`` and extra columns as attributes), each link an
+    edge with ``level``, ``trust``, ``origin``, ``flows`` (names joined by |), ``one_way``,
+    ``reported_by_both`` and ``other_report``. Missing values are left out (the formats have no
+    empty value). The graph is directed when some link is one way; its two-way links are then
+    GEXF's "mutual" edges."""
+    import networkx as nx
+
+    directed = any(link.directed for link in network.links)
+    graph = nx.DiGraph() if directed else nx.Graph()
+    if network.title:
+        graph.graph["name"] = _xml_text(network.title)
+    for school in network.schools:
+        attributes = _extra_attributes(school.extra)
+        attributes.update(
+            (column, _xml_text(value))
+            for column, value in (
+                ("label", school.name),
+                ("kind", school.kind),
+                ("phase", school.phase),
+                ("locality", school.locality),
+            )
+            if value
+        )
+        graph.add_node(_xml_text(school.name), **attributes)
+    for link in network.links:
+        attributes: dict[str, Any] = _extra_attributes(link.extra)
+        attributes.update(
+            (key, _xml_text(value) if isinstance(value, str) else value)
+            for key, value in (
+                ("level", link.level),
+                ("trust", link.trust),
+                ("origin", link.origin),
+                ("flows", "|".join(link.flows)),
+                ("other_report", _other_report_text(link)),
+            )
+            if value not in (None, "")
+        )
+        attributes["one_way"] = link.directed
+        attributes["reported_by_both"] = link.confirmed
+        if directed and not link.directed:
+            attributes["type"] = "mutual"  # GEXF: a two-way edge in a directed graph
+        graph.add_edge(_xml_text(link.source), _xml_text(link.target), **attributes)
+    return graph
+
+
+def to_gexf(network: Network) -> bytes:
+    """The network as GEXF 1.2, the format Gephi opens first (see :func:`_graph`)."""
+    import networkx as nx
+
+    out = io.BytesIO()
+    nx.write_gexf(_graph(network), out)
+    return out.getvalue()
+
+
+def to_graphml(network: Network) -> bytes:
+    """The network as GraphML, which Gephi, yEd, Cytoscape and igraph open (see :func:`_graph`;
+    GraphML has no edge type, so ``one_way`` says which edges of a directed graph are one way)."""
+    import networkx as nx
+
+    graph = _graph(network)
+    for _source, _target, data in graph.edges(data=True):
+        data.pop("type", None)
+    out = io.BytesIO()
+    nx.write_graphml(graph, out)
+    return out.getvalue()

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from widgets_lib.network import Link, Network, School
+from widgets_lib.network import Link, Network, School, kept_reports, report_words
 from widgets_lib.network_io import (
     MAX_DRAWN,
     MAX_FILE_BYTES,
     MAX_LINKS,
     MAX_SCHOOLS,
+    REPORT_COLUMNS,
     NetworkError,
     parse_network,
     read_any,
@@ -25,6 +26,8 @@ from widgets_lib.network_io import (
     read_network,
     read_workbook,
     to_csv,
+    to_gexf,
+    to_graphml,
     to_json,
     to_workbook,
 )
@@ -363,25 +366,174 @@ def test_self_link():
     assert_one_plain_sentence(err)
 
 
-def test_duplicate_links_name_both_rows():
-    err = fails(
-        links=b"from,to\nOak Primary,Ash High\nAsh High,Elm Academy\nAsh High,Oak Primary\n"
-    )
-    assert (err.file, err.row) == ("links.csv", 4)
-    assert str(err) == (
-        'links.csv, row 4 repeats the link between "Ash High" and "Oak Primary", which '
-        "is already in row 2; keep one row for each pair of schools (a two-way link "
-        "covers both directions)."
-    )
-    err = fails(links=b"from,to,directed\nOak Primary,Ash High,yes\nOak Primary,Ash High,yes\n")
-    assert err.row == 3 and "the link from" in str(err) and "already in row 2" in str(err)
+def merged(links: bytes, schools: bytes = SCHOOLS_3) -> tuple[Network, list[str]]:
+    notes: list[str] = []
+    return read_network(schools, links, notes=notes), notes
 
 
-def test_links_in_both_directions_are_two_links():
+def test_a_pair_reported_by_both_schools_is_one_confirmed_link_and_the_note_names_the_rows():
+    network, notes = merged(
+        b"from,to\nOak Primary,Ash High\nAsh High,Elm Academy\nAsh High,Oak Primary\n"
+    )
+    assert network.links == (
+        Link("Oak Primary", "Ash High", confirmed=True),
+        Link("Ash High", "Elm Academy"),
+    )
+    assert notes == [
+        "links.csv: rows 2 and 4 (Oak Primary – Ash High) were merged into one link, confirmed "
+        "by both sides."
+    ]
+    assert report_words(network.links[0]) == "confirmed by both sides"
+    assert report_words(network.links[1]) == ""
+
+
+def test_an_exact_duplicate_is_kept_once_and_not_counted_as_confirmed():
+    network, notes = merged(b"from,to,level\nOak Primary,Ash High,3\nOak Primary,Ash High,3\n")
+    assert network.links == (Link("Oak Primary", "Ash High", level=3),)
+    assert notes == [
+        "links.csv: rows 2 and 3 (Oak Primary – Ash High) were merged into one link, the same "
+        "link listed twice."
+    ]
+
+
+def test_one_way_and_two_way_reports_from_the_two_sides_are_one_confirmed_two_way_link():
+    network, notes = merged(
+        b"from,to,directed\nOak Primary,Ash High,yes\nAsh High,Oak Primary,no\n"
+    )
+    assert network.links == (Link("Oak Primary", "Ash High", confirmed=True),)
+    assert "confirmed by both sides" in notes[0]
+
+
+def test_one_way_links_in_both_directions_stay_two_links_each_returning_the_other():
     links = b"from,to,directed\nOak Primary,Ash High,yes\nAsh High,Oak Primary,yes\n"
-    assert len(read_network(SCHOOLS, links).links) == 2
-    err = fails(links=b"from,to,directed\nOak Primary,Ash High,yes\nAsh High,Oak Primary,no\n")
-    assert err.row == 3  # a two-way link already covers the one-way one
+    network, notes = merged(links)
+    assert network.links == (
+        Link("Oak Primary", "Ash High", directed=True),
+        Link("Ash High", "Oak Primary", directed=True),
+    )
+    assert notes == []
+    network, notes = merged(links + b"Oak Primary,Ash High,yes\n")  # one of them twice
+    assert len(network.links) == 2 and "rows 2 and 4" in notes[0] and "listed twice" in notes[0]
+    network, notes = merged(links + b"Oak Primary,Ash High,no\n")  # a two-way row joins them
+    assert network.links == (Link("Oak Primary", "Ash High", confirmed=True),)
+    assert notes[0].startswith("links.csv: rows 2, 3 and 4 (Oak Primary – Ash High) were merged")
+
+
+def test_differing_reports_keep_both_values_and_are_flagged():
+    network, notes = merged(
+        b"from,to,level,trust,flows,origin\n"
+        b"Oak Primary,Ash High,3,2,information,funding\n"
+        b"Ash High,Oak Primary,1,4,information|staff,friendship\n"
+    )
+    (link,) = network.links
+    assert (link.level, link.trust, link.origin, link.flows) == (
+        3,  # the higher level, as in the tutor's merged network
+        2,  # the lower trust
+        "funding",  # the first origin
+        ("information", "staff"),  # every flow either side named
+    )
+    assert link.confirmed
+    assert link.other_report == (
+        ("level", "1"),
+        ("origin", "friendship"),
+        ("flows", "information"),
+        ("trust", "4"),
+    )
+    assert report_words(link) == (
+        "confirmed by both sides; the two sides disagree on level: 3 Coordination vs 1 "
+        "Networking; how it began: Funding or a grant vs Friendship between leaders; what flows: "
+        "Information, Staff between them, Information named by both; trust: 2 Some vs 4 High"
+    )
+    assert notes == [
+        "links.csv: rows 2 and 3 (Oak Primary – Ash High) were merged into one link, confirmed "
+        "by both sides, but the two sides disagree on level (3 vs 1), how it began (funding vs "
+        "friendship), what flows (information + staff between them, information named by both) "
+        "and trust (2 vs 4). Where reports disagree, the link keeps the higher level, the lower "
+        "trust and every flow either names, and the links table shows the other report beside it."
+    ]
+
+
+def test_a_value_given_by_one_report_only_is_not_a_disagreement():
+    network, _ = merged(
+        b"from,to,level,flows\nOak Primary,Ash High,3,\nAsh High,Oak Primary,,staff\n"
+    )
+    assert network.links == (
+        Link("Oak Primary", "Ash High", level=3, flows=("staff",), confirmed=True),
+    )
+
+
+def test_one_way_and_two_way_in_one_order_is_two_way_and_flagged():
+    network, notes = merged(
+        b"from,to,directed\nOak Primary,Ash High,yes\nOak Primary,Ash High,no\n"
+    )
+    assert network.links == (Link("Oak Primary", "Ash High", other_report=(("directed", "yes"),)),)
+    assert "the rows disagree on direction (two-way vs one way)" in notes[0]
+    assert report_words(network.links[0]) == (
+        "the two reports disagree on direction: both ways vs one way only"
+    )
+
+
+def test_many_merges_are_one_line_naming_the_first_and_counting_the_rest():
+    names = [f"School {i}" for i in range(8)]
+    schools = ("name\n" + "\n".join(names) + "\n").encode()
+    pairs = list(zip(names, names[1:], strict=False))
+    rows = [f"{a},{b}" for a, b in pairs] + [f"{b},{a}" for a, b in pairs]
+    network, notes = merged(("from,to\n" + "\n".join(rows) + "\n").encode(), schools)
+    assert len(network.links) == 7 and all(link.confirmed for link in network.links)
+    (note,) = notes
+    assert "\n" not in note
+    assert note.startswith(
+        "links.csv: 7 pairs of schools were listed more than once, each merged into one link: "
+        "rows 2 and 9 (School 0 – School 1), confirmed by both sides; rows 3 and 10"
+    )
+    assert note.endswith("; and 2 more (the links table marks them).")
+
+
+def test_merged_links_survive_every_export_and_an_old_save_reads_as_reported_once():
+    network, _ = merged(
+        b"from,to,level,flows,notes\nOak Primary,Ash High,3,information,a\n"
+        b"Ash High,Oak Primary,1,,b\nAsh High,Elm Academy,2,,\n"
+    )
+    assert network.links[0].extra == (("notes", "a"),)  # the first row's other columns
+    schools, links = to_csv(network)
+    assert links.decode("utf-8-sig").splitlines()[0] == (
+        "from,to,level,origin,flows,directed,trust,reported_by_both,other_report,notes"
+    )
+    notes: list[str] = []
+    assert read_network(schools, links, notes=notes) == network and notes == []
+    assert read_workbook(to_workbook(network), "n.xlsx") == network
+    assert read_json(to_json(network), "n.json", check_lengths=True) == network
+    item = json.loads(to_json(network))["links"][0]
+    assert (item["reported_by_both"], item["other_report"]) == (True, "level: 1")
+    old = json.loads(to_json(network))
+    for each in old["links"]:
+        del each["reported_by_both"], each["other_report"]
+    old["columns"]["links"] = [c for c in old["columns"]["links"] if c not in REPORT_COLUMNS]
+    again = read_json(json.dumps(old).encode(), "your saved network")
+    assert [(link.confirmed, link.other_report) for link in again.links] == [(False, ())] * 2
+    plain = Network(schools=network.schools, links=(Link("Oak Primary", "Ash High"),))
+    assert b"reported_by_both" not in to_csv(plain)[1]  # files without merges are as before
+
+
+@pytest.mark.parametrize(
+    "cell,column,expected",
+    [
+        ("maybe", "reported_by_both", '"maybe" is not yes or no; write yes when each'),
+        ("level: 9", "other_report", '"level: 9" is not what the other report said;'),
+        ("colour: red", "other_report", '"colour: red" is not what the other report said;'),
+    ],
+)
+def test_report_columns_are_checked_like_the_others(cell, column, expected):
+    err = fails(links=f"from,to,{column}\nOak Primary,Ash High,{cell}\n".encode())
+    assert (err.file, err.row, err.column) == ("links.csv", 2, column)
+    assert expected in str(err)
+    assert_one_plain_sentence(err)
+
+
+def test_a_bad_row_after_a_repeated_pair_is_still_refused():
+    err = fails(links=b"from,to,level\nOak Primary,Ash High,3\nAsh High,Oak Primary,9\n")
+    assert (err.row, err.column) == (3, "level")
+    assert '"9" is not a level of collaboration' in str(err)
 
 
 @pytest.mark.parametrize(
@@ -774,3 +926,278 @@ def test_uploads_as_memoryview_are_read():
     # ipywidgets' FileUpload hands over memoryviews, not bytes.
     network = read_network(memoryview(SCHOOLS), memoryview(b"from,to\nOak Primary,Ash High\n"))
     assert len(network.links) == 1
+
+
+# -- Kumu's export --------------------------------------------------------------------------------
+def kumu_workbook(elements=None, connections=None, **more) -> bytes:
+    """A workbook laid out as Kumu exports a map (sheets and headings as Kumu writes them)."""
+    sheets = {
+        "Elements": elements
+        if elements is not None
+        else [
+            ["Label", "Type", "Description", "Tags", "Image"],
+            [
+                "Oakfield Primary",
+                "Primary school",
+                "Invented school",
+                "rural|small",
+                "http://x/a.png",
+            ],
+            ["Hill Top", "Council", None, None, None],
+            ["<b>A & B</b>", "Person", None, None, None],
+            ["Moor Academy", None, None, None, None],
+        ],
+        "Connections": connections
+        if connections is not None
+        else [
+            ["From", "To", "Type", "Direction", "Tags", "Strength", "Weight"],
+            ["Oakfield Primary", "Hill Top", "Partnership", "directed", "Information|staff", 3, 1],
+            ["Hill Top", "Oakfield Primary", None, "mutual", None, None, None],
+            ["Oakfield Primary", "<b>A & B</b>|Moor Academy", None, "undirected", None, None, None],
+        ],
+    }
+    sheets.update(more)
+    return workbook(sheets)
+
+
+def test_kumu_export_is_read_with_what_was_assumed_and_left_out_said():
+    notes: list[str] = []
+    network = read_any({"map.xlsx": kumu_workbook()}, notes=notes)
+    assert network.names == ["Oakfield Primary", "Hill Top", "<b>A & B</b>", "Moor Academy"]
+    assert [school.kind for school in network.schools] == ["school", "lea", "other", "school"]
+    assert network.schools[0].extra == (
+        ("Type", "Primary school"),
+        ("Description", "Invented school"),
+        ("Tags", "rural|small"),
+    )
+    assert network.extra_school_columns == ("Type", "Description", "Tags")
+    assert network.links == (
+        Link(
+            "Oakfield Primary",
+            "Hill Top",
+            flows=("information", "staff"),  # tags that name a flow
+            extra=(("Type", "Partnership"), ("Tags", "Information|staff"), ("Strength", "3")),
+            confirmed=True,  # reported from both ends
+        ),
+        Link("Oakfield Primary", "<b>A & B</b>"),  # Kumu's "To" with | is one link to each
+        Link("Oakfield Primary", "Moor Academy"),
+    )
+    assert notes == [
+        "Read as Kumu's export: Label gave each name; Type gave each partner's kind: \"Primary "
+        'school" as School, "Council" as Local authority and "Person" as Other partner; '
+        'Direction "directed" is a one-way link, "undirected" and "mutual" two-way; tags that '
+        "name a flow (information, resources, joint practice, staff, pupils) say what flows "
+        "along a link; Kumu has no level of collaboration or trust, so each link's is \"Not "
+        'given" (set them under "Change or remove a link").',
+        'Not imported, as the course has no place for them: "Image" in the "Elements" sheet and '
+        '"Weight" in the "Connections" sheet.',
+        'map.xlsx, sheet "Connections": rows 2 and 3 (Oakfield Primary – Hill Top) were merged '
+        "into one link, confirmed by both sides.",
+    ]
+
+
+def test_kumu_ids_and_the_course_own_columns_are_used():
+    network = read_any(
+        {
+            "map.xlsx": kumu_workbook(
+                [["ID", "Label", "Locality"], ["e1", "Oak", "Leeds"], ["e2", "Oak Annexe", ""]],
+                [["From", "To", "Level", "Trust", "Direction"], ["e1", "e2", 4, 3, "directed"]],
+            )
+        }
+    )
+    assert network.schools[0] == School("Oak", locality="Leeds")
+    assert network.links == (Link("Oak", "Oak Annexe", level=4, trust=3, directed=True),)
+
+
+@pytest.mark.parametrize(
+    "sheets,expected,where",
+    [
+        (
+            {"Elements": [["Label"], ["Oak"]]},
+            'map.xlsx has an "Elements" sheet, as Kumu exports, but no sheet called '
+            '"Connections"; the sheets found are: "Elements".',
+            (None, None, None),
+        ),
+        (
+            {"Elements": [["Name", "Type"], ["Oak", "School"]], "Connections": [["From", "To"]]},
+            'map.xlsx, sheet "Elements" has no "Label" column, which Kumu writes; the columns '
+            'found are: "name", "Type".',
+            ("Elements", None, "Label"),
+        ),
+        (
+            {"Elements": [["Label"], ["Oak"], ["Ash"]], "Connections": [["From", "Type"]]},
+            'map.xlsx, sheet "Connections" has no "To" column, which Kumu writes; the columns '
+            'found are: "from", "Type".',
+            ("Connections", None, "To"),
+        ),
+        (
+            {
+                "Elements": [["Label"], ["Oak"], ["Ash"]],
+                "Connections": [["From", "To", "Direction"], ["Oak", "Ash", "sideways"]],
+            },
+            'map.xlsx, sheet "Connections", row 2, column "Direction": "sideways" is not one of '
+            "Kumu's directions; use directed (one way), undirected or mutual (both ways).",
+            ("Connections", 2, "Direction"),
+        ),
+        (
+            {
+                "Elements": [["Label"], ["Oak"], ["Ash High"]],
+                "Connections": [["From", "To"], ["Oak", "Ash High"], ["Oak", "Ash Hgh"]],
+            },
+            'map.xlsx, sheet "Connections", row 3, column "To": "Ash Hgh" is not in the '
+            '"Elements" sheet; did you mean "Ash High"?',
+            ("Connections", 3, "To"),
+        ),
+        (
+            {
+                "Elements": [["Label", "Type"], ["Oak", "School"], [None, "School"]],
+                "Connections": [["From", "To"]],
+            },
+            'map.xlsx, sheet "Elements", row 3, column "Label": the name is empty; every school '
+            "needs a name.",
+            ("Elements", 3, "Label"),
+        ),
+        (
+            {"Elements": [["Label"], ["Oak"], ["oak"]], "Connections": [["From", "To"]]},
+            'map.xlsx, sheet "Elements", row 3, column "Label": "oak" is the same name as "Oak" '
+            "in row 2 once capitals and spaces are ignored; give each school its own name or "
+            "remove one of the rows.",
+            ("Elements", 3, "Label"),
+        ),
+        (
+            {"Sheet1": [["Label"], ["Oak"]]},
+            'map.xlsx has no sheet called "schools"; the sheets found are: "Sheet1".',
+            (None, None, None),
+        ),
+    ],
+)
+def test_a_bad_kumu_file_is_one_message_naming_sheet_row_and_column(sheets, expected, where):
+    with pytest.raises(NetworkError) as caught:
+        read_any({"map.xlsx": workbook(sheets)})
+    assert str(caught.value) == expected
+    assert (caught.value.sheet, caught.value.row, caught.value.column) == where
+    assert_one_plain_sentence(caught.value)
+
+
+def test_kumu_sheets_saved_as_two_csv_files_are_read_the_same_way():
+    notes: list[str] = []
+    network = read_any(
+        {
+            "Elements.csv": b"Label,Type,Notes\nOak,Academy,x\nAsh,\n",
+            "Connections.csv": b"From,To,Direction\nOak,Ash,directed\n",
+        },
+        notes=notes,
+    )
+    assert [school.kind for school in network.schools] == ["school", "school"]
+    assert network.links == (Link("Oak", "Ash", directed=True),)
+    assert notes[1] == 'Not imported, as the course has no place for them: "Notes" in Elements.csv.'
+
+
+def test_kumu_to_cells_with_many_names_stop_at_the_links_limit():
+    names = "|".join(["Ash"] * 8000)  # a cell of a workbook holds at most 32,767 characters
+    data = kumu_workbook([["Label"], ["Oak"], ["Ash"]], [["From", "To"]] + [["Oak", names]] * 13)
+    with pytest.raises(NetworkError) as caught:
+        read_any({"map.xlsx": data})
+    assert str(caught.value) == (
+        f'map.xlsx, sheet "Connections" has more than {MAX_LINKS:,} links; the course takes at '
+        f"most {MAX_LINKS:,}."
+    )
+
+
+def test_kumu_names_with_markup_stay_text():
+    network = read_any({"map.xlsx": kumu_workbook()})
+    assert network.school("<b>A & B</b>").name == "<b>A & B</b>"
+
+
+# -- Gephi's formats ------------------------------------------------------------------------------
+def gephi_network() -> Network:
+    return Network(
+        schools=(
+            School("<b>A & B</b>", kind="community", phase="primary", extra=(("type", "x"),)),
+            School('Oak "Primary"', locality="Leeds", extra=(("Head teacher", "Ms O'Neil"),)),
+            School("Hill Top", kind="lea"),
+        ),
+        links=(
+            Link(
+                "<b>A & B</b>",
+                'Oak "Primary"',
+                level=3,
+                trust=2,
+                origin="funding",
+                flows=("information", "staff"),
+                confirmed=True,
+                other_report=(("level", "1"),),
+            ),
+            Link("Hill Top", 'Oak "Primary"', directed=True, extra=(("since", "2019"),)),
+        ),
+        extra_school_columns=("type", "Head teacher"),
+        extra_link_columns=("since",),
+    )
+
+
+@pytest.mark.parametrize("kind", ["gexf", "graphml"])
+def test_gephi_files_carry_every_school_and_link_with_their_attributes(kind):
+    import networkx as nx
+
+    network = gephi_network()
+    data = to_gexf(network) if kind == "gexf" else to_graphml(network)
+    assert b"<b>" not in data  # markup in names is written as text, escaped
+    graph = (nx.read_gexf if kind == "gexf" else nx.read_graphml)(io.BytesIO(data))
+    assert graph.is_directed()  # one link is one way
+    assert sorted(graph.nodes) == sorted(network.names)
+    first = graph.nodes["<b>A & B</b>"]
+    assert (first["kind"], first["phase"], first["type (column)"]) == ("community", "primary", "x")
+    assert graph.nodes['Oak "Primary"']["Head teacher"] == "Ms O'Neil"
+    edges = [("<b>A & B</b>", 'Oak "Primary"'), ("Hill Top", 'Oak "Primary"')]
+    if kind == "gexf":  # GEXF's "mutual" edge, so Gephi draws it without an arrow: both ways
+        edges.append(('Oak "Primary"', "<b>A & B</b>"))
+    assert sorted(graph.edges) == sorted(edges)
+    edge = graph.edges["<b>A & B</b>", 'Oak "Primary"']
+    assert (edge["level"], edge["trust"], edge["origin"], edge["flows"]) == (
+        3,
+        2,
+        "funding",
+        "information|staff",
+    )
+    assert (edge["one_way"], edge["reported_by_both"], edge["other_report"]) == (
+        False,
+        True,
+        "level: 1",
+    )
+    other = graph.edges["Hill Top", 'Oak "Primary"']
+    assert (other["one_way"], other["since"]) == (True, "2019") and "level" not in other
+
+
+def test_gephi_files_of_an_all_two_way_network_are_undirected_and_drop_control_characters():
+    import networkx as nx
+
+    network = Network(
+        schools=(School("Oak\x01"), School("Ash")), links=(Link("Oak\x01", "Ash", level=2),)
+    )
+    for data, read in ((to_gexf(network), nx.read_gexf), (to_graphml(network), nx.read_graphml)):
+        graph = read(io.BytesIO(data))
+        assert not graph.is_directed()
+        assert sorted(graph.nodes) == ["Ash", "Oak"]
+
+
+def test_an_edited_link_keeps_what_the_form_does_not_show():
+    old = Link(
+        "Oak",
+        "Ash",
+        level=3,
+        trust=2,
+        extra=(("notes", "a"),),
+        confirmed=True,
+        other_report=(("level", "1"), ("trust", "4")),
+    )
+    new = kept_reports(old, Link("Oak", "Ash", level=2, trust=2))
+    # The level the learner chose is their answer; trust, left as it was, is still in dispute.
+    assert new == Link(
+        "Oak",
+        "Ash",
+        level=2,
+        trust=2,
+        extra=(("notes", "a"),),
+        confirmed=True,
+        other_report=(("trust", "4"),),
+    )

@@ -7,7 +7,15 @@ from html import escape
 
 from .. import network_io
 from ..metrics import measure, summary_sentence
-from ..network import FLOW_LABELS, KIND_LABELS, LEVELS, ORIGIN_LABELS, TRUST_LABELS, Network
+from ..network import (
+    FLOW_LABELS,
+    KIND_LABELS,
+    LEVELS,
+    ORIGIN_LABELS,
+    TRUST_LABELS,
+    Network,
+    report_words,
+)
 from .common import count_words, download_link, table
 
 TABLE_ROWS = 200  # rows a table shows of a big network; the downloads hold every one
@@ -39,9 +47,12 @@ def tables_html(network: Network) -> str:
     ) + _more(len(network.schools), "schools")
     if not network.links:
         return schools + "<p>No links yet.</p>"
+    # Links merged from two reports (network_io) say so in words, in a column of their own.
+    reports = any(link.confirmed or link.other_report for link in network.links)
     links = table(
         "Links",
-        ["From", "Direction", "To", "Level", "Began with", "What flows", "Trust"],
+        ["From", "Direction", "To", "Level", "Began with", "What flows", "Trust"]
+        + (["Reported"] if reports else []),
         [
             [
                 link.source,
@@ -52,6 +63,7 @@ def tables_html(network: Network) -> str:
                 ", ".join(FLOW_LABELS[f] for f in link.flows),
                 "" if link.trust is None else f"{link.trust} {TRUST_LABELS[link.trust]}",
             ]
+            + ([report_words(link) or "one report"] if reports else [])
             for link in network.links[:TABLE_ROWS]
         ],
     ) + _more(len(network.links), "links")
@@ -90,6 +102,18 @@ def downloads_html(network: Network) -> str:
         ),
         download_link(
             "network.json", "application/json", network_io.to_json(network), "network.json"
+        ),
+        download_link(
+            "network.gexf",
+            "application/gexf+xml",
+            network_io.to_gexf(network),
+            "network.gexf (for Gephi)",
+        ),
+        download_link(
+            "network.graphml",
+            "application/graphml+xml",
+            network_io.to_graphml(network),
+            "network.graphml (for Gephi, yEd and others)",
         ),
     ]
     return "<p>Download your network: " + " · ".join(items) + "</p>"
