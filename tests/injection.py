@@ -24,6 +24,7 @@ from widgets_lib import (
     health,
     identity,
     leadership,
+    perspectives,
     plan,
     reflections,
 )
@@ -150,6 +151,18 @@ def plan_actions(texts: Mapping[str, str]) -> list[plan.Action]:
     return actions
 
 
+def own_example(texts: Mapping[str, str]) -> str:
+    """The example from the learner's own school written at the end of each sorter (lessons 02 and
+    06): every payload in one text, as neither page's journey types it."""
+    return texts["all"]
+
+
+def learning_answers(texts: Mapping[str, str]) -> dict[str, str]:
+    """What the plan's learning part holds (lesson 08): every payload in each of the three fields
+    (learning from, with and on behalf of partners)."""
+    return {key: texts["all"] for key in plan.LEARNING_KEYS}
+
+
 def ui_lead(texts: Mapping[str, str]) -> leadership.Lead:
     """The lead marked through lesson 06's lists: first activity and role, the combined school."""
     acts, roles = list(leadership.activities()), list(leadership.roles())
@@ -232,6 +245,20 @@ def seed_work(
     for action in plan_actions(texts)[:-1] if ui_done else plan_actions(texts):
         actions = plan.add(actions, action)
     store.save(lid, plan.ACTIVITY, plan.KEY, plan.to_value(actions))
+    for key, text in learning_answers(texts).items():
+        store.save(lid, plan.ACTIVITY, key, plan.check_learning(key, text))
+    store.save(lid, plan.ACTIVITY, plan.WAY_KEY, plan.check_way(next(iter(plan.WAYS))))
+    for source in perspectives.SORTERS.values():
+        sorter = perspectives.load_sorter(source)
+        store.save(
+            lid, source, perspectives.OWN_TEXT, perspectives.check_own_text(own_example(texts))
+        )
+        store.save(
+            lid,
+            source,
+            perspectives.OWN_CHOICE,
+            perspectives.check_own_choice(sorter, sorter.perspectives[0].id),
+        )
     saved_network = network if network is not None else load_network(store, lid)
     leads: list[leadership.Lead] = [] if ui_done else [ui_lead(texts)]
     for lead in seeded_leads(saved_network):

@@ -147,8 +147,9 @@ def evidence(
         formal = spread.formal_share or 0.0
         if formal >= 0.6:
             found["culture"].append(
-                f"Headteachers and senior leaders hold {_pct(formal)} of the leads you marked "
-                "in Lesson 06: leadership still runs mostly from the top."
+                f"People in leadership posts (headteachers, senior and middle leaders) hold "
+                f"{_pct(formal)} of the leads you marked in Lesson 06: leadership still rests "
+                "mostly on position."
             )
         if not spread.cross_school:
             found["structure"].append(

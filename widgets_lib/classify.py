@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import CourseError, health
-from .metrics import Metrics, measure
+from .metrics import Metrics, measure, split_by_leaving
 from .network import Network
 
 TYPES = ("meaningful", "contrived", "cosy", "inertia", "thuggery")
@@ -86,6 +86,13 @@ JUDGEMENTS = (
         "never names a type. Which answers count as defining is the course's reading of Harris."
     ),
     (
+        "A cosy network is named only when the answers say that personal relationships decide and limit "
+        "what the network does, after Harris's definition: networks \"based on friendship groups or "
+        'existing partnerships" where "powerful personal relationships dictate and restrict their '
+        'activity". Reading little challenge, a door closed to newcomers, no ties outside and a tight '
+        "circle as further signs of one is the course's own, and they count for less."
+    ),
+    (
         "A signal that cannot be read (a question not answered, nothing recorded on the links) counts "
         "halfway (0.5), and a type is named only when at least 40% of its signals by weight can be read: "
         "the course's own rule, so that missing answers lead to 'Too early to say' rather than to a verdict."
@@ -103,6 +110,18 @@ JUDGEMENTS = (
         "as a sign of a bridged network, and clustering above 0.4 as a sign of a tightly bonded one, are "
         "the course's own measures: Harris asks what form of leadership can ensure that networks are "
         '"meaningfully bridged rather than tightly bonded together", but gives no measure.'
+    ),
+    (
+        "The course does not read links drawn one way only as a sign of thuggery: one school "
+        'supporting another is ordinary practice, and Harris defines thuggery by "manipulation and '
+        'political activity" replacing "shared decision making", not by which way help flows. The '
+        "share of one-way links that are returned is shown among the measures only."
+    ),
+    (
+        "A drawing whose largest connected group holds fewer than half of its members (or fewer than 3) "
+        "is not judged as one network, and in 'What if' a school whose departure splits the network "
+        "weakens the evidence by one step: the course's own rules, after Castells, cited by Harris, for "
+        "whom a network's performance depends on its connectedness."
     ),
     (
         "Treating power concentrated in one hub (degree centralisation from 0.3, full at 0.8) as a sign "
@@ -336,17 +355,6 @@ def _concentrated(ctx: Context) -> Reading | None:
     )
 
 
-def _one_way(ctx: Context) -> Reading | None:
-    m = ctx.metrics
-    if m.directed_links < 3 or m.reciprocity is None:
-        return None
-    return Reading(
-        1 - m.reciprocity,
-        f"{m.reciprocity:.0%} of the {m.directed_links} one-way links are returned by a link "
-        "the other way",
-    )
-
-
 _MEANING = "Harris: meaningful networks rest on"
 _WENGER = "Wenger, cited by Harris:"
 # (id, type, weight, label, basis, the idea is the literature's, reader). Weights are the
@@ -534,23 +542,15 @@ SIGNALS: tuple[Signal, ...] = tuple(
             True,
             _disagree("shared_goals"),
         ),
-        # cosy
-        (
-            "no_challenge",
-            "cosy",
-            3,
-            "little challenge",
-            'Harris, drawing on Surowiecki: collective problem solving "does not imply a cosy or '
-            'contrived consensus"',
-            True,
-            _disagree("challenge"),
-        ),
+        # cosy: Harris defines it by friendship groups or existing partnerships where
+        # "powerful personal relationships dictate and restrict their activity"
         (
             "friends_first",
             "cosy",
-            2,
-            "held together by friendship",
-            'Harris: cosy networks are "based on friendship groups or existing partnerships"',
+            3,
+            "personal relationships dictate and restrict the work",
+            'Harris: cosy networks are "based on friendship groups or existing partnerships" where '
+            '"powerful personal relationships dictate and restrict their activity"',
             True,
             _agree("friendship_basis"),
         ),
@@ -566,12 +566,23 @@ SIGNALS: tuple[Signal, ...] = tuple(
             ),
         ),
         (
+            "no_challenge",
+            "cosy",
+            1,
+            "little challenge",
+            "the course's reading of Harris: collective problem solving \"does not imply a cosy or "
+            'contrived consensus"',
+            False,
+            _disagree("challenge"),
+        ),
+        (
             "closed_door",
             "cosy",
-            2,
+            1,
             "closed to outsiders",
-            'Harris: relationships "restrict their activity"',
-            True,
+            "the course's reading: relationships that restrict a network's activity may also keep "
+            "newcomers out",
+            False,
             _disagree("openness"),
         ),
         (
@@ -598,7 +609,7 @@ SIGNALS: tuple[Signal, ...] = tuple(
         (
             "cosy_results",
             "cosy",
-            1,
+            2,
             "few results",
             'Harris: cosy networks show "the tell tale signs of inertia"',
             True,
@@ -655,8 +666,9 @@ SIGNALS: tuple[Signal, ...] = tuple(
             "steered",
             "thuggery",
             3,
-            "one partner steers the network",
-            'Harris: "manipulation and political activity"',
+            "manipulation and political activity",
+            'Harris: thuggery is where "manipulation and political activity replace shared decision '
+            'making"',
             True,
             _agree("manipulation"),
         ),
@@ -696,15 +708,6 @@ SIGNALS: tuple[Signal, ...] = tuple(
             True,
             _trust_links_low,
         ),
-        (
-            "one_way",
-            "thuggery",
-            1,
-            "links that flow one way",
-            "the course's reading of direction replacing dialogue",
-            False,
-            _one_way,
-        ),
     )
 )
 
@@ -715,7 +718,7 @@ SIGNAL_BY_ID = {signal.id: signal for signal in SIGNALS}
 CORE: dict[str, tuple[str, ...]] = {
     "meaningful": ("goals_shared", "communication_clear", "cohesion_internal", "trust_mutual"),
     "contrived": ("would_fade", "money_motive"),
-    "cosy": ("no_challenge", "closed_door"),
+    "cosy": ("friends_first",),
     "inertia": ("no_outcomes", "stalled"),
     "thuggery": ("steered", "decided_elsewhere"),
 }
@@ -833,6 +836,14 @@ def diagnose(
                 f"No links are drawn between the {metrics.schools} members yet, so there is no network "
                 "to judge: draw who works with whom first."
             )
+    elif metrics.largest_component < MIN_SCHOOLS or metrics.largest_component * 2 < metrics.schools:
+        evidence = "weak"
+        reasons.append(
+            f"The drawing is in {metrics.components} separate groups that do not meet, and the largest "
+            f"holds only {metrics.largest_component} of the {metrics.schools} members: there is no one "
+            "network to judge, so the course names no type. Harris cites Castells: a network's "
+            '"performance" depends on "its connectedness".'
+        )
     elif not nameable and scored[top][1] < MIN_COVERAGE:
         evidence = "weak"
         reasons.append(
@@ -897,7 +908,7 @@ def diagnose(
                 )
         reasons += _look_alikes(verdict, reads, scores, nameable)[:2]
 
-    reasons += _structure_notes(metrics)
+    reasons += _structure_notes(metrics, network)
     if missing and answered:
         reasons.append(
             f"{len(missing)} of the {len(health.CONSTRUCTS)} aspects of network health "
@@ -1002,20 +1013,39 @@ def _look_alikes(
     return found
 
 
-def _structure_notes(metrics: Metrics) -> list[str]:
+def _falls_apart(name: str, parts: Sequence[int]) -> str:
+    """ "without X, the other 6 members would form 6 groups that no longer meet (…)"."""
+    return (
+        f"without {name}, the other {sum(parts)} members would form {len(parts)} groups that no "
+        f"longer meet (the largest holds {parts[0]})"
+    )
+
+
+def _structure_notes(metrics: Metrics, network: Network) -> list[str]:
     notes = []
     cut = metrics.articulation_points
     if cut and metrics.schools >= MIN_SCHOOLS:
+        # The hub first: its leaving usually does the most harm; then at most two others.
+        named = sorted(cut, key=lambda name: name != metrics.hub)[:3]
+        splits = {name: split_by_leaving(network, name) for name in named}
+        worst = min(
+            (name for name in named if splits[name]),
+            key=lambda name: splits[name][0],  # type: ignore[index]
+            default=None,
+        )
         if len(cut) == 1:
             notes.append(
-                f"Single point of failure (articulation point): if {cut[0]} left, the network "
-                "would split into parts that no longer meet."
+                f"Single point of failure (articulation point): the network depends on {cut[0]}; "
+                + _falls_apart(cut[0], splits[cut[0]] or (metrics.schools - 1,))
+                + "."
             )
         else:
             names = ", ".join(cut[:3]) + (f" and {len(cut) - 3} more" if len(cut) > 3 else "")
             notes.append(
                 f"Single points of failure (articulation points): {names}. If any one of them "
-                "left, the network would split into parts that no longer meet."
+                "left, the network would split into parts that no longer meet"
+                + (f"; {_falls_apart(worst, splits[worst])}" if worst and splits[worst] else "")
+                + "."
             )
     if metrics.isolated and metrics.links:
         one = metrics.isolated == 1
@@ -1036,15 +1066,26 @@ def what_if(
     scores = health.check_construct_scores(constructs or {})
     changed = health.check_construct_scores(change or {})
     told = []
+    split = None
     if remove_school is not None:
         if network.school(remove_school) is None:
             raise CourseError(f"There is no school called {remove_school!r} in this network.")
+        split = split_by_leaving(network, remove_school)
         network = network.without_school(remove_school)
         told.append(f"without {remove_school}")
     if changed:
         scores.update(changed)
         told += [f"'{_construct_name(c)}' at {v:g} of 5" for c, v in changed.items()]
     result = diagnose(network, scores)
+    if split:
+        # The answers described one network; without this school there are several.
+        result.evidence = _WEAKER[result.evidence]
+        said = _falls_apart(str(remove_school), split)
+        result.reasons.insert(
+            0,
+            f"The network falls apart: {said}. The answers describe the network as it was, so "
+            "read what follows with care.",
+        )
     if told:
         result.reasons.insert(0, "What if: " + "; ".join(told) + ".")
     return result

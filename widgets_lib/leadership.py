@@ -181,13 +181,14 @@ def sentences(result: Spread) -> list[str]:
     formal = result.formal_share or 0.0
     if formal >= 0.7:
         said.append(
-            f"Headteachers and senior leaders hold {_pct(formal)} of the leads: leadership still runs "
-            "mostly from the top, which is Harris's challenge of culture."
+            f"People in leadership posts (headteachers, senior and middle leaders) hold {_pct(formal)} "
+            "of the leads: leadership still rests mostly on position, which is Harris's challenge of "
+            "culture."
         )
     elif formal <= 0.4:
         said.append(
-            f"People without senior posts hold {_pct(1 - formal)} of the leads: leadership rests on "
-            "activity and expertise, not only on position."
+            f"People without a leadership post hold {_pct(1 - formal)} of the leads: leadership rests "
+            "on activity and expertise, not only on position."
         )
     said.append(
         "A wide spread is not a score to maximise: not everyone leads at once, and what matters is "

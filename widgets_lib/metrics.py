@@ -13,9 +13,10 @@ from dataclasses import asdict, dataclass, field
 from statistics import mean
 from typing import Any
 
-import networkx as nx
-
+from .lazy import lazy_module
 from .network import FLOWS, KIND_LABELS, LEVELS, ORIGINS, Network
+
+nx = lazy_module("networkx")  # loaded by the lessons that measure a network, not by the others
 
 # Partners that are not schools: a link touching one is a tie to the wider system (C09, C11).
 OUTSIDE_KINDS = frozenset(kind for kind in KIND_LABELS if kind != "school")
@@ -123,6 +124,18 @@ def _reciprocity(network: Network) -> tuple[float | None, int]:
     present = set(directed)
     returned = sum(1 for source, target in directed if (target, source) in present)
     return returned / len(directed), len(directed)
+
+
+def split_by_leaving(network: Network, name: str) -> tuple[int, ...] | None:
+    """The sizes of the groups the other members would fall into if ``name`` left, largest first;
+    None when its leaving would split nothing (it is not a single point of failure)."""
+    graph = graph_of(network)
+    if name not in graph:
+        return None
+    before = nx.number_connected_components(graph) - (1 if graph.degree(name) == 0 else 0)
+    graph.remove_node(name)
+    parts = sorted((len(part) for part in nx.connected_components(graph)), reverse=True)
+    return tuple(parts) if len(parts) > before else None
 
 
 def measure(network: Network) -> Metrics:
@@ -297,8 +310,8 @@ def explain(metrics: Metrics) -> list[tuple[str, str, str]]:
             "Returned links",
             _pct(m.reciprocity) if m.directed_links else "no one-way links drawn",
             (
-                "Of the one-way links, the share that are returned: unreturned links mean help or "
-                "direction flows one way only."
+                "Of the links drawn one way only, the share returned by a link the other way. One "
+                "school supporting another is ordinary practice: the course reads no warning into it."
             ),
         ),
         (

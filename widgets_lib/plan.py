@@ -1,4 +1,5 @@
-"""The action plan of lesson 08: what will be done, who leads it, by when, which challenge it meets.
+"""The action plan of lesson 08: what will be done, who leads it, by when, which challenge it meets;
+and what the school will learn from, with and on behalf of its partners.
 
 Pure Python; the view is ``views.plan``. Every field is checked here, so a message names
 the field and the action, and nothing already in the plan is touched by a bad entry.
@@ -6,7 +7,7 @@ the field and the action, and nothing already in the plan is touched by a bad en
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -29,8 +30,56 @@ CHALLENGES = {
 MAX_WHAT = 500
 MAX_WHO = 200
 MAX_ACTIONS = 50
+MAX_LEARNING = 600
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
+
+
+@dataclass(frozen=True)
+class LearningPart:
+    """One of the three kinds of networked learning (Hopkins and Jackson's closing lines: learning
+    from, with and on behalf of each other), asked about the learner's own school and partners."""
+
+    key: str  # saved under the plan's activity with this key
+    label: str
+    hint: str
+
+
+# The labels and hints were written for the course; the three kinds are the three lines that close
+# Hopkins and Jackson's paper, under the name of the Networked Learning Communities programme.
+LEARNING = (
+    LearningPart(
+        "learn_from",
+        "What my school will learn from its partners",
+        "Something a partner school has found out or does well that your school will take in, "
+        "and how: a visit, shared materials, a colleague who comes to work with you.",
+    ),
+    LearningPart(
+        "learn_with",
+        "What my school will learn with its partners",
+        "A shared problem that staff from your school and a partner school will work on together, "
+        "finding out what works as they go.",
+    ),
+    LearningPart(
+        "learn_for",
+        "What my school will learn on behalf of its partners",
+        "Something your school, or a group in it, will find out so that the other schools benefit, "
+        "and how they will hear of it.",
+    ),
+)
+LEARNING_KEYS = tuple(part.key for part in LEARNING)
+# How staff will learn together: Hopkins and Jackson name enquiry partnerships, action learning sets
+# and study groups; co-coaching and the learning forum are Harris's Oldham and Prudhoe (lesson 06).
+WAY_KEY = "learn_how"
+WAYS = {
+    "enquiry": "An enquiry partnership",
+    "action_learning": "An action learning set",
+    "study_group": "A study group",
+    "co_coaching": "Co-coaching",
+    "forum": "A learning forum",
+    "other": "Another way",
+}
+NOT_ANSWERED = "Not answered yet"
 
 
 class PlanError(CourseError):
@@ -161,3 +210,40 @@ def draft_from_value(value: Any) -> dict[str, Any]:
         "challenge": challenge if isinstance(challenge, str) and challenge in CHALLENGES else None,
         "chosen": chosen if isinstance(chosen, int) and not isinstance(chosen, bool) else None,
     }
+
+
+def check_learning(key: str, text: object) -> str:
+    """One of the three learning answers as typed, or an error naming its field."""
+    part = next((p for p in LEARNING if p.key == key), None)
+    if part is None:
+        raise PlanError(f"{key!r} is not one of the plan's questions about learning.")
+    return check_free_text(part.label, text, MAX_LEARNING)
+
+
+def check_way(value: object) -> str | None:
+    """The way of learning together chosen (None when nothing is chosen yet)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in WAYS:
+        raise PlanError("How you will learn with them: please choose one of the ways in the list.")
+    return value
+
+
+def learning_from_value(saved: Mapping[str, Any]) -> dict[str, str]:
+    """The saved learning answers (by key, "" when missing); anything unusable is left empty."""
+    answers = {}
+    for key in LEARNING_KEYS:
+        value = saved.get(key)
+        answers[key] = value[:MAX_LEARNING] if isinstance(value, str) else ""
+    way = saved.get(WAY_KEY)
+    answers[WAY_KEY] = way if isinstance(way, str) and way in WAYS else ""
+    return answers
+
+
+def learning_rows(saved: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(question, answer) for the report: every part, "Not answered yet" where nothing is written."""
+    answers = learning_from_value(saved)
+    rows = [(part.label, answers[part.key].strip() or NOT_ANSWERED) for part in LEARNING]
+    way = answers[WAY_KEY]
+    rows.append(("The main way we will learn with them", WAYS[way] if way else NOT_ANSWERED))
+    return rows

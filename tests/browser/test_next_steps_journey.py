@@ -21,10 +21,10 @@ pytestmark = pytest.mark.browser
 
 NOTE = "Our schools are far apart <img src=x onerror=alert(1)> and we rarely meet."
 PLAN = 'Start a cross-school enquiry group "><svg onload=alert(1)> on reading'
-PLAN_WHO = "Deputy head at Moneypenny Junior"
+PLAN_WHO = "Deputy head at Lindford Junior"
 PLAN_DATE = "2027-03-01"
-# Two members of the first invented example network, "Goldpenny Excellence Cluster".
-EXAMPLE_MEMBERS = ("Goldpenny Primary", "Moneypenny Junior")
+# Two members of the first invented example network, "Ashcombe Schools Partnership".
+EXAMPLE_MEMBERS = ("Ashcombe Primary", "Lindford Junior")
 OLD_ANSWER = "Teaching assistants lead the phonics group; the head gave them time on Fridays."
 NEW_ANSWER = "Edited in the journal: two class teachers now lead the termly forum, not the head."
 SAVED = "✓ All changes saved"
@@ -164,6 +164,12 @@ def test_from_example_network_to_the_report_opened_offline(
         timeout=60_000
     )
     wait_saved(network)
+    # Lesson 04 ends with its reflection; the lesson is done once both questions are answered.
+    first_04 = page.get_by_label(f"1. {question('04', 1)}", exact=True)
+    reflection_04 = activity(page, first_04, TYPE)
+    write(page, first_04, f"{EXAMPLE_MEMBERS[0]}: most links pass through it.")
+    write(page, page.get_by_label(f"2. {question('04', 2)}", exact=True), "Bonded, for now.")
+    wait_saved(reflection_04)
     page_settled(page)
 
     # Lesson 06: the sorter (keyboard), the reflections, who leads.
@@ -254,6 +260,11 @@ def test_from_example_network_to_the_report_opened_offline(
         page,
         page.get_by_label(f"2. {question('07', 2)}", exact=True),
         "I would hand the forum agenda to the staff who run it; that needs the governors' trust.",
+    )
+    write(
+        page,
+        page.get_by_label(f"3. {question('07', 3)}", exact=True),
+        "Care for every pupil is held tight; the sign-off on every trip could go.",
     )
     wait_saved(reflection_07)
     page_settled(page)

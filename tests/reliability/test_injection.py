@@ -46,8 +46,10 @@ from tests.injection import (
     journal_answer,
     keyboard_school,
     keys_shown,
+    learning_answers,
     links_csv,
     note_text,
+    own_example,
     plan_actions,
     schools_csv,
     seed_members,
@@ -56,7 +58,7 @@ from tests.injection import (
     seeded_leads,
     ui_lead,
 )
-from widgets_lib import challenges, identity, leadership, lessons, reflections
+from widgets_lib import challenges, identity, leadership, lessons, perspectives, reflections
 from widgets_lib.network import Network
 from widgets_lib.record import load_network
 from widgets_lib.store import Store
@@ -404,6 +406,10 @@ def seed(
     for action in plan_actions(PAYLOADS)[:-1]:
         sweep.enter("plan: what", "seeded", action.what)
         sweep.enter("plan: who", "seeded", action.who)
+    for key, text in learning_answers(PAYLOADS).items():
+        sweep.enter(f"plan: {key}", "seeded", text)
+    for lesson_id in perspectives.SORTERS:
+        sweep.enter(f"sorter's own example (lesson {lesson_id})", "seeded", own_example(PAYLOADS))
     for lead in seeded_leads(network):
         sweep.enter("lead: member", "seeded", lead.school)
     members = seed_members(store, join_code, PAYLOADS)
@@ -538,7 +544,7 @@ def code_in_the_address(page, server, learner: Learner, sweep: Sweep) -> None:
     box.fill(learner.code)
     box.press("Enter")
     page.locator(".course-code-inline", has_text=learner.code).wait_for(timeout=120_000)
-    check_page(page, sweep, "lesson 02")
+    check_page(page, sweep, "lesson 02", html=ALL, values=ALL)  # the sorter's own example
 
 
 def code_refusal(text: str) -> str:

@@ -142,7 +142,11 @@ def test_cosy():
         ),
     )
     assert result.verdict == "cosy"
-    assert any("Challenge and dissent" in r for r in result.reasons)
+    assert any(
+        "Friendships set the limits' scored 5 of 5" in r
+        and "powerful personal relationships dictate and restrict their activity" in r
+        for r in result.reasons
+    )
 
 
 def test_inertia():
@@ -180,21 +184,60 @@ def test_trusted_lead_school_that_shares_decisions_is_not_thuggery():
     assert steered.verdict == "thuggery"
 
 
-def test_old_friends_who_challenge_each_other_and_deliver_are_not_cosy():
+def test_old_friends_whose_friendships_do_not_restrict_the_work_are_not_cosy():
+    """Harris, "Distributed leadership within learning networks", the four empty networks: "Cosy
+    networks, based on friendship groups or existing partnerships that manifest the tell tale signs
+    of inertia because powerful personal relationships dictate and restrict their activity."
+    Friendship is where a cosy network starts; what makes it cosy is that the relationships
+    dictate and restrict what it does."""
     net = friends(level=4, flows=("joint_practice", "information"))
     assert diagnose(net, answers()).metrics["clustering"] == 1.0
     result = diagnose(
-        net, answers(HEALTHY, friendship_basis=4, challenge=5, tangible_outcomes=5, openness=3.5)
+        net, answers(HEALTHY, friendship_basis=1.5, challenge=5, tangible_outcomes=5, openness=3.5)
     )
-    assert result.verdict != "cosy"
     assert result.verdict == "meaningful"
-    assert any("could be a cosy network" in r for r in result.reasons)
-    # The same old friends who avoid challenge and keep the door shut are cosy.
-    closed = diagnose(
-        net,
-        answers(HEALTHY, friendship_basis=4, challenge=1.5, openness=1.5, tangible_outcomes=2.5),
+    assert any(
+        "could be a cosy network" in r and "Friendships set the limits' scored 1.5 of 5" in r
+        for r in result.reasons
     )
-    assert closed.verdict == "cosy"
+    # The same old friends whose friendships decide and limit what the network takes on are cosy.
+    restricted = diagnose(
+        net, answers(HEALTHY, friendship_basis=4.5, tangible_outcomes=2.5, momentum=2.5)
+    )
+    assert restricted.verdict == "cosy"
+
+
+def test_little_challenge_and_a_closed_door_alone_do_not_name_a_cosy_network():
+    """Harris defines a cosy network by "powerful personal relationships" that "dictate and restrict
+    their activity" (the four empty networks); her "does not imply a cosy or contrived consensus"
+    (on Surowiecki) is about consensus, so low challenge and a closed door count for less and
+    never name the type alone."""
+    net = friends(level=4, flows=("joint_practice", "information"))
+    result = diagnose(net, answers(HEALTHY, friendship_basis=1.5, challenge=1.5, openness=1.5))
+    assert result.verdict != "cosy"
+    weights = {s.id: s.weight for s in classify.SIGNALS if s.type == "cosy"}
+    assert weights["friends_first"] == max(weights.values()) > weights["no_challenge"]
+    assert weights["closed_door"] < weights["friends_first"]
+    assert classify.CORE["cosy"] == ("friends_first",)
+    assert not classify.SIGNAL_BY_ID["no_challenge"].literature
+    assert not classify.SIGNAL_BY_ID["closed_door"].literature
+
+
+def test_links_drawn_one_way_do_not_count_towards_thuggery():
+    """Harris, the four empty networks: "There is 'collaborative thuggery' where manipulation and
+    political activity replace shared decision making." Thuggery is defined by what people do, not
+    by which way help runs: one school supporting another is ordinary practice."""
+    both_ways = diagnose(star(), answers(HEALTHY))
+    one_way = diagnose(star(directed=True), answers(HEALTHY))
+    assert one_way.metrics["reciprocity"] == 0.0 and one_way.metrics["directed_links"] == 6
+    assert one_way.scores["thuggery"] == both_ways.scores["thuggery"]
+    assert one_way.verdict == both_ways.verdict == "meaningful"
+    assert not [s for s in classify.SIGNALS if s.type == "thuggery" and "one way" in s.label]
+    assert not any("one-way" in r for r in one_way.reasons)
+    assert any("one way only" in j for j in classify.JUDGEMENTS)
+    steered = classify.SIGNAL_BY_ID["steered"]
+    assert steered.construct == "manipulation"
+    assert "manipulation and political activity replace shared decision making" in steered.basis
 
 
 def test_network_begun_with_a_grant_that_would_carry_on_is_not_contrived():
@@ -329,7 +372,7 @@ def test_what_if_answers_change():
     assert diagnose(net, bad).verdict == "thuggery"
     better = what_if(net, bad, change={"manipulation": 1, "shared_decisions": 5, "trust": 4.5})
     assert better.verdict != "thuggery"
-    assert better.reasons[0].startswith("What if: 'Steered by one partner' at 1 of 5")
+    assert better.reasons[0].startswith("What if: 'Manipulation and politics' at 1 of 5")
 
 
 def test_what_if_a_school_leaves():
@@ -338,10 +381,78 @@ def test_what_if_a_school_leaves():
     assert result.metrics["schools"] == 6 and result.metrics["links"] == 0
     assert result.verdict == "uncertain"
     assert result.reasons[0] == "What if: without Lead School."
+    assert result.reasons[1].startswith(
+        "The network falls apart: without Lead School, the other 6 members would form 6 groups"
+    )
+    # A member whose leaving splits nothing: no such sentence.
+    kept = what_if(net, HEALTHY, remove_school="Ash")
+    assert kept.verdict == "meaningful" and not any("falls apart" in r for r in kept.reasons)
     with pytest.raises(ValueError, match="Nobody"):
         what_if(net, HEALTHY, remove_school="Nobody")
     with pytest.raises(health.AnswerError, match="happiness"):
         what_if(net, HEALTHY, change={"happiness": 5})
+
+
+def hub_and_pair():
+    """A hub school joined to five others and a university; two of the five also work together."""
+    net = star()
+    return net.with_link(
+        Link("Ash", "Birch", level=4, origin="shared_problem", flows=("joint_practice",), trust=4)
+    )
+
+
+def test_a_network_that_falls_apart_without_one_school_says_so():
+    """Harris quotes Castells: "the performance of a given network will depend on two fundamental
+    attributes of the network: its connectedness, (its structural ability to facilitate noise free
+    communication between its components) and its consistency" (Harris, the section on empty
+    networks). The reading names the school the network depends on and what would be left."""
+    result = diagnose(hub_and_pair(), HEALTHY)
+    assert result.verdict == "meaningful"
+    assert any(
+        "the network depends on Lead School; without Lead School, the other 6 members would form "
+        "5 groups that no longer meet (the largest holds 2)" in r
+        for r in result.reasons
+    )
+
+
+def test_what_if_the_hub_leaves_never_reads_meaningful_and_strong():
+    """The same sentence of Castells, quoted by Harris: without its hub the drawing is no longer one
+    connected network, so "What if" says it falls apart and names no type."""
+    net = hub_and_pair()
+    assert diagnose(net, HEALTHY).evidence == "strong"
+    result = what_if(net, HEALTHY, remove_school="Lead School")
+    assert (result.verdict, result.evidence) == ("uncertain", "weak")
+    assert result.metrics["components"] == 5 and result.metrics["links"] == 1
+    assert result.reasons[1].startswith(
+        "The network falls apart: without Lead School, the other 6 members would form 5 groups"
+    )
+    assert any("there is no one network to judge" in r for r in result.reasons)
+
+
+def test_a_split_that_leaves_most_members_together_weakens_the_evidence():
+    """Castells, quoted by Harris: performance depends on "its connectedness"; a split leaving most
+    members together is still read, one step more cautiously."""
+    chain = (
+        web()
+        .with_school(School("Outpost"))
+        .with_link(
+            Link("Outpost", "School A", level=4, origin="shared_problem", flows=("staff",), trust=4)
+        )
+    )
+    assert diagnose(chain, HEALTHY).evidence == "strong"
+    result = what_if(chain, HEALTHY, remove_school="School A")
+    assert result.verdict == "meaningful" and result.evidence == "moderate"
+    assert "the other 9 members would form 2 groups" in result.reasons[1]
+
+
+def test_a_drawing_in_scattered_pieces_is_not_judged_as_one_network():
+    pairs = build(
+        ["A", "B", "C", "D", "E", "F"],
+        [Link("A", "B", level=4, trust=4), Link("C", "D", level=4), Link("E", "F", level=4)],
+    )
+    result = diagnose(pairs, HEALTHY)
+    assert result.verdict == "uncertain" and result.evidence == "weak"
+    assert "3 separate groups" in result.reasons[0]
 
 
 # -- the example networks ------------------------------------------------------------------------

@@ -378,7 +378,7 @@ NOTE_KEYS = {k for i in range(3) for k in keys_shown(PAYLOADS, note_text(PAYLOAD
 PAGES: dict[str, tuple[set[str], set[str]]] = {
     "00": (ALL, set()),
     "01": (set(), journal_keys("01")),
-    "02": (set(), set()),
+    "02": (ALL, ALL),  # the sorter's own example
     "03": (set(), set()),
     "04": (ALL, ALL),
     "05": (ALL, ALL),

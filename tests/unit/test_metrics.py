@@ -7,7 +7,7 @@ import time
 import networkx as nx
 import pytest
 
-from widgets_lib.metrics import explain, graph_of, measure, summary_sentence
+from widgets_lib.metrics import explain, graph_of, measure, split_by_leaving, summary_sentence
 from widgets_lib.network import Link, Network, School
 
 
@@ -87,6 +87,30 @@ def test_parallel_and_self_links_count_as_links_but_not_as_extra_structure():
     m = measure(net)
     assert m.links == 3 and graph_of(net).number_of_edges() == 1
     assert m.isolated == 1  # C's only link is to itself
+
+
+def test_split_by_leaving_gives_the_groups_left_behind():
+    star = network(["Hub", "A", "B", "C", "D"], [("Hub", x) for x in "ABCD"] + [("A", "B")])
+    assert split_by_leaving(star, "Hub") == (2, 1, 1)  # A and B still meet; C and D are alone
+    assert split_by_leaving(star, "C") is None  # a leaf: the others stay together
+    assert split_by_leaving(star, "Nobody") is None
+    # Already apart: a second group elsewhere is not counted as a split caused by leaving.
+    apart = network(["A", "B", "C", "X", "Y"], [("A", "B"), ("B", "C"), ("X", "Y")])
+    assert split_by_leaving(apart, "B") == (2, 1, 1)
+    assert split_by_leaving(apart, "X") is None
+    alone = network(["A", "B", "Lonely"], [("A", "B")])
+    assert split_by_leaving(alone, "Lonely") is None
+    # The same answer as networkx's articulation points, on a random graph.
+    rng = random.Random(7)
+    names = [f"S{i}" for i in range(40)]
+    rand = network(names, [tuple(rng.sample(names, 2)) for _ in range(45)])
+    cut = set(nx.articulation_points(graph_of(rand)))
+    assert {n for n in names if split_by_leaving(rand, n)} == cut
+
+
+def test_one_way_links_are_explained_as_ordinary_support():
+    rows = {name: meaning for name, _value, meaning in explain(measure(network(["A", "B"])))}
+    assert "ordinary practice" in rows["Returned links"]
 
 
 def test_reciprocity_counts_returned_one_way_links():

@@ -23,7 +23,7 @@ THREE = net("Ash", "Birch", "Cedar", links=(("Ash", "Birch"), ("Birch", "Cedar")
 def test_lists_have_unique_ids_and_formal_roles():
     acts, roles = leadership.activities(), leadership.roles()
     assert len(acts) >= 8 and all(a.name and a.about for a in acts.values())
-    assert {r for r, role in roles.items() if role.formal} == {"head", "senior"}
+    assert {r for r, role in roles.items() if role.formal} == {"head", "senior", "middle"}
 
 
 def test_check_lead_names_what_is_wrong():
@@ -65,7 +65,7 @@ def test_spread_concentrated_at_the_top():
     assert result.cross_school == 0
     words = " ".join(leadership.sentences(result))
     assert "100% of the leads sit in one member, Ash" in words
-    assert "runs mostly from the top" in words
+    assert "rests mostly on position" in words
     assert "led from a single member" in words
     assert leadership.marks(result) == {"Ash": "leads 3"}
 
@@ -79,12 +79,46 @@ def test_spread_stretched_across_schools_and_roles():
     ]
     result = leadership.spread(THREE, leads)
     assert result.members_leading == 3 and result.cross_school == 1
-    assert result.formal_share == 0.25
+    assert result.formal_share == 0.5  # the middle leader holds a post: leadership by role
     words = " ".join(leadership.sentences(result))
     assert "1 activity is led from more than one member" in words
-    assert "without senior posts hold 75%" in words
+    assert "leadership post" not in words  # half by post, half by activity: neither is said
     assert "not everyone leads at once" in words
     assert leadership.table_rows(leads)[0][0] == leadership.activities()["enquiry"].name
+
+
+def test_middle_leaders_hold_posts_so_their_leads_count_as_leadership_by_role():
+    """Middle leaders hold formal posts, so their leads count as leadership by role, not activity.
+
+    Harris, "Distributed leadership within learning networks", End piece, on distributed
+    leadership: "It cannot be harnessed or corralled into formal roles or responsibilities."
+    A subject, phase or year leader's post is such a formal role."""
+    assert leadership.roles()["middle"].formal
+    assert [r for r, role in leadership.roles().items() if role.formal] == [
+        "head",
+        "senior",
+        "middle",
+    ]
+    by_post = leadership.spread(
+        THREE, [Lead(a, "Birch", "middle") for a in ("enquiry", "forum", "strands")]
+    )
+    assert by_post.formal_share == 1.0
+    assert (
+        "People in leadership posts (headteachers, senior and middle leaders) hold 100%"
+        in " ".join(leadership.sentences(by_post))
+    )
+    by_activity = leadership.spread(
+        THREE,
+        [
+            Lead("enquiry", "Ash", "teacher"),
+            Lead("forum", "Birch", "assistant"),
+            Lead("strands", "Cedar", "pupils"),
+        ],
+    )
+    assert by_activity.formal_share == 0.0
+    assert "People without a leadership post hold 100%" in " ".join(
+        leadership.sentences(by_activity)
+    )
 
 
 def test_no_leads_says_what_to_do():
@@ -124,7 +158,7 @@ def test_challenge_evidence_reads_the_network_the_health_check_and_the_leads():
     assert "1 member has no link" in distance and "clear communication 1.5" in distance
     assert "mutual trust 2 out of 5" in culture and "openness" not in culture
     assert (
-        "Headteachers and senior leaders hold 100%" in culture
+        "People in leadership posts (headteachers, senior and middle leaders) hold 100%" in culture
         and "trust you gave your links" in culture
     )
     assert "funding or a mandate" in structure and "joint practice" in structure
@@ -194,3 +228,39 @@ def test_plan_edits_return_new_lists_and_round_trip():
     full = [a] * plan.MAX_ACTIONS
     with pytest.raises(PlanError, match="at most"):
         plan.add(full, a)
+
+
+def test_learning_from_with_and_on_behalf_of_partners_is_checked_and_read_defensively():
+    assert [p.key for p in plan.LEARNING] == ["learn_from", "learn_with", "learn_for"]
+    assert [p.label for p in plan.LEARNING] == [
+        "What my school will learn from its partners",
+        "What my school will learn with its partners",
+        "What my school will learn on behalf of its partners",
+    ]
+    assert plan.check_learning("learn_with", "<b>Reading</b>") == "<b>Reading</b>"
+    with pytest.raises(
+        ValueError, match="learn on behalf of its partners: please keep it under 600"
+    ):
+        plan.check_learning("learn_for", "x" * (plan.MAX_LEARNING + 1))
+    with pytest.raises(PlanError, match="not one of the plan's questions"):
+        plan.check_learning("learn_nothing", "x")
+    with pytest.raises(ValueError, match="must be text"):
+        plan.check_learning("learn_from", 3)
+    assert plan.check_way("study_group") == "study_group" and plan.check_way(None) is None
+    for bad in ("weather", 1, True):
+        with pytest.raises(PlanError, match="How you will learn"):
+            plan.check_way(bad)
+    saved = {"learn_from": "Phonics", "learn_with": 7, "learn_for": "x" * 900, "learn_how": "spa"}
+    assert plan.learning_from_value(saved) == {
+        "learn_from": "Phonics",
+        "learn_with": "",
+        "learn_for": "x" * plan.MAX_LEARNING,
+        "learn_how": "",
+    }
+    rows = plan.learning_rows({"learn_from": "  Phonics ", "learn_how": "forum"})
+    assert rows == [
+        ("What my school will learn from its partners", "Phonics"),
+        ("What my school will learn with its partners", "Not answered yet"),
+        ("What my school will learn on behalf of its partners", "Not answered yet"),
+        ("The main way we will learn with them", "A learning forum"),
+    ]

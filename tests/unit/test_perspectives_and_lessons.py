@@ -1,12 +1,39 @@
+import copy
 import json
+import re
 
 import nbformat
 import pytest
 
-from widgets_lib import lessons, perspectives
-from widgets_lib.paths import course_dir
+from widgets_lib import CourseError, lessons, perspectives
+from widgets_lib.paths import course_dir, load_json
+from widgets_lib.perspectives import MAX_OWN, OWN_CHOICE, OWN_TEXT
 
 SORTER = perspectives.load_sorter()
+SORTERS = {name: perspectives.load_sorter(name) for name in perspectives.SORTERS.values()}
+
+# Words that tell the answer instead of the statement: intensifiers that mark a claim as one to doubt,
+# and absolutes that only "is not" (or one perspective) can carry.
+GIVEAWAY_WORDS = [
+    "properly", "truly", "exactly", "really", "real", "genuine", "genuinely", "correctly",
+    "always", "never", "ever", "every", "everybody", "everyone", "everything", "nobody", "no one",
+    "all the time", "only", "must", "simply", "just", "completely", "totally",
+]  # fmt: skip
+# Words that name one option: a statement using them is sorted by matching words, not by reading.
+NAMING_WORDS = {
+    "perspectives": [
+        "IQEA", "Hopkins", "Newmann", "Fullan", "Corcoran", "Goertz", "Hargreaves",
+        "condition", "conditions", "alongside", "priority", "priorities", "component",
+        "components", "optimal", "optimum", "production", "capital", "chain", "leverage",
+        "coherence", "coherent", "efficiency", "efficient", "effectiveness",
+        "professional learning community",
+    ],
+    "distributed_leadership": [
+        "distributed", "distribute", "distribution", "delegate", "delegated", "delegation",
+        "delegating", "mandate", "mandated", "mandatory", "inclusive", "configuration",
+        "organisational condition", "personal qualities",
+    ],
+}  # fmt: skip
 
 
 def test_each_perspective_has_statements():
@@ -25,7 +52,121 @@ def test_feedback_names_the_right_perspective():
     assert not feedback.correct and right.name in feedback.text
     with pytest.raises(ValueError):
         perspectives.check(SORTER, statement.id, "nonsense")
+    with pytest.raises(CourseError):
+        perspectives.check(SORTER, "no such statement", statement.answer)
     assert perspectives.score(SORTER, {statement.id: statement.answer, "x": "y"}) == (1, 1)
+
+
+def test_each_option_of_the_is_not_sorter_has_statements():
+    sorter = SORTERS["distributed_leadership"]
+    assert [p.id for p in sorter.perspectives] == ["is", "is_not"]
+    for pid in ("is", "is_not"):
+        assert sum(1 for s in sorter.statements if s.answer == pid) >= 2
+
+
+@pytest.mark.parametrize("name", list(perspectives.SORTERS.values()))
+def test_every_wrong_option_of_every_statement_has_feedback_of_its_own(name):
+    sorter = SORTERS[name]
+    for statement in sorter.statements:
+        right = sorter.perspective(statement.answer)
+        wrong = [p for p in sorter.perspectives if p.id != statement.answer]
+        assert set(statement.why_not) == {p.id for p in wrong}, statement.id
+        texts = set()
+        for option in wrong:
+            why_not = statement.why_not[option.id]
+            assert len(why_not.split()) >= 15, f"{statement.id}/{option.id} says too little"
+            result = perspectives.check(sorter, statement.id, option.id)
+            assert not result.correct
+            assert why_not in result.text and option.name in result.text, (statement.id, option.id)
+            assert right.name in result.text and statement.feedback in result.text
+            texts.add(result.text)
+        assert len(texts) == len(wrong), f"{statement.id}: two wrong options get the same feedback"
+        result = perspectives.check(sorter, statement.id, statement.answer)
+        assert result.correct and statement.feedback in result.text
+        assert not any(w in result.text for w in statement.why_not.values())
+
+
+def test_the_feedback_changes_with_the_wrong_option_chosen():
+    statement = SORTER.statement("S2")  # Hargreaves' chain: each wrong option tempts differently
+    said = {
+        option: perspectives.check(SORTER, "S2", option).text
+        for option in ("iqea", "newmann", "corcoran")
+    }
+    assert "internal conditions" in said["iqea"] and "components" in said["newmann"]
+    assert "works backwards from outcomes" in said["corcoran"]
+    assert statement.why_not["newmann"] not in said["iqea"]
+
+
+def test_a_sorter_without_feedback_for_a_wrong_option_is_refused(monkeypatch):
+    raw = copy.deepcopy(load_json("sorters/distributed_leadership.json"))  # the cache stays whole
+    raw["statements"][0]["why_not"] = {}
+    monkeypatch.setattr(perspectives, "load_json", lambda _name: raw)
+    with pytest.raises(CourseError, match="D1"):
+        perspectives.load_sorter("distributed_leadership")
+
+
+@pytest.mark.parametrize("name", list(perspectives.SORTERS.values()))
+def test_statements_carry_no_giveaway_words(name):
+    words = GIVEAWAY_WORDS + NAMING_WORDS[name]
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+    found = {s.id: pattern.findall(s.text) for s in SORTERS[name].statements}
+    assert not {k: v for k, v in found.items() if v}, found
+    assert pattern.search("leadership here is now properly distributed")  # the check can fail
+
+
+def test_the_own_example_counts_for_nothing_in_the_score():
+    statement = SORTER.statements[0]
+    saved = {statement.id: statement.answer, OWN_TEXT: "Our plan", OWN_CHOICE: "iqea"}
+    assert perspectives.score(SORTER, saved) == (1, 1)
+    assert perspectives.score(SORTER, {OWN_CHOICE: "iqea"}) == (0, 0)
+
+
+def test_the_summary_gives_the_score_and_the_own_example_with_its_option():
+    sorter = SORTERS["distributed_leadership"]
+    saved = {s.id: s.answer for s in sorter.statements[:5]}
+    saved[sorter.statements[5].id] = next(
+        p.id for p in sorter.perspectives if p.id != sorter.statements[5].answer
+    )
+    saved |= {
+        OWN_TEXT: "We gave the reading group a term to enquire <b>together</b>.",
+        OWN_CHOICE: "is",
+    }
+    found = perspectives.summary(sorter, saved)
+    assert (found.right, found.answered, found.total) == (5, 6, 8)
+    assert found.own_text == "We gave the reading group a term to enquire <b>together</b>."
+    assert found.own_choice == sorter.perspective("is")
+    assert found.sentence == "5 of 6 placed as the course reads the paper; 2 still to place."
+    empty = perspectives.summary(sorter, {})
+    assert (empty.right, empty.answered, empty.own_text, empty.own_choice) == (0, 0, None, None)
+
+
+@pytest.mark.parametrize(
+    "saved",
+    [
+        None,
+        "S1=iqea",
+        ["S1", "iqea"],
+        {"S1": 3, "S2": None, "S3": "nonsense", "S4": ["iqea"], "S99": "iqea", 7: "iqea"},
+        {OWN_TEXT: "x" * (MAX_OWN + 1), OWN_CHOICE: "nonsense"},
+        {OWN_TEXT: {"text": "ours"}, OWN_CHOICE: 2},
+        {OWN_TEXT: "   ", OWN_CHOICE: None},
+    ],
+)
+def test_malformed_saved_answers_are_ignored_in_the_summary(saved):
+    found = perspectives.summary(SORTER, saved)
+    assert (found.right, found.answered, found.total) == (0, 0, len(SORTER.statements))
+    assert found.own_text is None and found.own_choice is None
+
+
+def test_the_own_example_is_kept_as_typed_up_to_its_limit():
+    markup = "<script>alert(1)</script> & our staff room"
+    assert perspectives.check_own_text(markup) == markup
+    assert perspectives.check_own_text("x" * MAX_OWN) == "x" * MAX_OWN
+    with pytest.raises(CourseError, match="under 300 characters"):
+        perspectives.check_own_text("x" * (MAX_OWN + 1))
+    with pytest.raises(CourseError):
+        perspectives.check_own_choice(SORTER, "is")  # an option of the other sorter
+    assert perspectives.check_own_choice(SORTER, "corcoran") == "corcoran"
 
 
 def test_navigation_links_the_lessons_that_exist_and_keeps_the_code(monkeypatch):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timezone
+from html import escape
 
 from widgets_lib import network_io
+from widgets_lib.classify import TYPE_NAMES
+from widgets_lib.examples import example, load_example
 from widgets_lib.network import Link, Network, School
 from widgets_lib.record import network_from_value
 from widgets_lib.views.lesson import Lesson
@@ -431,3 +435,125 @@ def test_import_asks_before_replacing_and_another_action_withdraws_the_question(
     assert "Imported 2 schools and 1 link." in view.import_feedback.message.value
     view.undo.click()
     assert len(view.network.schools) == 4 and "Oak Primary" in view.network.names
+
+
+def test_repeated_pairs_are_merged_said_under_the_import_button_and_shown_in_words(store):
+    lesson, (view,) = open_page(store, "04", ["network"])
+    lesson.identity.start_button.click()
+    schools = f"name\nOak Primary\nHill Top\n{XSS}\n".encode()
+    links = (
+        f"from,to,level\nOak Primary,Hill Top,3\n{XSS},Oak Primary,2\nHill Top,Oak Primary,1\n"
+    ).encode()
+    view.upload.value = [upload("schools.csv", schools), upload("links.csv", links)]
+    view.import_button.click()
+    said = view.import_feedback.message.value
+    assert 'role="status"' in said and not alerts(view)
+    assert (
+        "Imported 3 schools and 2 links. links.csv: rows 2 and 4 (Oak Primary – Hill Top) were "
+        "merged into one link, confirmed by both sides, but the two sides disagree on level "
+        "(3 vs 1)." in said
+    )
+    merged = view.network.links[0]
+    assert (merged.level, merged.confirmed, merged.other_report) == (3, True, (("level", "1"),))
+    # The tables say it in words, and a name with markup stays text.
+    assert '<th scope="col">Reported</th>' in view.tables.value
+    assert (
+        "confirmed by both sides; the two sides disagree on level: 3 Coordination vs 1 Networking"
+        in view.tables.value
+    )
+    assert XSS not in view.tables.value and "&lt;img" in view.tables.value
+    # Saved as merged, and read back so.
+    saved = network_from_value(store.load(lesson.learner.id, ACTIVITY)[KEY])
+    assert saved.links[0] == merged
+    # Changing the trust in the form keeps both sides' reports; choosing a level settles it.
+    view.pick_link.value = 0
+    view.edit_form.trust.value = 3
+    view.save_link.click()
+    assert view.network.links[0].other_report == (("level", "1"),)
+    view.pick_link.value = 0
+    view.edit_form.level.value = 2
+    view.save_link.click()
+    changed = view.network.links[0]
+    assert (changed.level, changed.trust, changed.confirmed, changed.other_report) == (
+        2,
+        3,
+        True,
+        (),
+    )
+    assert "disagree" not in view.tables.value
+
+
+def test_gephi_downloads_sit_beside_the_other_exports_as_labelled_links(store):
+    import base64
+
+    import networkx as nx
+
+    lesson, (view,) = open_page(store, "04", ["network"])
+    lesson.identity.start_button.click()
+    build_three(view)
+    view.prepare.click()
+    html = view.downloads.value
+    for name, label, read in (
+        ("network.gexf", "network.gexf (for Gephi)", nx.read_gexf),
+        ("network.graphml", "network.graphml (for Gephi, yEd and others)", nx.read_graphml),
+    ):
+        start = html.index(f'<a download="{name}" href="data:')
+        link = html[start : html.index("</a>", start)]
+        assert link.endswith(f">{label}")  # a link: reached with Tab, opened with Enter
+        encoded = link.split("base64,", 1)[1].split('"', 1)[0]
+        graph = read(io.BytesIO(base64.b64decode(encoded)))
+        assert sorted(graph.nodes) == sorted(view.network.names)  # the markup name as text
+        assert graph.number_of_edges() == 2
+
+
+def test_lesson_04_shows_the_chosen_examples_story_and_diagnosis(store):
+    lesson, (view,) = open_page(store, "04", ["network"])
+    lesson.identity.start_button.click()
+    for _title, key in view.example.options:
+        view.example.value = key
+        case = example(key)
+        shown = view.worked_case.case.value
+        assert escape(case.story) in shown and "The story (invented)" in shown
+        assert TYPE_NAMES[case.built_to_show].capitalize() in shown and "Why: the reasons" in shown
+        if case.looks_like:
+            assert f"Looks like a {TYPE_NAMES[case.looks_like]}" in shown
+    assert view.worked_case in view.children or any(
+        view.worked_case in getattr(child, "children", ()) for child in view.children
+    )
+    assert view.worked_case.look_alikes.value.count("<tr>") == 4  # a head and three look-alikes
+    assert "Is not one, because" in view.worked_case.look_alikes.value
+
+
+def test_lesson_05_shows_the_worked_cases_beside_the_diagnosis(store):
+    lesson, (_health, diagnosis) = open_page(store, "05", ["health", "diagnosis"])
+    lesson.identity.start_button.click()
+    cases = diagnosis.worked_cases
+    assert cases in diagnosis.children and cases.choose in cases.children
+    assert cases.choose.description == "Worked case (invented)"
+    cases.choose.value = "lookalike_oldmill_friends"
+    assert "Looks like a cosy network" in cases.case.value
+    assert "Meaningful network" in cases.case.value
+
+
+def test_lesson_05_what_if_the_hub_leaves_says_the_network_falls_apart(store):
+    network, constructs = load_example("lookalike_willowbrook_hub")
+    lesson, (view,) = open_page(store, "04", ["network"])
+    lesson.identity.start_button.click()
+    view.example.value = "lookalike_willowbrook_hub"
+    view.load_example.click()
+    assert view.network == network
+    lesson5, (health_view, diagnosis) = open_page(
+        store, "05", ["health", "diagnosis"], query=f"learner={lesson.learner.code}"
+    )
+    bank = health_view.questionnaire
+    for item in bank.items:  # the example's own answers, given statement by statement
+        value = round(constructs[item.construct])
+        health_view.radios[item.id].value = 6 - value if item.reverse else value
+    assert "Diagnosis: Meaningful network</h4>" in diagnosis.result.value
+    assert "the network depends on Willowbrook Church School" in diagnosis.result.value
+    diagnosis.remove.value = "Willowbrook Church School"
+    diagnosis.what_if_button.click()
+    shown = diagnosis.what_if_result.value
+    assert "The network falls apart" in shown
+    assert "What if: Too early to say</h4>" in shown and "What if: Meaningful" not in shown
+    assert "evidence: <strong>weak</strong>" in shown

@@ -7,7 +7,7 @@ from datetime import date
 from html import escape
 from html.parser import HTMLParser
 
-from widgets_lib import challenges, leadership, plan, reflections
+from widgets_lib import challenges, choices, leadership, perspectives, plan, reflections
 from widgets_lib.examples import load_example
 from widgets_lib.html.report import build_report
 from widgets_lib.record import NETWORK_ACTIVITY, NETWORK_KEY, load_record, network_to_value
@@ -236,3 +236,70 @@ def test_plan_form_is_kept_as_typed_until_added(store):
     assert plan.from_value(store.load(lesson.learner.id, plan.ACTIVITY)[plan.KEY])[0].who == "Sam"
     view4.what.value = "x" * (plan.MAX_WHAT + 1)
     assert view4.status.state == "failed" and "under 500 characters" in view4.status.value
+
+
+def test_plan_learning_part_is_saved_as_typed_restored_and_reported(store):
+    """Lesson 08's plan asks what the school will learn from, with and on behalf of its partners."""
+    lesson, (view,) = open_page(store, "08", ["plan"])
+    assert all(box.disabled for box in view.learning.values()) and view.way.disabled
+    lesson.identity.start_button.click()
+    assert {box.description for box in view.learning.values()} == {p.label for p in plan.LEARNING}
+    view.learning["learn_from"].value = "Their phonics teaching " + XSS
+    view.learning["learn_for"].value = "Our dyslexia-friendly audit"
+    view.way.value = "action_learning"
+    assert view.status.state == "saved"
+    saved = store.load(lesson.learner.id, plan.ACTIVITY)
+    assert saved["learn_from"] == "Their phonics teaching " + XSS
+    assert saved["learn_how"] == "action_learning" and "learn_with" not in saved
+    view.learning["learn_with"].value = "x" * (plan.MAX_LEARNING + 1)
+    assert view.status.state == "failed" and "under 600 characters" in view.status.value
+    assert "learn_with" not in store.load(lesson.learner.id, plan.ACTIVITY)
+    _again, (view2,) = open_page(store, "08", ["plan"], f"learner={lesson.learner.code}")
+    assert view2.learning["learn_from"].value == "Their phonics teaching " + XSS
+    assert view2.learning["learn_with"].value == "" and view2.way.value == "action_learning"
+    assert not view2.complete  # the plan is done when it has an action
+    html = build_report(load_record(store, lesson.learner.id))
+    section = html[html.index("My action plan") : html.index("My reflection journal")]
+    assert "Not done yet: the action plan" in section
+    assert "Their phonics teaching &lt;img src=x onerror=alert(1)&gt;" in section
+    assert "Our dyslexia-friendly audit" in section and "An action learning set" in section
+    assert section.count("Not answered yet") == 1  # learning with them
+
+
+def test_report_shows_the_metaphors_and_the_sorters_results(store):
+    """Lesson 07's two metaphor choices and both sorters' scores; a missing or malformed answer reads
+    "Not answered yet" instead of breaking the report or showing something the learner never chose."""
+    lesson, _ = open_page(store, "08", [])
+    lesson.identity.start_button.click()
+    learner = lesson.learner
+    empty = build_report(load_record(store, learner.id))
+    sorted_part = empty[empty.index("What I sorted") : empty.index("My school on the capacity")]
+    assert sorted_part.count("Not answered yet") == 6  # score, own example, its place; twice
+    images = empty[empty.index("How I lead and") : empty.index("Distance, culture")]
+    assert images.count("Not answered yet") == 2
+    _page, (sorter02,) = open_page(store, "02", ["perspectives"], f"learner={learner.code}")
+    first, second = sorter02.sorter.statements[:2]
+    sorter02.radios[first.id].value = first.answer
+    wrong = next(p.id for p in sorter02.sorter.perspectives if p.id != second.answer)
+    sorter02.radios[second.id].value = wrong
+    store.save(learner.id, "distributed_leadership", "D1", "maybe")  # not a category: ignored
+    store.save(learner.id, perspectives.ACTIVITY, perspectives.OWN_TEXT, "We need time " + XSS)
+    store.save(learner.id, perspectives.ACTIVITY, perspectives.OWN_CHOICE, "nonsense")
+    store.save(learner.id, "choice:metaphors", "now", "social_architect")
+    store.save(learner.id, "choice:metaphors", "grow", ["capacity_building"])  # malformed
+    html = build_report(load_record(store, learner.id))
+    sorted_part = html[html.index("What I sorted") : html.index("My school on the capacity")]
+    total = len(sorter02.sorter.statements)
+    assert (
+        f"1 of 2 placed as the course reads the paper; {total - 2} still to place." in sorted_part
+    )
+    assert "We need time &lt;img src=x" in sorted_part
+    assert sorted_part.count("Not answered yet") == 4  # lesson 02's place; all of lesson 06
+    images = html[html.index("How I lead and") : html.index("Distance, culture")]
+    social = choices.load_choice("metaphors").option("social_architect")
+    assert escape(social.name) in images and escape(social.description) in images
+    assert images.count("Not answered yet") == 1 and "School Leadership as Capacity" not in images
+    store.save(learner.id, "choice:metaphors", "grow", "capacity_building")
+    images = build_report(load_record(store, learner.id))
+    assert "School Leadership as Capacity Building" in images
+    assert escape(choices.load_choice("metaphors").feedback["different"]) in images

@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from html import escape
 
-from .. import capacity, challenges, classify, leadership, lessons, plan, reflections
+from .. import (
+    capacity,
+    challenges,
+    choices,
+    classify,
+    leadership,
+    lessons,
+    perspectives,
+    plan,
+    reflections,
+)
 from ..lessons import DONE, PROGRESS_ACTIVITY
 from ..metrics import summary_sentence
 from ..record import NETWORK_ACTIVITY, Record
@@ -22,7 +32,7 @@ from .journal import journal_html
 from .leadership import spread_html
 from .network_svg import network_svg
 from .network_tables import tables_html
-from .plan import plan_table
+from .plan import learning_table, plan_table
 
 TITLE = "My course report: capacity, networks and distributed leadership"
 
@@ -93,6 +103,70 @@ def _progress(record: Record) -> str:
         status = {DONE: "Done", "started": "Started"}.get(entry.get("status"), "Not started")
         rows.append([f"{info.id} {info.title}", status, _day(entry.get("at"))])
     return table("Lessons", ["Lesson", "Status", "Date"], rows)
+
+
+METAPHORS = "metaphors"
+
+
+def _sorters(record: Record) -> str:
+    """Each sorter's score and the learner's own example (``perspectives.summary``: answers that are
+    not the sorter's are left out, so a changed sorter is never scored wrongly)."""
+    rows = []
+    for lesson_id, activity in perspectives.SORTERS.items():
+        sorter = perspectives.load_sorter(activity)
+        result = perspectives.summary(sorter, record.activity(activity))
+        rows.append(
+            [
+                f"Lesson {lesson_id}: {lessons.by_id(lesson_id).title}",
+                result.sentence if result.answered else plan.NOT_ANSWERED,
+                result.own_text or plan.NOT_ANSWERED,
+                result.own_choice.name if result.own_choice else plan.NOT_ANSWERED,
+            ]
+        )
+    return _when_any(record, list(perspectives.SORTERS.values())) + table(
+        "The sorting activities",
+        ["Sorter", "My score", "My own example", "Where I placed it"],
+        rows,
+    )
+
+
+def _metaphors(record: Record) -> str:
+    """Lesson 07's two choices among Murphy's metaphors, each with the course's description."""
+    choice = choices.load_choice(METAPHORS)
+    activity = f"choice:{METAPHORS}"
+    saved = record.activity(activity)
+    names = {option.id: option for option in choice.options}
+    answers = {}
+    rows = []
+    for question_id, prompt in choice.questions:
+        value = saved.get(question_id)
+        option = names.get(value) if isinstance(value, str) else None
+        if option is not None:
+            answers[question_id] = option.id
+        rows.append(
+            [
+                prompt,
+                option.name if option else plan.NOT_ANSWERED,
+                option.description if option else "",
+            ]
+        )
+    comment = choices.comment(choice, answers)
+    return (
+        _when(record, activity)
+        + table(
+            "My choices among Murphy's metaphors", ["Question", "My choice", "What it means"], rows
+        )
+        + (f"<p>{escape(comment)}</p>" if comment else "")
+        + '<p class="course-hint">The descriptions were written for the course; Hopkins and Jackson '
+        "list the eight metaphors without describing them.</p>"
+    )
+
+
+def _when_any(record: Record, activities: list[str]) -> str:
+    """When the latest of several activities last changed."""
+    stamps = [record.updated[a] for a in activities if record.updated.get(a)]
+    day = _day(max(stamps)) if stamps else ""
+    return f'<p class="when">Last changed on {escape(day)}.</p>' if day else ""
 
 
 def _capacity(record: Record) -> str:
@@ -177,9 +251,12 @@ def _challenges(record: Record) -> str:
 
 def _plan(record: Record) -> str:
     actions = plan.from_value(record.activity(plan.ACTIVITY).get(plan.KEY))
+    saved = record.activity(plan.ACTIVITY)
+    started = any(plan.learning_from_value(saved).values())
+    learning = learning_table(saved) if actions or started else ""
     if not actions:
-        return _missing("the action plan", "08")
-    return _when(record, plan.ACTIVITY) + plan_table(actions)
+        return _missing("the action plan", "08") + learning
+    return _when(record, plan.ACTIVITY) + plan_table(actions) + learning
 
 
 def _journal(record: Record) -> str:
@@ -210,10 +287,12 @@ def build_report(record: Record, made: datetime | None = None, who: str = "") ->
     made = made or datetime.now(timezone.utc)
     sections = [
         ("Where I am in the course", _progress(record)),
+        ("What I sorted", _sorters(record)),
         ("My school on the capacity model", _capacity(record)),
         ("My network", _network(record)),
         ("Empty or meaningful? The diagnosis", _diagnosis(record)),
         ("Who leads in my network", _who_leads(record)),
+        ("How I lead and would like to lead", _metaphors(record)),
         ("Distance, culture and structure", _challenges(record)),
         ("My action plan", _plan(record)),
         ("My reflection journal", _journal(record)),

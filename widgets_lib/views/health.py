@@ -23,6 +23,7 @@ from .common import (
     heading,
     on_press,
 )
+from .examples import WorkedCases
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -115,6 +116,7 @@ class DiagnosisView(widgets.VBox, Activity):
         )
         on_press(self.what_if_button, self._what_if, self.status, "Could not try this change")
         self.what_if_result = widgets.HTML()
+        self.worked_cases = WorkedCases()
         super().__init__(
             [
                 self.status,
@@ -128,6 +130,12 @@ class DiagnosisView(widgets.VBox, Activity):
                 widgets.HBox([self.construct, self.value]),
                 self.what_if_button,
                 self.what_if_result,
+                heading("Worked cases: the invented example networks, diagnosed", 4),
+                widgets.HTML(
+                    "<p>Each example network of Lesson 04 comes with invented answers to the "
+                    "questions above. Choose one to read its story and its diagnosis.</p>"
+                ),
+                self.worked_cases,
             ]
         )
         self.add_class("course-activity")

@@ -41,9 +41,11 @@ from ..network import (
     check_link,
     check_school,
     check_school_name,
+    kept_reports,
 )
 from ..record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value, saved_network
 from .common import WIDE, Activity, SaveStatus, heading, on_press
+from .examples import WorkedCases
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -276,10 +278,12 @@ class NetworkView(widgets.VBox, Activity):
         on_press(
             self.load_example, self._edit(self.example_feedback, self._load_example), self.status
         )
+        self.worked_case = WorkedCases(self.example)  # its story and diagnosis, as you choose
         return [
             heading("Start from an example, or from nothing", 3),
             _wrap(self.example, self.load_example),
             self.example_feedback,
+            self.worked_case,
         ]
 
     def _school_forms(self) -> list[widgets.Widget]:
@@ -417,8 +421,12 @@ class NetworkView(widgets.VBox, Activity):
             heading("Import and export", 3),
             widgets.HTML(
                 "<p>Import two CSV files (<code>schools.csv</code> and <code>links.csv</code>), one "
-                "workbook with sheets <em>schools</em> and <em>links</em>, or a JSON file exported "
-                "here. Importing replaces the network on this page; Undo brings the old one back.</p>"
+                "workbook with sheets <em>schools</em> and <em>links</em>, a JSON file exported "
+                "here, or a map exported from Kumu (its workbook, with sheets <em>Elements</em> and "
+                "<em>Connections</em>). A pair of schools listed twice, as when both answered a "
+                "survey, becomes one link, and the message says which rows were merged. Importing "
+                "replaces the network on this page; Undo brings the old one back. The downloads "
+                "include GEXF and GraphML files for Gephi.</p>"
             ),
             _wrap(self.upload, self.import_button),
             self.import_feedback,
@@ -603,7 +611,8 @@ class NetworkView(widgets.VBox, Activity):
         index = self.pick_link.value
         if index is None:
             raise EditError("Choose the link to change.")
-        link = check_link(self.network, self.edit_form.link(), replacing=index)
+        old = self.network.links[index]
+        link = check_link(self.network, kept_reports(old, self.edit_form.link()), replacing=index)
         return self.network.with_link(link, index), f"Link changed: {_joined(link)}."
 
     def _remove_link(self) -> tuple[Network, str]:
@@ -631,9 +640,11 @@ class NetworkView(widgets.VBox, Activity):
         files = {item["name"]: bytes(item["content"]) for item in self.upload.value}
         if not files:
             raise EditError("Choose one workbook, one JSON file, or the two CSV files first.")
-        network = network_io.read_any(files)
+        notes: list[str] = []  # rows merged, Kumu's columns read: said once the import is done
+        network = network_io.read_any(files, notes=notes)
         self.upload.value = ()
-        return self._replacing(self.import_feedback, network, f"Imported {size_words(network)}.")
+        said = " ".join([f"Imported {size_words(network)}.", *notes])
+        return self._replacing(self.import_feedback, network, said)
 
     # -- rendering ----------------------------------------------------------------
     def _render(self) -> None:

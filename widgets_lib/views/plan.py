@@ -1,4 +1,5 @@
-"""Lesson 08 activity: the action plan — add, change and remove actions; saved at once."""
+"""Lesson 08 activity: the action plan — add, change and remove actions; saved at once — and what the
+school will learn from, with and on behalf of its partners, saved as typed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from .. import plan
 from ..html.plan import plan_table
 from ..lessons import DONE
 from ..plan import Action, PlanError
-from .common import FIELD, WIDE, Activity, SaveStatus, guarded, heading, on_press
+from .common import FIELD, WIDE, Activity, SaveStatus, guarded, heading, on_press, save_as_typed
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -58,6 +59,26 @@ class PlanView(widgets.VBox, Activity):
         self.table = widgets.HTML()
         for field in (self.what, self.who, self.by, self.challenge):
             field.observe(self._typed, names="value")
+        self.learning = {
+            part.key: widgets.Textarea(
+                description=part.label,
+                placeholder=part.hint,
+                rows=3,
+                continuous_update=True,
+                style=WIDE,
+                layout=widgets.Layout(width="100%"),
+            )
+            for part in plan.LEARNING
+        }
+        save_as_typed(self, self.learning, self._save_learning)
+        self.way = widgets.Dropdown(
+            description="The main way we will learn with them",
+            style=WIDE,
+            layout=FIELD,
+            options=[("(choose a way)", None)] + [(label, key) for key, label in plan.WAYS.items()],
+            value=None,
+        )
+        self.way.observe(self._chose_way, names="value")
         super().__init__(
             [
                 self.status,
@@ -72,6 +93,13 @@ class PlanView(widgets.VBox, Activity):
                 widgets.HBox([self.change, self.remove]),
                 heading("Your plan", 4),
                 self.table,
+                heading("Learning from, with and on behalf of your partners", 4),
+                widgets.HTML(
+                    '<p class="course-hint">A few sentences for each, about your own school and the '
+                    "partners in your network. Saved as you type, and printed in your report.</p>"
+                ),
+                *self.learning.values(),
+                self.way,
             ]
         )
         self.add_class("course-activity")
@@ -88,6 +116,8 @@ class PlanView(widgets.VBox, Activity):
             self.chosen,
             self.change,
             self.remove,
+            *self.learning.values(),
+            self.way,
         ]
 
     def wait(self) -> None:
@@ -96,7 +126,16 @@ class PlanView(widgets.VBox, Activity):
         self.status.waiting("Start or resume at the top of the page to write your plan.")
 
     def load(self, learner: Learner) -> None:
-        self.actions = plan.from_value(self.lesson.load(plan.ACTIVITY, self.status).get(plan.KEY))
+        saved = self.lesson.load(
+            plan.ACTIVITY,
+            self.status,
+            {plan.KEY: "Your plan"}
+            | {part.key: part.label for part in plan.LEARNING}
+            | {plan.WAY_KEY: self.way.description},
+            {plan.WAY_KEY: dict(plan.WAYS)},
+        )
+        self.actions = plan.from_value(saved.get(plan.KEY))
+        learning = plan.learning_from_value(saved)
         saved_form = self.lesson.load(plan.DRAFT_ACTIVITY, self.status).get(plan.DRAFT_KEY)
         draft = plan.draft_from_value(saved_form)
         for control in self.controls:
@@ -108,6 +147,9 @@ class PlanView(widgets.VBox, Activity):
             self.by.value = draft["by"]
             if draft["challenge"]:
                 self.challenge.value = draft["challenge"]
+            for key, box in self.learning.items():
+                box.value = learning[key]
+            self.way.value = learning[plan.WAY_KEY] or None
 
     @property
     def complete(self) -> bool:
@@ -144,6 +186,16 @@ class PlanView(widgets.VBox, Activity):
             self.what.value, self.who.value, self.by.value, self.challenge.value, self.chosen.value
         )
         self.lesson.save(plan.DRAFT_ACTIVITY, plan.DRAFT_KEY, value, self.status)
+
+    def _save_learning(self, key: str, text: str) -> None:
+        self.lesson.save(plan.ACTIVITY, key, plan.check_learning(key, text), self.status)
+
+    def _chose_way(self, change: dict) -> None:
+        if not self.loading_now:
+            guarded(self.status)(self._save_way)(change["new"])
+
+    def _save_way(self, value: object) -> None:
+        self.lesson.save(plan.ACTIVITY, plan.WAY_KEY, plan.check_way(value), self.status)
 
     def _chose(self) -> None:
         if self.loading_now:
