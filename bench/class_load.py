@@ -333,6 +333,8 @@ def run_config(config: str, args, tmp: Path) -> dict:
         server.stop() if hasattr(server, "stop") else None
         stop_all_servers()
     pages = [r["page_s"] for r in results if r["page_s"] is not None and not r["error"]]
+    if not pages:
+        print(f"{config}: every learner failed: {[r['error'] for r in results][:5]}", flush=True)
     trips = [t for r in results for t in r["trips_s"]]
     failed = [r["error"] for r in results if r["error"]]
     usable = [b["usable_s"] for b in more["browsers"] if b.get("usable_s") is not None]
@@ -340,11 +342,11 @@ def run_config(config: str, args, tmp: Path) -> dict:
         "config": config,
         "ready": ready,
         "learners": args.learners,
-        "page_p50_s": percentile(pages, 50),
-        "page_p95_s": percentile(pages, 95),
+        "page_p50_s": percentile(pages, 0.5) if pages else None,
+        "page_p95_s": percentile(pages, 0.95) if pages else None,
         "trips": len(trips),
-        "trip_p50_ms": None if not trips else round(percentile(trips, 50) * 1000, 1),
-        "trip_p95_ms": None if not trips else round(percentile(trips, 95) * 1000, 1),
+        "trip_p50_ms": None if not trips else round(percentile(trips, 0.5) * 1000, 1),
+        "trip_p95_ms": None if not trips else round(percentile(trips, 0.95) * 1000, 1),
         "failed": len(failed),
         "failures": failed[:10],
         "browsers_usable_s": usable,
