@@ -16,19 +16,19 @@ def pools(monkeypatch, **env: str) -> dict[str, int]:
     return {notebook: spec["pool_size"] for notebook, spec in config.items()}
 
 
-def test_by_default_two_kernels_wait_for_each_lesson(monkeypatch):
-    """One for the visitor and one for their reload, Back or a second visitor (issue 13)."""
-    assert pools(monkeypatch) == {"default": 2}
+def test_by_default_three_kernels_wait_for_each_lesson(monkeypatch):
+    """The visitor, their reload, and their Back or new tab while the refill warms (issue 13)."""
+    assert pools(monkeypatch) == {"default": 3}
 
 
 def test_a_cohort_size_fills_lesson_00_where_everyone_starts(monkeypatch):
-    assert pools(monkeypatch, COURSE_COHORT_SIZE="30") == {"default": 2, "00_welcome.ipynb": 30}
+    assert pools(monkeypatch, COURSE_COHORT_SIZE="30") == {"default": 3, "00_welcome.ipynb": 30}
 
 
 def test_a_cohort_size_fills_the_lessons_being_taught(monkeypatch):
     assert pools(
         monkeypatch, COURSE_COHORT_SIZE="25", COURSE_TEACHING="3, 04_draw_your_network.ipynb"
-    ) == {"default": 2, "03_capacity_model.ipynb": 25, "04_draw_your_network.ipynb": 25}
+    ) == {"default": 3, "03_capacity_model.ipynb": 25, "04_draw_your_network.ipynb": 25}
 
 
 def test_explicit_pools_override_the_cohort_size(monkeypatch):
@@ -37,7 +37,7 @@ def test_explicit_pools_override_the_cohort_size(monkeypatch):
         COURSE_COHORT_SIZE="25",
         COURSE_TEACHING="03",
         COURSE_POOLS="03_capacity_model.ipynb=5",
-    ) == {"default": 2, "03_capacity_model.ipynb": 5}
+    ) == {"default": 3, "03_capacity_model.ipynb": 5}
 
 
 def test_an_unknown_lesson_is_named_in_the_error(monkeypatch):

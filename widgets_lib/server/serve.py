@@ -4,11 +4,11 @@ One place holds the serving configuration, used by ``make serve``, the tests, th
 benchmarks and the JupyterHub deployment:
 
 * home page = lesson 00 (the course template's tree page redirects there, keeping ``?learner=``);
-* pre-heated kernels, ``COURSE_POOL_SIZE`` per lesson (default 2: a reload or Back finds a warm
-  one), ``COURSE_COHORT_SIZE`` for the lessons a cohort opens together (``COURSE_TEACHING``,
-  default 00), or per lesson in ``COURSE_POOLS``; a taken kernel is replaced at once unless a
-  burst of visitors is already making kernels start, then after it (:class:`RefillPolicy`); a
-  warning when the pools would not fit in memory;
+* pre-heated kernels, ``COURSE_POOL_SIZE`` per lesson (default 3: a reload, Back and a new tab
+  each find a warm one; forked kernels make them cheap), ``COURSE_COHORT_SIZE`` for the lessons
+  a cohort opens together (``COURSE_TEACHING``, default 00), or per lesson in ``COURSE_POOLS``; a
+  taken kernel is replaced at once unless a burst of visitors is already making kernels start,
+  then after it (:class:`RefillPolicy`); a warning when the pools would not fit in memory;
 * idle kernels culled after ``COURSE_CULL_IDLE_S`` seconds (default 540, checked every 30) once
   their tab is gone, so an abandoned kernel is gone within 10 minutes;
 * each cell may run at most ``COURSE_CELL_TIMEOUT_S`` seconds (default 60), except the
@@ -80,7 +80,7 @@ def _int_env(name: str, default: int) -> int:
 # the tutor dashboard's. Under the cell timeout, a kernel that waited longer than it for a visitor
 # showed "Cell execution timed out" instead of the page.
 WAITING_CELLS = ("lesson.finish()", "dashboard.finish()")
-DEFAULT_POOL_SIZE = 2  # one for the visitor, one for their reload or a second visitor
+DEFAULT_POOL_SIZE = 3  # the visitor; their reload; their Back or new tab while the refill warms
 KERNEL_MB = 85  # a pre-heated lesson kernel's resident memory: 82 MB median of 20, measured (README, Sizing)
 
 
