@@ -68,6 +68,7 @@ from first_visits import (  # noqa: E402
     stop_all_servers,
 )
 
+from tests.helpers import decode_frame  # noqa: E402
 from widgets_lib import identity, lessons  # noqa: E402
 from widgets_lib.store import Store  # noqa: E402
 
@@ -100,17 +101,6 @@ def _message(msg_type: str, content: dict, version: str | None = None) -> tuple[
     return msg_id, json.dumps(message)
 
 
-def _decode(frame: str | bytes) -> dict:
-    if isinstance(frame, str):
-        return json.loads(frame)
-    import struct
-
-    count = struct.unpack("!I", frame[:4])[0]
-    offsets = struct.unpack(f"!{count}I", frame[4 : 4 + 4 * count])
-    end = offsets[1] if count > 1 else len(frame)
-    return json.loads(frame[offsets[0] : end])
-
-
 class Channel:
     """A kernel's websocket as the page's widget manager uses it: frames routed by parent id."""
 
@@ -124,7 +114,7 @@ class Channel:
     async def _read(self) -> None:
         try:
             async for frame in self.socket:
-                message = _decode(frame)
+                message = decode_frame(frame)
                 parent = message.get("parent_header", {}).get("msg_id")
                 kind = message.get("header", {}).get("msg_type")
                 content = message.get("content", {})

@@ -65,6 +65,12 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], str]] = {
         ["--participants", "500", "--repeats", "3"],
         "2 / 10",
     ),
+    "class_load": (
+        "class_load.py",
+        ["--learners", "30", "--work", "30", "--starts", "5", "--browsers", "1"],
+        ["--learners", "30", "--work", "60", "--starts", "10", "--browsers", "2"],
+        "8 / 12",
+    ),
     "revision_bytes": (
         "revision_bytes.py",
         ["--schools", "200,1000", "--edits", "60"],
@@ -288,7 +294,55 @@ def rows_revision_bytes(doc: dict) -> list[Row]:
     ]
 
 
+def rows_class_load(doc: dict) -> list[Row]:
+    out: list[Row] = []
+    for r in doc["rows"]:
+        m = r["memory"]
+        how = (
+            f"{r['learners']} simulated learners open lesson 03 over HTTP and the kernel websocket, "
+            f"then change a control (a save) every few seconds; config {r['config']}"
+        )
+        per = m.get("per_kernel_pss_mb")
+        out.append(
+            (
+                f"memory per open lesson kernel (PSS), {r['config']}",
+                f"{_f(per, 1)} MB",
+                "<= 35 MB" if r["config"] == "forked" else "-",
+                _met(None if r["config"] != "forked" or per is None else per <= 35),
+                how,
+            )
+        )
+        out.append(
+            (
+                f"widget round trip with a save, {r['config']}",
+                f"p95 {_f(r.get('trip_p95_ms'), 0)} ms, page p95 {_f(r.get('page_p95_s'))} s, "
+                f"{r['failed']} failed",
+                "<= 150 ms" if r["config"] == "forked" else "-",
+                _met(
+                    None
+                    if r["config"] != "forked" or r.get("trip_p95_ms") is None
+                    else r["trip_p95_ms"] <= 150
+                ),
+                how,
+            )
+        )
+    for name, values in doc.get("kernel_starts", {}).items():
+        if values:
+            med = sorted(values)[len(values) // 2]
+            out.append(
+                (
+                    f"kernel start, {name}",
+                    f"median {_f(med)} s over {len(values)}",
+                    "<= 0.2 s" if name == "forked" else "-",
+                    _met(None if name != "forked" else med <= 0.2),
+                    "jupyter_client start_kernel + wait_for_ready, one after another",
+                )
+            )
+    return out
+
+
 FIGURES: dict[str, Callable[[dict], list[Row]]] = {
+    "class_load": rows_class_load,
     "first_visits": rows_first_visits,
     "browser_widgets": rows_browser_widgets,
     "memory": rows_memory,

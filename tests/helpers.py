@@ -232,3 +232,17 @@ def run_async(coroutine):
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+def decode_frame(frame: str | bytes) -> dict:
+    """One kernel websocket frame of Jupyter Server's default protocol: JSON text, or binary with
+    buffers (a count, offsets, then the JSON message and the buffers)."""
+    import json
+    import struct
+
+    if isinstance(frame, str):
+        return json.loads(frame)
+    count = struct.unpack("!I", frame[:4])[0]
+    offsets = struct.unpack(f"!{count}I", frame[4 : 4 + 4 * count])
+    end = offsets[1] if count > 1 else len(frame)
+    return json.loads(frame[offsets[0] : end])

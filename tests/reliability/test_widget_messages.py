@@ -17,7 +17,6 @@ import base64
 import json
 import re
 import secrets
-import struct
 import threading
 import time
 import uuid
@@ -29,7 +28,7 @@ import requests
 import sqlalchemy as sa
 import websocket
 
-from tests.helpers import OPERATOR_KEY, Offsite
+from tests.helpers import OPERATOR_KEY, Offsite, decode_frame
 from widgets_lib import identity
 
 pytestmark = pytest.mark.browser
@@ -74,17 +73,6 @@ CONTROL_PROTOCOL = "1.0.0"
 
 
 # -- the raw client --------------------------------------------------------------------------
-def decode(frame: str | bytes) -> dict:
-    """One websocket frame of Jupyter Server's default protocol: JSON text, or binary with buffers
-    (a count, offsets, then the JSON message and the buffers)."""
-    if isinstance(frame, str):
-        return json.loads(frame)
-    count = struct.unpack("!I", frame[:4])[0]
-    offsets = struct.unpack(f"!{count}I", frame[4 : 4 + 4 * count])
-    end = offsets[1] if count > 1 else len(frame)
-    return json.loads(frame[offsets[0] : end])
-
-
 class RawKernel:
     """A kernel's websocket opened the way a script would; every frame received is kept."""
 
@@ -116,7 +104,7 @@ class RawKernel:
                 self.closed = True
                 return
             raw = frame if isinstance(frame, bytes) else frame.encode("utf-8")
-            message = decode(frame)
+            message = decode_frame(frame)
             with self._lock:
                 self.frames.append(raw)
                 self.messages.append(message)
