@@ -33,6 +33,9 @@ def test_the_total_counts_every_kernel_pre_heated_ones_included():
 def test_the_default_total_fits_the_machine(monkeypatch):
     monkeypatch.delenv("COURSE_MAX_KERNELS", raising=False)
     monkeypatch.setattr(limits, "memory_total_mb", lambda: 24 * 1024)
+    monkeypatch.delenv("COURSE_FORK_KERNELS", raising=False)
+    assert limits.max_kernels() == (24 * 1024 - 1024) // 60  # forked kernels share their pages
+    monkeypatch.setenv("COURSE_FORK_KERNELS", "0")
     assert limits.max_kernels() == (24 * 1024 - 1024) // 120
     monkeypatch.setenv("COURSE_KERNEL_MB", "200")
     assert limits.max_kernels() == (24 * 1024 - 1024) // 200

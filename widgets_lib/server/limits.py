@@ -32,6 +32,9 @@ from .headers import client_address
 # A lesson kernel's resident memory once a visitor has used it: 5.5 GB for the 46 kernels that 46
 # abandoned requests started (issue 15), ≈ 120 MB each; a pre-heated kernel holds ≈ 85 MB.
 KERNEL_MB = 120
+# A kernel forked from the template (forking.py) shares the template's pages: 29 MB of its own
+# with a learner working in it (bench/class_load.py, 30 learners); twice that leaves room to grow.
+FORKED_KERNEL_MB = 60
 RESERVED_MB = 1024  # the server itself, the database, the system
 # A workshop room reaches the course from one address: 30 participants with a lesson and the
 # next one open each hold about 60 kernels. One attacker at that cap still leaves two thirds of a
@@ -71,9 +74,12 @@ def memory_total_mb() -> int:
 
 
 def max_kernels() -> int:
-    """``COURSE_MAX_KERNELS``, by default as many kernels of ``COURSE_KERNEL_MB`` (120 MB) as fit
-    in this machine's memory once 1 GB is kept for the server and the system (≈ 190 on 24 GB)."""
-    per_kernel = max(_env_int("COURSE_KERNEL_MB", KERNEL_MB), 1)
+    """``COURSE_MAX_KERNELS``, by default as many kernels of ``COURSE_KERNEL_MB`` (60 MB forked,
+    120 MB launched) as fit in this machine's memory once 1 GB is kept for the server and the
+    system (≈ 390 forked, 190 launched, on 24 GB)."""
+    from .forking import enabled
+
+    per_kernel = max(_env_int("COURSE_KERNEL_MB", FORKED_KERNEL_MB if enabled() else KERNEL_MB), 1)
     fit = (memory_total_mb() - RESERVED_MB) // per_kernel
     return _env_int("COURSE_MAX_KERNELS", max(fit, 10))
 

@@ -82,6 +82,9 @@ def _int_env(name: str, default: int) -> int:
 WAITING_CELLS = ("lesson.finish()", "dashboard.finish()")
 DEFAULT_POOL_SIZE = 3  # the visitor; their reload; their Back or new tab while the refill warms
 KERNEL_MB = 85  # a pre-heated lesson kernel's resident memory: 82 MB median of 20, measured (README, Sizing)
+FORKED_KERNEL_MB = (
+    40  # a forked pre-heated kernel's own memory (PSS): 32-37 MB measured (class_load.py)
+)
 
 
 def cell_timeout(cell) -> int:
@@ -201,7 +204,9 @@ def cohort_pools(size: int | None = None, teaching: str | None = None) -> dict[s
 def memory_warning(sizes: dict[str, int], default: int, lessons: int) -> str | None:
     """A warning when the pre-heated kernels would not fit in the memory available now."""
     kernels = sum(sizes.values()) + default * max(lessons - len(sizes), 0)
-    need = kernels * KERNEL_MB
+    from .forking import enabled
+
+    need = kernels * (FORKED_KERNEL_MB if enabled() else KERNEL_MB)
     try:
         with open("/proc/meminfo") as meminfo:
             fields = dict(line.split(":", 1) for line in meminfo)
