@@ -269,7 +269,9 @@ def _lesson_results(page, notebook: str) -> None:
         page.locator(".course-result table").first.wait_for(timeout=TIMEOUT_MS)
     elif lesson_id == "04":
         page.locator("iframe.course-drawing").wait_for(timeout=TIMEOUT_MS)
-        page.locator(".course-activity table.course-table:visible").first.wait_for(timeout=TIMEOUT_MS)
+        page.locator(".course-activity table.course-table:visible").first.wait_for(
+            timeout=TIMEOUT_MS
+        )
         page.frame_locator("iframe.course-drawing").locator("canvas").wait_for(timeout=TIMEOUT_MS)
     elif lesson_id == "05":
         page.locator(".course-reading h4", has_text="Diagnosis").wait_for(timeout=TIMEOUT_MS)
