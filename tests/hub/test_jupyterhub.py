@@ -14,6 +14,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from tests.helpers import checked_indexes
 from tests.hub.conftest import PARTICIPANTS, TUTOR
@@ -229,6 +230,13 @@ def finish_lesson_03(page, hub, user: str, choice: int) -> None:
         groups.nth(i).locator("input[type=radio]").nth(choice).check()
     page.get_by_text(f"{count} of {count} statements answered").wait_for()
     page.locator(".course-reading h4").first.wait_for()
+    # The lesson is done once its closing reflection is answered too.
+    page.wait_for_selector(".course-reflection textarea:not([disabled])")
+    reflection = page.locator(".course-activity", has=page.locator(".course-reflection"))
+    boxes = reflection.locator(".course-reflection textarea")
+    for i in range(boxes.count()):
+        boxes.nth(i).fill(f"Answer {i + 1}")
+    expect(reflection.locator(".course-save-status")).to_contain_text("✓ All changes saved")
     page.wait_for_function(
         "() => !document.querySelector('.course-activity .course-status-saving')"
     )

@@ -173,7 +173,8 @@ def past_paper_edge(page) -> list[str]:
     try:
         return page.evaluate(
             """(width) => Array.from(document.querySelectorAll('table, svg, iframe'))
-                .filter(e => e.getClientRects().length && e.getBoundingClientRect().right > width + 1)
+                .filter(e => e.getClientRects().length && !e.closest('details:not([open])'))
+                .filter(e => e.getBoundingClientRect().right > width + 1)
                 .map(e => `${e.tagName.toLowerCase()} "${(e.querySelector('caption') || e).textContent
                     .trim().slice(0, 40)}" right=${Math.round(e.getBoundingClientRect().right)}`)""",
             PRINTED_WIDTH,
@@ -184,10 +185,11 @@ def past_paper_edge(page) -> list[str]:
 
 
 def column_headings(page) -> dict[str, list[str]]:
-    """Every table on the page (by caption) with its column headings."""
+    """Every table on the page (by caption) with its column headings; not those in a closed panel
+    (<details>), which neither the screen nor the printout shows."""
     return page.evaluate(
         """() => Object.fromEntries(Array.from(document.querySelectorAll('table'))
-            .filter(t => t.getClientRects().length)
+            .filter(t => t.getClientRects().length && !t.closest('details:not([open])'))
             .map((t, i) => [(t.querySelector('caption') || {}).textContent || `table ${i + 1}`,
                             Array.from(t.querySelectorAll('th[scope=col]')).map(h => h.textContent)]))"""
     )

@@ -114,6 +114,8 @@ def test_the_server_offers_voila_and_nothing_else():
     }
     assert c.ServerApp.terminals_enabled is False
     assert c.ServerApp.authorizer_class == "widgets_lib.server.hub.CourseAuthorizer"
+    # one participant's server: no template to share, so its kernels are launched, not forked
+    assert c.KernelProvisionerFactory.default_provisioner_name == "local-provisioner"
 
 
 def test_only_widget_messages_pass_over_a_kernels_websocket():

@@ -321,6 +321,9 @@ def server_extension_config() -> Config:
     REST call but the ones Voila's page makes.
     """
     c = voila_config(preheat=False)
+    # Each participant's server is a process of its own: a template there would share nothing
+    # with other participants' kernels and only delay the first one, so kernels are launched.
+    c.KernelProvisionerFactory.default_provisioner_name = "local-provisioner"
     c.ServerApp.tornado_settings = {
         **c.Voila.tornado_settings,  # the request log without learner codes
         # As standalone Voila: no MathJax. Unless both are None, Voila's page fetches it from a CDN.
