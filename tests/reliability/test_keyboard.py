@@ -79,6 +79,16 @@ def lessons_done(page) -> str:
     return settled_text(page.locator(".course-progress", has_text="You have completed").first)
 
 
+def answer_reflection(page) -> None:
+    """The lesson's closing reflection, typed: a lesson is done once it is answered too."""
+    boxes = page.locator(".course-reflection textarea")
+    for i in range(boxes.count()):
+        tab_to(page, boxes.nth(i))
+        page.keyboard.type(f"Answer {i + 1}")
+        page.keyboard.press("Tab")  # leaving the field sends its value
+    all_saved(page)
+
+
 def all_saved(page) -> None:
     page.wait_for_function(
         "() => !document.querySelector('.course-status-saving')", timeout=TIMEOUT_MS
@@ -125,6 +135,7 @@ def test_capacity_lesson_by_keyboard_alone(new_context, course_server):
     assert page.locator(".course-result table").count() == 1
     all_saved(page)
     assert checked_indexes(page) == first
+    answer_reflection(page)
     assert "You have completed 1 of" in lessons_done(page)  # lesson 03 is done
 
     # Rate the school again and compare: the table now shows both attempts and the change.
@@ -170,7 +181,8 @@ def test_network_lesson_by_keyboard_alone(new_context, course_server, tmp_path):
         page.get_by_text(re.compile(r"3 members and \d links?")).wait_for(timeout=TIMEOUT_MS)
     page.get_by_text("3 members and 2 links").wait_for(timeout=TIMEOUT_MS)
     all_saved(page)
-    assert "You have completed 1 of" in lessons_done(page)  # three members and a link: done
+    answer_reflection(page)
+    assert "You have completed 1 of" in lessons_done(page)  # a drawing and the reflection: done
 
     # Change a link and a school, undo the school's change.
     tab_to(page, page.get_by_label("Link to change", exact=True))

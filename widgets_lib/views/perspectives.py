@@ -66,7 +66,7 @@ class SorterView(RadioQuestions):
                 self.status,
                 *rows,
                 self.score,
-                heading("Your own example", 4),
+                heading("Your own example", 3),
                 widgets.HTML(f"<p>{escape(own.intro)}</p>"),
                 self.own_text,
                 own_radio,
