@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from widgets_lib.server import serve
@@ -110,3 +112,39 @@ def test_voilas_kernel_manager_factory_is_where_the_course_expects_it():
     assert made.__name__ == "CourseKernelManager"
     parent = made.__mro__[1]
     assert "fill_if_needed" in vars(parent) and "get_rendered_notebook" in vars(parent)
+
+
+def test_the_refill_waits_while_the_processors_are_busy(monkeypatch):
+    """Replacements for taken kernels start only when the processors had a spare moment since
+    the policy last asked (/proc/stat's all and idle times)."""
+    times = iter([(1000.0, 500.0), (1100.0, 510.0), (1200.0, 590.0), (1200.0, 590.0)])
+    monkeypatch.setattr(serve, "_cpu_times", lambda: next(times))
+    policy = serve.RefillPolicy(most_warming=2, busy_share=0.7)
+    assert policy.busy()  # 90 of the last 100 ticks were busy: a class is working
+    assert not policy.busy()  # 20 of 100: quiet enough to warm a spare kernel
+    assert not policy.busy()  # no time passed: nothing to say it is busy
+    monkeypatch.setattr(serve, "_cpu_times", lambda: None)
+    assert not serve.RefillPolicy().busy()  # off Linux the refill never waits for quiet
+
+
+def test_log_lines_no_handler_writes_are_not_scrubbed_at_all(caplog):
+    """traitlets' loggers pass every debug line to their handlers; the course's filters skip the
+    lines no handler writes (a sixth of the server's time went on scrubbing them, issue 18) and
+    still scrub every line that is written."""
+    logger = logging.getLogger("course-test-written")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    logger.addFilter(serve.ScrubSecrets())
+    try:
+        debug = logger.makeRecord(logger.name, logging.DEBUG, "x", 1, "?learner=ABCD", (), None)
+        info = logger.makeRecord(logger.name, logging.INFO, "x", 1, "?learner=ABCD", (), None)
+        assert not serve.written(debug) and serve.written(info)
+        logger.filter(debug)
+        logger.filter(info)
+        assert debug.getMessage() == "?learner=ABCD"  # dropped by the handler, left alone
+        assert info.getMessage() == "?learner=[secret]"
+    finally:
+        logger.removeHandler(handler)

@@ -79,6 +79,9 @@ TEMPLATE_IMPORTS = (
     "setproctitle",
 )
 READY = b"ready\n"
+# A lesson page has no input history to keep: without it a kernel opens no SQLite file (one file
+# shared by every kernel of the server) and starts no thread to write it.
+KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 START_TIMEOUT_S = 60.0
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NAME = 15
@@ -334,6 +337,25 @@ def _preload() -> None:
             importlib.import_module(name)
         except ImportError:  # an optional module missing here: the kernel imports what it needs
             pass
+    _warm_shell()
+
+
+def _warm_shell() -> None:
+    """Build and drop one kernel shell, so what its first construction does once per process
+    (IPython's lazy imports and compiled patterns, traitlets' class set-up) is done here and
+    shared, not redone in every kernel: it makes no thread, socket or ZeroMQ context."""
+    import atexit
+
+    try:
+        from ipykernel.zmqshell import ZMQInteractiveShell
+        from traitlets.config import Config
+    except ImportError:
+        return
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = ZMQInteractiveShell(config=config)
+    atexit.unregister(shell.atexit_operations)
+    ZMQInteractiveShell.clear_instance()
 
 
 def _run_kernel(args: list[str], env: dict[str, str], cwd: str, first_parent: int) -> None:
@@ -362,7 +384,12 @@ def _run_kernel(args: list[str], env: dict[str, str], cwd: str, first_parent: in
         # whose death must end this kernel (its parent poller) is given on the command line.
         parent = f"--IPKernelApp.parent_handle={int(env.get('JPY_PARENT_PID') or 0)}"
         launcher = importlib.util.find_spec("ipykernel_launcher")
-        sys.argv = [launcher.origin if launcher else "ipykernel_launcher", parent, *args]
+        sys.argv = [
+            launcher.origin if launcher else "ipykernel_launcher",
+            parent,
+            *KERNEL_ARGS,
+            *args,
+        ]
         code = 0
         app = kernelapp.IPKernelApp.instance()
         app.initialize(sys.argv[1:])

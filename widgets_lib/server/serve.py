@@ -103,11 +103,30 @@ def _log_request(handler) -> None:
     log_request(handler, record_prometheus_metrics=False)
 
 
+def written(record: logging.LogRecord) -> bool:
+    """Whether a handler of the record's logger (or of those it propagates to) writes it.
+
+    traitlets sets an application's logger to DEBUG and leaves the level to its handler, so every
+    debug line (nbclient logs each kernel message while a pre-heated kernel runs its lesson) reached
+    the course's log filters, which ran a regular expression over it only for it to be dropped: a
+    sixth of the server's time while a class of 60 arrived (py-spy, issue 18)."""
+    logger: logging.Logger | None = logging.getLogger(record.name)
+    while logger is not None:
+        if any(record.levelno >= handler.level for handler in logger.handlers):
+            return True
+        if not logger.propagate:
+            return False
+        logger = logger.parent
+    return record.levelno >= logging.lastResort.level if logging.lastResort else False
+
+
 class ScrubSecrets(logging.Filter):
     """Remove learner codes and keys from any log line (tornado logs 4xx URLs in full), however
     their names are written (``%6Cearner=``: :func:`widgets_lib.server.headers.scrub`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not written(record):  # dropped by every handler anyway: nothing to scrub
+            return True
         message = record.getMessage()
         scrubbed = scrub(message)
         if scrubbed != message:
@@ -358,25 +377,52 @@ def use_private_runtime_dir() -> str:
 
 
 class RefillPolicy:
-    """When to replace a pre-heated kernel that a visitor has just taken.
+    """When to replace pre-heated kernels that visitors have taken.
 
-    Voila replaces it after ``fill_delay`` seconds and puts a placeholder in the pool at once: a
-    visitor who reloads, goes Back or opens the lesson again within that time got the
+    Voila replaces a taken kernel after ``fill_delay`` seconds and puts a placeholder in the pool at
+    once: a visitor who reloads, goes Back or opens the lesson again within that time got the
     placeholder and waited for the delay and a kernel start (20–22 s, issue 13). A person alone
     needs the replacement now, while a class arriving at once needs the CPU for its own pages
-    (30 kernels restarted during a burst of 30 visitors: p95 12.7 s instead of 1.8 s). So a
-    taken kernel is replaced at once while fewer than ``most_warming`` kernels are starting
-    (one person's reloads and visits never reach it); otherwise, in a burst, the pool is refilled
-    ``fill_delay`` seconds later, with no placeholder, so a visitor who finds the pool empty
-    meanwhile gets a fresh kernel (plain Voila's few seconds) instead of waiting for the delay.
+    and saves: the server itself runs each warming kernel's lesson and reads every message it
+    sends, so 154 replacements started together while 200 learners arrived (issue 18) held the
+    pages for 50 s and failed 126 of them. So:
+
+    * a taken kernel is replaced at once while fewer than ``most_warming`` kernels are starting
+      (one person's reloads and visits);
+    * otherwise (a class arriving, or learners keeping the processors busy) replacements wait
+      until no kernel has been taken for ``fill_delay`` seconds and the processors have had a
+      spare moment, and then start ``most_warming`` at a time, each one that is warm starting the
+      next, so a pool of 200 refills in the background instead of all at once. A visitor who finds
+      the pool empty meanwhile gets a fresh kernel (a forked one starts in under half a second).
     """
 
-    def __init__(self, most_warming: int = 2) -> None:
+    def __init__(self, most_warming: int = 2, busy_share: float = 0.7) -> None:
         self.most_warming = most_warming
+        self.busy_share = busy_share  # the share of the processors' time that is "busy"
+        self._last: tuple[float, float] | None = _cpu_times()
 
     def now(self, warming: int) -> bool:
         """True when the replacement should start now, ``warming`` kernels being on their way."""
         return warming < self.most_warming
+
+    def busy(self) -> bool:
+        """True when the processors were busier than ``busy_share`` since the last question
+        (Linux's /proc/stat; never busy where it cannot be read)."""
+        times = _cpu_times()
+        last, self._last = self._last, times
+        if times is None or last is None or times[0] <= last[0]:
+            return False
+        return 1 - (times[1] - last[1]) / (times[0] - last[0]) > self.busy_share
+
+
+def _cpu_times() -> tuple[float, float] | None:
+    """(all, idle) processor time since boot, in the kernel's ticks, or None off Linux."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [float(value) for value in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(fields), fields[3] + (fields[4] if len(fields) > 4 else 0.0)
 
 
 def course_kernel_manager_factory(
@@ -403,26 +449,65 @@ def course_kernel_manager_factory(
         def __init__(self, **kw) -> None:
             self.refill: RefillPolicy | None = None  # Voila's __init__ fills every pool first
             self._deferred: set[str] = set()
+            self._last_take = 0.0
             super().__init__(**kw)
             self.refill = RefillPolicy()
+
+        def _warming(self) -> int:
+            return sum(not task.done() for pool in self._pools.values() for task in pool)
 
         def fill_if_needed(self, delay=None, notebook_name=None, **kw) -> None:
             if delay is not None or self.refill is None or notebook_name is None:
                 return super().fill_if_needed(delay=delay, notebook_name=notebook_name, **kw)
-            warming = sum(not task.done() for pool in self._pools.values() for task in pool)
-            if self.refill.now(warming):
-                return super().fill_if_needed(delay=0, notebook_name=notebook_name, **kw)
-            if notebook_name not in self._deferred:  # one refill after the burst, not one per take
-                self._deferred.add(notebook_name)
-
-                def later() -> None:
-                    self._deferred.discard(notebook_name)
-                    super(CourseKernelManager, self).fill_if_needed(
-                        delay=0, notebook_name=notebook_name, **kw
-                    )
-
-                asyncio.get_event_loop().call_later(self.fill_delay, later)
+            self._last_take = time.monotonic()  # Voila asks after each kernel it hands out
+            if self.refill.now(self._warming()):
+                self._top_up(notebook_name, **kw)
+            else:
+                self._later(notebook_name, self.fill_delay, **kw)
             return None
+
+        def _later(self, notebook_name: str, delay: float, **kw) -> None:
+            """Top the pool up after ``delay`` seconds (once, however often it is asked)."""
+            if notebook_name in self._deferred:
+                return
+            self._deferred.add(notebook_name)
+
+            def run() -> None:
+                self._deferred.discard(notebook_name)
+                quiet = time.monotonic() - self._last_take
+                if quiet < self.fill_delay:  # kernels are still being taken: a class arriving
+                    self._later(notebook_name, self.fill_delay - quiet, **kw)
+                elif self.refill is not None and self.refill.busy():
+                    self._later(notebook_name, 5.0, **kw)
+                else:
+                    self._top_up(notebook_name, **kw)
+
+            asyncio.get_event_loop().call_later(max(delay, 0.5), run)
+
+        def _top_up(self, notebook_name: str, **kw) -> None:
+            """Start replacements for the pool's taken kernels, at most ``most_warming`` kernels
+            warming at once; each that finishes asks for the next (through :meth:`_later`)."""
+            config = self.kernel_pools_config
+            own = config.get(notebook_name, config.get("default", {}))
+            pool = self._pools.get(notebook_name, [])
+            missing = own.get("pool_size", 1) - len(pool)
+            count = min(missing, max(self.refill.most_warming - self._warming(), 0))
+            if count <= 0:
+                if missing > 0:
+                    self._later(notebook_name, 2.0, **kw)
+                return
+            # Voila's fill_if_needed starts every missing kernel: ask it for ``count`` more.
+            self.kernel_pools_config = {
+                **config,
+                notebook_name: {**own, "pool_size": len(pool) + count},
+            }
+            try:
+                super().fill_if_needed(delay=0, notebook_name=notebook_name, **kw)
+            finally:
+                self.kernel_pools_config = config
+            if missing > count:
+                for task in self._pools.get(notebook_name, [])[-count:]:
+                    task.add_done_callback(lambda _task: self._later(notebook_name, 0, **kw))
 
     return CourseKernelManager
 
