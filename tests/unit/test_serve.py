@@ -99,6 +99,9 @@ def test_a_taken_kernel_is_replaced_at_once_unless_a_burst_is_making_kernels_sta
     assert policy.now(warming=1)  # their reload while the first replacement starts
     assert not policy.now(warming=2)  # a class arriving: the refill waits until after the burst
     assert not policy.now(warming=9)
+    # one person's page, reload and Back within seconds; a fourth take that soon is a class
+    assert policy.now(warming=0, recent_takes=serve.PERSON_TAKES)
+    assert not policy.now(warming=0, recent_takes=serve.PERSON_TAKES + 1)
 
 
 def test_voilas_kernel_manager_factory_is_where_the_course_expects_it():

@@ -376,6 +376,11 @@ def use_private_runtime_dir() -> str:
     return runtime
 
 
+# More kernels than this taken within BURST_S seconds is a class arriving, not one person.
+PERSON_TAKES = 3
+BURST_S = 10.0
+
+
 class RefillPolicy:
     """When to replace pre-heated kernels that visitors have taken.
 
@@ -388,7 +393,8 @@ class RefillPolicy:
     pages for 50 s and failed 126 of them. So:
 
     * a taken kernel is replaced at once while fewer than ``most_warming`` kernels are starting
-      (one person's reloads and visits);
+      and at most :data:`PERSON_TAKES` were taken in the last :data:`BURST_S` seconds (one
+      person's visit, reload and Back);
     * otherwise (a class arriving, or learners keeping the processors busy) replacements wait
       until no kernel has been taken for ``fill_delay`` seconds and the processors have had a
       spare moment, and then start ``most_warming`` at a time, each one that is warm starting the
@@ -401,9 +407,12 @@ class RefillPolicy:
         self.busy_share = busy_share  # the share of the processors' time that is "busy"
         self._last: tuple[float, float] | None = _cpu_times()
 
-    def now(self, warming: int) -> bool:
-        """True when the replacement should start now, ``warming`` kernels being on their way."""
-        return warming < self.most_warming
+    def now(self, warming: int, recent_takes: int = 1) -> bool:
+        """True when the replacement should start now, ``warming`` kernels being on their way and
+        ``recent_takes`` kernels taken in the last :data:`BURST_S` seconds (this one included):
+        one person opens a page, reloads it or goes Back a few times a minute, a class arriving
+        takes several a second."""
+        return warming < self.most_warming and recent_takes <= PERSON_TAKES
 
     def busy(self) -> bool:
         """True when the processors were busier than ``busy_share`` since the last question
@@ -450,6 +459,7 @@ def course_kernel_manager_factory(
             self.refill: RefillPolicy | None = None  # Voila's __init__ fills every pool first
             self._deferred: set[str] = set()
             self._last_take = 0.0
+            self._takes: list[float] = []
             super().__init__(**kw)
             self.refill = RefillPolicy()
 
@@ -459,8 +469,9 @@ def course_kernel_manager_factory(
         def fill_if_needed(self, delay=None, notebook_name=None, **kw) -> None:
             if delay is not None or self.refill is None or notebook_name is None:
                 return super().fill_if_needed(delay=delay, notebook_name=notebook_name, **kw)
-            self._last_take = time.monotonic()  # Voila asks after each kernel it hands out
-            if self.refill.now(self._warming()):
+            self._last_take = now = time.monotonic()  # Voila asks after each kernel it hands out
+            self._takes = [t for t in self._takes if now - t < BURST_S] + [now]
+            if self.refill.now(self._warming(), len(self._takes)):
                 self._top_up(notebook_name, **kw)
             else:
                 self._later(notebook_name, self.fill_delay, **kw)
