@@ -151,3 +151,32 @@ def test_log_lines_no_handler_writes_are_not_scrubbed_at_all(caplog):
         assert info.getMessage() == "?learner=[secret]"
     finally:
         logger.removeHandler(handler)
+
+
+def test_page_templates_are_compiled_once_for_all_the_pages_the_server_renders(monkeypatch):
+    """Each pre-heated kernel's page is rendered by an exporter of its own; with the shared cache
+    the second exporter compiles nothing and renders the same page."""
+    import jinja2
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A page")])
+    plain = HTMLExporter().from_notebook_node(notebook)[0]
+    create = TemplateExporter._create_environment  # without a cache another test installed
+    unwrapped = getattr(create, "__wrapped__", create)
+    monkeypatch.setattr(TemplateExporter, "_create_environment", unwrapped)
+    serve.SharedTemplates().install()
+    compiled: list[str] = []
+    compile_ = jinja2.Environment.compile
+
+    def counted(self, source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    first = HTMLExporter().from_notebook_node(notebook)[0]
+    after_first = len(compiled)
+    second = HTMLExporter().from_notebook_node(notebook)[0]
+    assert after_first > 0 and len(compiled) == after_first
+    assert first == second == plain
