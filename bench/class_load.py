@@ -197,7 +197,11 @@ async def learner(
                 + f"/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}"
             )
             async with websockets.connect(
-                ws_url, additional_headers={"Cookie": cookie}, max_size=2**26, open_timeout=timeout
+                ws_url,
+                additional_headers={"Cookie": cookie},
+                max_size=2**26,
+                open_timeout=timeout,
+                ping_interval=None,  # as a browser's page: it sends no keep-alive pings
             ) as socket:
                 channel = Channel(socket)
                 t1 = time.perf_counter()

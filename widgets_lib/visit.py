@@ -18,10 +18,12 @@ import json
 import logging
 import os
 import threading
+import time
 
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 5
+RECONNECT_FOR_S = 120.0  # how long failed connections to the request socket are tried again
 # The kernel's key to its request socket, and how it is sent (widgets_lib/server/query_socket.py
 # gives it and checks it; it imports these names from here, a module light enough for kernels).
 QUERY_KEY_ENV = "COURSE_QUERY_KEY"
@@ -46,17 +48,38 @@ def _key_headers() -> dict[str, str]:
 
 
 async def _receive(url: str) -> str | None:
+    """The request's details, as Voila sends them; None once :data:`RECONNECT_FOR_S` seconds of
+    failed connections have passed or the server refused this kernel.
+
+    A pre-heated kernel opens this socket while its pool fills and may wait hours for a visitor.
+    While a class's 200 kernels warmed at once, the server was too busy to open some sockets
+    within :data:`CONNECT_TIMEOUT_S` or to answer the client's keep-alive pings within their 20 s,
+    and each such kernel gave up and served its visitor a page that did not know them (issue 18).
+    So a failed connection is tried again, and the socket (on the same machine, to a server that
+    never closes it while it waits) sends no pings."""
     import websockets  # only pre-heated kernels need it
 
     # websockets 14 renamed the argument (its new client); 10-13 have the legacy one only.
     legacy = int(websockets.__version__.split(".")[0]) < 14
     headers = {("extra_headers" if legacy else "additional_headers"): _key_headers()}
-    try:
-        async with websockets.connect(url, open_timeout=CONNECT_TIMEOUT_S, **headers) as socket:
-            return await socket.recv()
-    except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
-        log.warning("could not learn the visitor's request from %s: %s", url, exc)
-        return None
+    deadline = time.monotonic() + RECONNECT_FOR_S
+    pause = 0.2
+    while True:
+        try:
+            async with websockets.connect(
+                url, open_timeout=CONNECT_TIMEOUT_S, ping_interval=None, **headers
+            ) as socket:
+                return await socket.recv()
+        except websockets.exceptions.InvalidHandshake as exc:  # refused: not this kernel's socket
+            log.warning("could not learn the visitor's request from %s: %s", url, exc)
+            return None
+        except (OSError, TimeoutError, websockets.exceptions.WebSocketException) as exc:
+            if time.monotonic() + pause > deadline:
+                log.warning("could not learn the visitor's request from %s: %s", url, exc)
+                return None
+            log.info("trying again to reach %s (%s)", url, exc)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 def wait_for_request(url: str | None = None) -> None:

@@ -88,6 +88,7 @@ def test_a_preheated_kernel_waits_for_its_request_at_its_own_address(clean_env, 
 
 def test_a_preheated_kernel_whose_server_is_gone_gets_no_visitor_and_says_why(clean_env, caplog):
     clean_env.setenv("VOILA_PREHEAT", "True")
+    clean_env.setattr(visit, "RECONNECT_FOR_S", 1.0)
     with caplog.at_level("WARNING", logger="widgets_lib.visit"):
         assert visit.query_string("ws://127.0.0.1:9/voila/query/nobody") == ""
     assert "could not learn the visitor's request" in caplog.text
@@ -128,3 +129,33 @@ def test_a_lesson_kernel_never_loads_the_voila_server(notebook, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     heavy = json.loads(done.stderr.rsplit("HEAVY=", 1)[1])
     assert heavy == [], f"{notebook}'s kernel loads {heavy}"
+
+
+def test_a_preheated_kernel_keeps_trying_a_server_too_busy_to_answer_at_first(clean_env):
+    """While a class's kernels warm at once the server may not open a kernel's socket at its
+    first try: the kernel tries again and still gets its visitor's request."""
+    import socket as sockets
+
+    with sockets.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sent = {"QUERY_STRING": "learner=ABCD-EFGH-JKLM"}
+    stop = threading.Event()
+
+    async def handler(socket):
+        await socket.send(json.dumps(sent))
+
+    async def late_server():
+        await asyncio.sleep(1.0)  # nothing listens yet: the kernel's first tries are refused
+        async with websockets.serve(handler, "127.0.0.1", port):
+            while not stop.is_set():
+                await asyncio.sleep(0.05)
+
+    thread = threading.Thread(target=lambda: asyncio.run(late_server()), daemon=True)
+    thread.start()
+    clean_env.setenv("VOILA_PREHEAT", "True")
+    try:
+        assert visit.query_string(f"ws://127.0.0.1:{port}/voila/query/k-1") == sent["QUERY_STRING"]
+    finally:
+        stop.set()
+        thread.join(10)
