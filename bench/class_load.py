@@ -347,7 +347,23 @@ def run_config(config: str, args, tmp: Path) -> dict:
         "browsers_usable_s": usable,
         "browser_failures": [b.get("error") for b in more["browsers"] if b.get("error")],
         "memory": more["memory"],
+        "server_errors": server_errors(server.log_path),
     }
+
+
+def server_errors(path: Path | None, most: int = 15) -> list[str]:
+    """The distinct error lines of the server's log (numbers and ids made alike), so a failed
+    learner's cause can be read after the run's temporary folder has gone."""
+    if path is None or not path.exists():
+        return []
+    seen: dict[str, int] = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if " ERROR " in line or "Error:" in line or "Exception" in line:
+            key = re.sub(
+                r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}|kernel-[0-9a-f]{8}|\d+", "#", line
+            )
+            seen[key[:300]] = seen.get(key[:300], 0) + 1
+    return [f"{count}× {line}" for line, count in list(seen.items())[:most]]
 
 
 # -- kernel start outside any server --------------------------------------------------------------

@@ -180,3 +180,22 @@ def test_page_templates_are_compiled_once_for_all_the_pages_the_server_renders(m
     second = HTMLExporter().from_notebook_node(notebook)[0]
     assert after_first > 0 and len(compiled) == after_first
     assert first == second == plain
+
+
+def test_the_kernel_managers_context_opens_more_than_zeromqs_default_1023_sockets():
+    """A class of 200 holds more than 1,023 kernel sockets in the server's one context."""
+    import zmq
+
+    if serve.open_files() < 1200:
+        pytest.skip("this system lets a process open fewer than 1,200 files")
+    context = zmq.Context()
+    serve.roomy(context)
+    sockets = []
+    try:
+        for _ in range(1100):
+            sockets.append(context.socket(zmq.DEALER))
+    finally:
+        for socket in sockets:
+            socket.close(0)
+        context.term()
+    assert len(sockets) == 1100

@@ -381,6 +381,36 @@ PERSON_TAKES = 3
 BURST_S = 10.0
 
 
+def open_files() -> int:
+    """Raise this process's limit of open files to the most the system allows it, and return it.
+
+    The server holds several sockets per kernel (its control channel, and each page's shell,
+    iopub, stdin and control channels): a class of 200 needs more than many systems' default of
+    1,024 open files."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass
+    return 65536 if soft == resource.RLIM_INFINITY else soft
+
+
+def roomy(context) -> None:
+    """Let a ZeroMQ context open as many sockets as the process may open files.
+
+    A context opens at most 1,023 sockets unless told otherwise before its first one: the kernel
+    manager's shared context ran out with a class of 200 ("Too many open files", 57 learners
+    failed; bench/class_load.py)."""
+    import zmq
+
+    context.set(zmq.MAX_SOCKETS, min(open_files(), 65536))
+
+
 class RefillPolicy:
     """When to replace pre-heated kernels that visitors have taken.
 
@@ -460,7 +490,8 @@ def course_kernel_manager_factory(
             self._deferred: set[str] = set()
             self._last_take = 0.0
             self._takes: list[float] = []
-            super().__init__(**kw)
+            super().__init__(**kw)  # schedules the pools' kernels; no socket exists yet
+            roomy(self.context)
             self.refill = RefillPolicy()
 
         def _warming(self) -> int:
