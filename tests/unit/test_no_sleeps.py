@@ -41,6 +41,8 @@ ALLOWED: dict[str, str] = {
     # A raw websocket client talks to the kernel (no page): it polls its own received frames;
     # and the store is polled for B's save.
     "reliability/test_widget_messages.py": "a raw kernel websocket client and a store poll (no page)",
+    # The request socket's server starts listening a second late: the delay is the scenario.
+    "unit/test_visit.py": "the server is started a second late: the pause is what is tested",
     # The server log is polled for the course's "ready" line (no page).
     "reliability/test_readiness.py": "polls the server log for its ready line (no page)",
     # The store is polled until the last keystrokes land (wait_until). Its wait_saved still

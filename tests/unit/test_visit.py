@@ -148,8 +148,7 @@ def test_a_preheated_kernel_keeps_trying_a_server_too_busy_to_answer_at_first(cl
     async def late_server():
         await asyncio.sleep(1.0)  # nothing listens yet: the kernel's first tries are refused
         async with websockets.serve(handler, "127.0.0.1", port):
-            while not stop.is_set():
-                await asyncio.sleep(0.05)
+            await asyncio.get_running_loop().run_in_executor(None, stop.wait)
 
     thread = threading.Thread(target=lambda: asyncio.run(late_server()), daemon=True)
     thread.start()
