@@ -63,6 +63,10 @@ class School:
     phase: str = ""
     locality: str = ""
     extra: tuple[tuple[str, str], ...] = ()
+    # Where the school sits on the drawing, in the drawing's own units (issue 17): set once the
+    # first layout settles or the learner drags it; None until then (and in files without them).
+    x: float | None = None
+    y: float | None = None
 
 
 @dataclass(frozen=True)

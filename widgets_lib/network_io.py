@@ -26,6 +26,8 @@ and ``columns`` are optional on import (``columns`` keeps the order of extra col
 when there are no rows); only ``schools`` is required. When some link was merged from rows
 that repeat a pair, every link also has ``reported_by_both`` (true or false) and
 ``other_report`` (a text such as ``"level: 1; trust: 4"``; see :data:`REPORT_COLUMNS`).
+When the schools have places on the drawing (issue 17), every school also has ``x`` and ``y``
+(numbers in the drawing's units, or null; see :data:`POSITION_COLUMNS`).
 
 Rows that name the same pair of schools are merged into one link, not refused (:func:`_merge`
 says how), and the readers add one line saying which rows and how to their ``notes`` list; so
@@ -71,6 +73,7 @@ from .network import (
 
 __all__ = [
     "LINK_COLUMNS",
+    "MAX_COORDINATE",
     "MAX_DRAWN",
     "MAX_FILE_BYTES",
     "MAX_LINKS",
@@ -79,6 +82,7 @@ __all__ = [
     "MAX_UNPACKED_BYTES",
     "MAX_UPLOAD_BYTES",
     "SCHOOL_COLUMNS",
+    "POSITION_COLUMNS",
     "REPORT_COLUMNS",
     "NetworkError",
     "parse_network",
@@ -125,7 +129,15 @@ LINK_COLUMNS = ("from", "to", "level", "origin", "flows", "directed", "trust")
 # yes when both schools reported it, and what the other report said where the two differ
 # ("level: 1; trust: 4"). A file without them holds links reported once.
 REPORT_COLUMNS = ("reported_by_both", "other_report")
-_KNOWN_COLUMNS = frozenset((*SCHOOL_COLUMNS, *LINK_COLUMNS, *REPORT_COLUMNS, "label"))
+# Written after SCHOOL_COLUMNS only when some school has a place on the drawing (issue 17): where
+# it is drawn, across and down, in the drawing's units (widgets_lib.layout). Optional on import: a
+# file without them, or a row with both empty, gets a place worked out when it is first drawn.
+POSITION_COLUMNS = ("x", "y")
+MAX_COORDINATE = 1_000_000  # further out than this, a position is a mistake (or a hostile message)
+_KNOWN_COLUMNS = frozenset(
+    (*SCHOOL_COLUMNS, *POSITION_COLUMNS, *LINK_COLUMNS, *REPORT_COLUMNS, "label")
+)
+_COORDINATE = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
 _FORMULA_STARTS = frozenset("=+-@\t\r")
 _DELIMITERS = (",", ";", "\t")
 _DELIMITER_NAMES = {",": "a comma", ";": "a semicolon", "\t": "a tab"}
@@ -619,7 +631,9 @@ class _Cells:
 def _schools(
     rows: _Rows, where: _Where
 ) -> tuple[tuple[School, ...], tuple[str, ...], dict[str, tuple[str, int]]]:
-    cells = _Cells(rows, where, ("name",), SCHOOL_COLUMNS, aliases={"label": "name"})
+    cells = _Cells(
+        rows, where, ("name",), (*SCHOOL_COLUMNS, *POSITION_COLUMNS), aliases={"label": "name"}
+    )
     schools = []
     by_key: dict[str, tuple[str, int]] = {}
     for index, row in enumerate(rows):
@@ -660,9 +674,53 @@ def _schools(
                 phase=cells.checked(row, number, "phase", MAX_FIELD),
                 locality=cells.checked(row, number, "locality", MAX_FIELD),
                 extra=cells.extras(row, number),
+                **_position(cells, row, number),
             )
         )
     return tuple(schools), cells.extra, by_key
+
+
+def _coordinate(text: str) -> float | None:
+    """A cell's number as a coordinate ("120.5", "-3", "12,5"), or None when it is not one."""
+    text = text.strip()
+    if len(text) > 40 or not _COORDINATE.fullmatch(text):
+        return None
+    number = float(text.replace(",", "."))
+    return round(number, 1) if abs(number) <= MAX_COORDINATE else None
+
+
+def _position(cells: _Cells, row: Mapping[str, Any], number: int) -> dict[str, float]:
+    """A school's ``x`` and ``y`` (both, or neither when both cells are empty or absent), or
+    :class:`NetworkError` naming the cell. A network the course saved itself never fails here:
+    a position it cannot read is left out and worked out again (nothing else is lost)."""
+    texts = {column: cells.get(row, column) for column in POSITION_COLUMNS}
+    if not any(text.strip() for text in texts.values()):
+        return {}
+    found = {}
+    for column, text in texts.items():
+        if not text.strip():
+            if not cells.where.strict:
+                return {}
+            other = "y" if column == "x" else "x"
+            raise cells.where.error(
+                f"{column} is empty but {other} is not; give both (where the school sits on the "
+                "drawing) or leave both empty.",
+                number,
+                column,
+            )
+        value = _coordinate(text)
+        if value is None:
+            if not cells.where.strict:
+                return {}
+            raise cells.where.error(
+                f"{_show(text)} is not a position on the drawing; use a number from "
+                f"{-MAX_COORDINATE:,} to {MAX_COORDINATE:,} (such as 120.5), or leave both x "
+                "and y empty.",
+                number,
+                column,
+            )
+        found[column] = value
+    return found
 
 
 def _links(
@@ -1012,7 +1070,7 @@ def _check_kept_size(network: Network, schools_where: _Where, links_where: _Wher
     """Refuse a network too big to keep (:data:`MAX_NETWORK_CHARS`), naming the bigger table."""
     schools = _kept_size(
         len(network.schools),
-        (*SCHOOL_COLUMNS, *network.extra_school_columns),
+        (*SCHOOL_COLUMNS, *POSITION_COLUMNS, *network.extra_school_columns),
         sum(
             len(s.name)
             + len(s.kind)
@@ -1604,15 +1662,24 @@ def read_any(files: Mapping[str, bytes], *, notes: list[str] | None = None) -> N
 
 
 # -- exports ------------------------------------------------------------------------------------
+def _positioned(network: Network) -> bool:
+    return any(school.x is not None and school.y is not None for school in network.schools)
+
+
 def _school_records(network: Network) -> Iterator[list[Any]]:
-    yield [*SCHOOL_COLUMNS, *network.extra_school_columns]
+    """The schools table: a header, then one row per school (``x`` and ``y`` as numbers or None,
+    when some school has a place on the drawing)."""
+    positions = _positioned(network)
+    yield [*SCHOOL_COLUMNS, *(POSITION_COLUMNS if positions else ()), *network.extra_school_columns]
     for school in network.schools:
         extra = dict(school.extra)
+        placed = school.x is not None and school.y is not None
         yield [
             school.name,
             school.kind,
             school.phase,
             school.locality,
+            *(((school.x, school.y) if placed else (None, None)) if positions else ()),
             *(extra.get(column, "") for column in network.extra_school_columns),
         ]
 
@@ -1646,11 +1713,19 @@ def _link_records(network: Network) -> Iterator[list[Any]]:
         ]
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def csv_bytes(records: Iterable[list[Any]]) -> bytes:
     """Rows as CSV that is safe to open in a spreadsheet (formulas neutralised), UTF-8 with a BOM."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows([_neutralise(_text(cell)) for cell in record] for record in records)
+    writer.writerows(
+        # A number is never a formula: "-12.5" (a position) stays a number a spreadsheet can use.
+        [_text(cell) if _is_number(cell) else _neutralise(_text(cell)) for cell in record]
+        for record in records
+    )
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -1670,7 +1745,7 @@ def to_workbook(network: Network) -> bytes:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     def cell(value: Any) -> Any:
-        if value is None or isinstance(value, int):
+        if value is None or isinstance(value, (int, float)):
             return value
         # Control characters other than tab and line breaks cannot be stored in a workbook.
         return _neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
@@ -1707,7 +1782,10 @@ def to_json(network: Network) -> bytes:
     document = {
         "title": network.title,
         "columns": {"schools": school_columns, "links": link_columns},
-        "schools": [row(school_columns, record, len(SCHOOL_COLUMNS)) for record in school_records],
+        "schools": [
+            row(school_columns, record, len(SCHOOL_COLUMNS) + (2 if _positioned(network) else 0))
+            for record in school_records
+        ],
         "links": links,
     }
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
@@ -1760,6 +1838,12 @@ def _graph(network: Network) -> Any:
             )
             if value
         )
+        if school.x is not None and school.y is not None:
+            # As attributes (GraphML, and GEXF's data) and as GEXF's own position, which Gephi
+            # draws; GEXF's y runs up, the drawing's down.
+            attributes.update(x=float(school.x), y=float(school.y))
+            position = {"x": float(school.x), "y": -float(school.y), "z": 0.0}
+            attributes["viz"] = {"position": position}
         graph.add_node(_xml_text(school.name), **attributes)
     for link in network.links:
         attributes: dict[str, Any] = _extra_attributes(link.extra)
@@ -1799,6 +1883,8 @@ def to_graphml(network: Network) -> bytes:
     graph = _graph(network)
     for _source, _target, data in graph.edges(data=True):
         data.pop("type", None)
+    for _node, data in graph.nodes(data=True):
+        data.pop("viz", None)  # GEXF's own; GraphML keeps the position as x and y
     out = io.BytesIO()
     nx.write_graphml(graph, out)
     return out.getvalue()

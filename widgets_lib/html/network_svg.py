@@ -5,10 +5,10 @@ It follows the course's drawing conventions (``drawing.KIND_STYLE``: colour *and
 kind; darker, thicker lines for closer levels), so the picture and the live drawing read the
 same way, and every meaning is also named in words in the legend.
 
-The layout is a small NumPy Fruchterman–Reingold (the algorithm of ``networkx.spring_layout``)
-with a fixed seed. ``spring_layout`` itself fails without SciPy from 500 nodes on (the course
-does not install SciPy), and its NumPy version takes about 2 s at 1,000 schools; this one takes
-well under a second.
+When every school has a saved place (issue 17: lesson 04 saves them, :mod:`widgets_lib.layout`),
+the picture shows that layout, scaled to fit, so it matches the learner's drawing. Otherwise the
+layout is a small NumPy Fruchterman–Reingold (:func:`widgets_lib.layout.spring`, the algorithm of
+``networkx.spring_layout``) with a fixed seed.
 
 All user text is plain text: it is stripped of characters XML cannot hold and of bidi
 controls (so a name cannot reorder the labels around it), then escaped.
@@ -23,6 +23,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from html import escape
 
+from .. import layout
 from ..lazy import lazy_module
 from ..network import KIND_LABELS, KINDS, Link, Network
 from ..network_io import MAX_DRAWN
@@ -31,10 +32,6 @@ from .drawing import KIND_STYLE, LEVEL_COLOURS, UNKNOWN_LEVEL
 
 np = lazy_module("numpy")  # only where a layout or a name comparison is computed
 
-_SEED = 7
-# Each step costs O(n²): small networks get more steps (their parts then separate well), large ones 50.
-_ITERATIONS_SMALL, _ITERATIONS_LARGE, _SMALL = 150, 50, 400
-_GRAVITY = 1.0  # keeps unlinked schools from drifting off and squeezing the rest into a corner
 _LABEL_CHARS = 24
 _LEGEND_FONT = 11
 _LEGEND_ROW = 20
@@ -154,42 +151,34 @@ def _lines(
 
 
 def _layout(count: int, lines: list[_Line]) -> np.ndarray:
-    """Positions in [0, 1]²: networkx's Fruchterman–Reingold (k = √(1/n), linear cooling, seed 7) plus gravity."""
-    if count <= 2:
-        return np.array([[0.5, 0.5]] if count == 1 else [[0.0, 0.5], [1.0, 0.5]])
-    pos = (
-        np.random.RandomState(_SEED).rand(count, 2).astype(np.float32)
-    )  # float32: 3× faster, ample for a picture
-    x, y = pos[:, 0].copy(), pos[:, 1].copy()
-    a = np.array([line.a for line in lines], dtype=np.intp)
-    b = np.array([line.b for line in lines], dtype=np.intp)
-    k2 = 1.0 / count
-    k = math.sqrt(k2)
-    iterations = _ITERATIONS_SMALL if count <= _SMALL else _ITERATIONS_LARGE
-    temperature = 0.1
-    cooling = temperature / (iterations + 1)
-    for _ in range(iterations):
-        dx = x[:, None] - x[None, :]
-        dy = y[:, None] - y[None, :]
-        push = k2 / np.maximum(
-            dx * dx + dy * dy, 1e-4
-        )  # the diagonal has dx = dy = 0, so no self-push
-        fx = (dx * push).sum(axis=1)
-        fy = (dy * push).sum(axis=1)
-        ex, ey = x[a] - x[b], y[a] - y[b]
-        pull = np.sqrt(ex * ex + ey * ey) / k
-        fx += np.bincount(b, ex * pull, count) - np.bincount(a, ex * pull, count)
-        fy += np.bincount(b, ey * pull, count) - np.bincount(a, ey * pull, count)
-        fx -= _GRAVITY * (x - x.mean())
-        fy -= _GRAVITY * (y - y.mean())
-        length = np.sqrt(fx * fx + fy * fy)
-        step = temperature / np.where(length < 0.01, 0.1, length)
-        x += fx * step
-        y += fy * step
-        temperature -= cooling
-    pos = np.column_stack((x, y))
-    low, span = pos.min(axis=0), np.ptp(pos, axis=0)
-    return (pos - low) / np.where(span > 0, span, 1.0) + np.where(span > 0, 0.0, 0.5)
+    """Positions in [0, 1]² for a network without saved places (:func:`layout.spring`)."""
+    return layout.spring(count, [(line.a, line.b) for line in lines])
+
+
+def _saved_places(
+    network: Network, width: int, height: float, extra_below: float
+) -> tuple[list[float], list[float], float] | None:
+    """The saved places scaled, never enlarged, to fit ``width`` × ``height`` (names included),
+    centred, and the scale; None unless every school has a place."""
+    schools = network.schools
+    if not all(s.x is not None and s.y is not None for s in schools):
+        return None
+    boxes = [layout.box(s) for s in schools]
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes) + extra_below
+    margin = 4.0
+    scale = min(
+        1.0,
+        (width - 2 * margin) / max(right - left, 1.0),
+        (height - 2 * margin) / max(bottom - top, 1.0),
+    )
+    dx = margin + (width - 2 * margin - (right - left) * scale) / 2 - left * scale
+    dy = margin + (height - 2 * margin - (bottom - top) * scale) / 2 - top * scale
+    return (
+        [dx + s.x * scale for s in schools],  # type: ignore[operator]
+        [dy + s.y * scale for s in schools],  # type: ignore[operator]
+        scale,
+    )
 
 
 def _level_id(level: int | None) -> str:
@@ -406,9 +395,16 @@ def network_svg(
     left = max(ring + 2, min(widest / 2 + 2, width * 0.2))
     top = ring + 4
     bottom = ring + (2 if marked else 1) * (font + 2) + 4
-    unit = _layout(count, lines)
-    xs = left + unit[:, 0] * (width - 2 * left)
-    ys = top + unit[:, 1] * max(area - top - bottom, 1.0)
+    saved = _saved_places(network, width, area, (font + 2) if marked else 0.0)
+    if saved is None:
+        unit = _layout(count, lines)
+        xs = left + unit[:, 0] * (width - 2 * left)
+        ys = top + unit[:, 1] * max(area - top - bottom, 1.0)
+    else:  # the learner's own layout: marks and names shrink with it, as in the drawing
+        xs, ys, scale = saved
+        radius = max(3.0, min(9.0, layout.NODE * scale))
+        font = max(6.0, min(12.0, layout.FONT * scale))
+        ring = radius + 4
 
     parts = [_markers(ident, lines)]
     reach = [ring if note is not None else radius for note in notes]
