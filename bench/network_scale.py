@@ -8,6 +8,9 @@ draw     = build the drawing page (drawing.network_page: pyvis data + the course
            i.e. the work done in the kernel; the browser's layout time is not included. Above
            network_io.MAX_DRAWN (1,000) schools the view draws nothing: it says so and shows
            the summary and tables, so there is no draw row at 10,000;
+map      = what lesson 04's map editor sends after every change: drawing.drawing_data (the same
+           pyvis nodes, edges and options) serialised to JSON, as the widget's update is; the
+           size of that update is printed under the table;
 tables   = the summary and the tables the view shows under every drawing (views.network's
            summary_html and tables_html), the text alternative to the picture.
 Networks are generated: N schools, 3 links per school on average, levels 0–5, some
@@ -30,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from widgets_lib import classify, network_io  # noqa: E402
 from widgets_lib.health import CONSTRUCTS  # noqa: E402
-from widgets_lib.html.drawing import network_page  # noqa: E402
+from widgets_lib.html.drawing import drawing_data, network_page  # noqa: E402
 from widgets_lib.html.network_tables import summary_html, tables_html  # noqa: E402
 from widgets_lib.network import Link, Network, School  # noqa: E402
 
@@ -73,9 +76,10 @@ def main() -> None:
     args = parser.parse_args()
     answers = {c: 3.0 for c in CONSTRUCTS}
     rows = []
+    sizes = {}
     for n in (200, 1000, 10_000):
         network = generate(n)
-        for work in ("validate", "diagnose", "draw", "tables"):
+        for work in ("validate", "diagnose", "draw", "map", "tables"):
             if work == "validate":
                 schools, links = network_io.to_csv(network)
                 median, worst = timed(lambda: network_io.read_network(schools, links), args.repeats)
@@ -85,6 +89,11 @@ def main() -> None:
                 if n > network_io.MAX_DRAWN:
                     continue  # the view does not draw it (see above)
                 median, worst = timed(lambda: network_page(network), args.repeats)
+            elif work == "map":
+                if n > network_io.MAX_DRAWN:
+                    continue  # nor does the map editor
+                median, worst = timed(lambda: json.dumps(drawing_data(network)), args.repeats)
+                sizes[n] = len(json.dumps(drawing_data(network)).encode("utf-8"))
             else:
                 median, worst = timed(
                     lambda: (summary_html(network), tables_html(network)), args.repeats
@@ -93,6 +102,8 @@ def main() -> None:
     print(f"{'work':<9} {'schools':>8} {'links':>7} {'median ms':>10} {'max ms':>8}")
     for work, n, links, median, worst in rows:
         print(f"{work:<9} {n:>8,} {links:>7,} {median * 1000:>10.1f} {worst * 1000:>8.1f}")
+    for n, size in sizes.items():
+        print(f"map editor update at {n:,} schools: {size / 1024:,.0f} KiB of JSON")
     print(f"\n{args.repeats} runs each, one process, wall-clock time (time.perf_counter).")
     print(__doc__.split("\n\n")[2])
     results = Path(__file__).resolve().parent / "results"

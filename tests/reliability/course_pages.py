@@ -268,11 +268,10 @@ def _lesson_results(page, notebook: str) -> None:
         page.locator(".course-result svg[role=img]").nth(1).wait_for(timeout=TIMEOUT_MS)
         page.locator(".course-result table").first.wait_for(timeout=TIMEOUT_MS)
     elif lesson_id == "04":
-        page.locator("iframe.course-drawing").wait_for(timeout=TIMEOUT_MS)
         page.locator(".course-activity table.course-table:visible").first.wait_for(
             timeout=TIMEOUT_MS
         )
-        page.frame_locator("iframe.course-drawing").locator("canvas").wait_for(timeout=TIMEOUT_MS)
+        page.locator(".course-map-canvas canvas").wait_for(timeout=TIMEOUT_MS)  # the map editor
     elif lesson_id == "05":
         page.locator(".course-reading h4", has_text="Diagnosis").wait_for(timeout=TIMEOUT_MS)
     elif lesson_id == "06":

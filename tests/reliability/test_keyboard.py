@@ -205,7 +205,7 @@ def test_network_lesson_by_keyboard_alone(new_context, course_server, tmp_path):
     all_saved(page)
 
     # The drawing and its table.
-    page.frame_locator("iframe.course-drawing").locator("canvas").wait_for(timeout=TIMEOUT_MS)
+    page.locator(".course-map-canvas canvas").wait_for(timeout=TIMEOUT_MS)
     tables = page.locator(".course-activity table.course-table").all_inner_texts()
     assert any("Ash Primary" in t and "Beech Academy" in t for t in tables), tables
 

@@ -32,6 +32,9 @@ EXTERNAL = re.compile(
     re.IGNORECASE,
 )
 TEXT_TYPES = ("html", "css", "javascript", "json", "svg", "xml")
+# A whole line of JavaScript comment names nothing that is fetched: anywidget's front end (rspack's
+# runtime) explains its public path with an example ``<img src="https://attacker.controlled.server/">``.
+JS_LINE_COMMENT = re.compile(r"^[ \t]*//.*$", re.MULTILINE)
 CELL_ERRORS = (
     "There was an error when executing cell",
     "An exception occurred at the server",
@@ -40,16 +43,16 @@ CELL_ERRORS = (
     "Traceback",
 )
 
-FRAME_STATE = """() => {
-  const canvas = document.querySelector('canvas');
+DRAWING_STATE = """() => {
+  const canvas = document.querySelector('.course-map-canvas canvas');
   let painted = 0;
   if (canvas && canvas.width && canvas.height) {
     const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) { painted += 1; } }
   }
   const box = canvas ? canvas.getBoundingClientRect() : {width: 0, height: 0};
-  return {vis: typeof vis, width: box.width, height: box.height, painted: painted,
-          fallbackShown: !document.getElementById('fallback').hidden,
+  return {width: box.width, height: box.height, painted: painted,
+          fallbackShown: !document.querySelector('.course-map-fallback').hidden,
           loaded: performance.getEntriesByType('resource').map(e => e.name)};
 }"""
 
@@ -122,6 +125,8 @@ class Loaded:
                 text = response.body().decode("utf-8", errors="replace")
             except Exception:  # noqa: BLE001 - a body Chromium no longer holds: fetch it again
                 text = response.frame.page.context.request.get(response.url).text()
+            if "javascript" in kind:
+                text = JS_LINE_COMMENT.sub("", text)
             urls = external_urls(text, self.host)
             if urls:
                 found[response.url] = urls
@@ -177,30 +182,27 @@ def assert_pictures_drawn(page, spec: Spec) -> None:
 
 
 def assert_drawing_drew(page, server_url: str) -> None:
-    """The pyvis drawing, in its sandboxed frame, drew the network from the server's own script."""
-    frames = [f for f in page.frames if f.url == "about:srcdoc"]
-    assert len(frames) == 1, [f.url for f in page.frames]
-    frame = frames[0]
-    frame.locator("canvas").wait_for(timeout=TIMEOUT_MS)
-    # Chromium does not paint frames from another origin while they are off screen: look at it,
-    # as the learner does, and poll by time (animation frames stop off screen).
-    page.locator("iframe.course-drawing").scroll_into_view_if_needed()
-    frame.wait_for_function(
-        "() => { const c = document.querySelector('canvas'); const d = c.getContext('2d')"
-        ".getImageData(0, 0, c.width, c.height).data; for (let i = 3; i < d.length; i += 4)"
-        " { if (d[i] > 0) { return true; } } return false; }",
+    """Lesson 04's drawing (the map editor, an anywidget) drew the network with the server's own
+    vis-network: its front end, its module and the library all came from the course server."""
+    canvas = page.locator(".course-map-canvas canvas")
+    canvas.wait_for(timeout=TIMEOUT_MS)
+    canvas.scroll_into_view_if_needed()  # look at it, as the learner does
+    page.wait_for_function(
+        "() => { const c = document.querySelector('.course-map-canvas canvas'); const d = "
+        "c.getContext('2d').getImageData(0, 0, c.width, c.height).data; for (let i = 3; "
+        "i < d.length; i += 4) { if (d[i] > 0) { return true; } } return false; }",
         polling=500,
         timeout=TIMEOUT_MS,
     )
-    state = frame.evaluate(FRAME_STATE)
-    assert state["vis"] == "object" and not state["fallbackShown"], state
+    state = page.evaluate(DRAWING_STATE)
+    assert not state["fallbackShown"], state
     assert state["width"] > 0 and state["height"] > 0 and state["painted"] > 0, state
-    assert state["loaded"] and all(url.startswith(server_url + "/") for url in state["loaded"]), (
-        state["loaded"]
+    loaded = state["loaded"]
+    assert any("/static/vis-network.min.js" in url for url in loaded), loaded
+    assert any("/labextensions/anywidget/" in url for url in loaded), loaded
+    assert all(url.startswith(server_url + "/") or url.startswith("blob:") for url in loaded), (
+        loaded
     )
-    srcdoc = page.locator("iframe.course-drawing").get_attribute("srcdoc") or ""
-    host = urlparse(server_url).netloc
-    assert external_urls(srcdoc, host) == [] and external_urls(frame.content(), host) == []
 
 
 # Pages with work show everything their lesson can show; the same pages before starting are
@@ -306,9 +308,9 @@ def test_page_works_under_the_servers_content_security_policy(
         else:
             page.get_by_text("Progress of each participant").first.wait_for(timeout=TIMEOUT_MS)
         if spec.notebook.startswith("04"):
-            drawing = page.locator("iframe.course-drawing")
+            drawing = page.locator(".course-map-canvas canvas")  # the map editor drew
             drawing.scroll_into_view_if_needed()
-            drawing.content_frame.locator("canvas").wait_for(timeout=TIMEOUT_MS)
+            drawing.wait_for(timeout=TIMEOUT_MS)
         violations = page.evaluate("() => window.__violations") + [
             v
             for frame in page.frames[1:]

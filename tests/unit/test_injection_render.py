@@ -74,8 +74,10 @@ from widgets_lib.html.report import build_report
 from widgets_lib.network import Network
 from widgets_lib.record import load_record
 from widgets_lib.store import Store
+from widgets_lib.views import map_editor
 from widgets_lib.views.dashboard import Dashboard
 from widgets_lib.views.lesson import Lesson
+from widgets_lib.views.map_editor import MapEditor
 from widgets_lib.views.network import NetworkView
 
 COURSE = Path(__file__).resolve().parents[2] / "course"
@@ -226,6 +228,19 @@ def test_each_payload_is_text_in_every_rendered_piece(worlds, name):
     texts = {k: plain(v) for k, v in PAYLOADS.items()} if name in SVG_TEXT else PAYLOADS
     shown = keys_shown(texts, parsed.text)
     assert EXPECTED[name] <= shown, f"{name}: not shown literally: {sorted(EXPECTED[name] - shown)}"
+
+
+def test_the_map_editor_gives_vis_every_name_as_data(worlds):
+    """Lesson 04's map editor: the kernel sends names as plain strings (labels, and the first line
+    of each tooltip, which its script shows as a text node); nothing is HTML."""
+    world = worlds["hostile"]
+    editor = MapEditor()
+    editor.show(world.network)
+    assert [node["label"] for node in editor.nodes] == world.network.names
+    assert [node["title"].split("\n")[0] for node in editor.nodes] == world.network.names
+    script = (Path(map_editor.__file__).parent / "map_editor.js").read_text(encoding="utf-8")
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script
+    assert "div.textContent = copy.title" in script
 
 
 def test_the_drawing_gives_vis_every_name_as_data_in_a_sandboxed_frame(worlds):

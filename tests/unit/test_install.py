@@ -33,6 +33,7 @@ WHEELHOUSE = REPO / ".cache" / "wheelhouse"
 
 # Import name -> distribution name, for every third-party module widgets_lib imports.
 DISTRIBUTIONS = {
+    "anywidget": "anywidget",
     "IPython": "ipython",
     "ipywidgets": "ipywidgets",
     "jupyter_server": "jupyter_server",
@@ -51,9 +52,12 @@ DISTRIBUTIONS = {
     "ipykernel": "ipykernel",
     "jupyter_client": "jupyter_client",
     "setproctitle": "setproctitle",
+    "nbconvert": "nbconvert",
+    "jinja2": "Jinja2",
+    "zmq": "pyzmq",
 }
 # Needed at run time although widgets_lib imports none of them (pyproject.toml says why).
-NOT_IMPORTED = {"nbconvert", "psycopg"}
+NOT_IMPORTED = {"psycopg"}
 # Modules used only where an extra is installed: their imports belong to that extra.
 EXTRA_MODULES = {"widgets_lib/server/hub.py": "hub"}
 

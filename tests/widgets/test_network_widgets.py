@@ -9,6 +9,7 @@ from html import escape
 from widgets_lib import network_io
 from widgets_lib.classify import TYPE_NAMES
 from widgets_lib.examples import example, load_example
+from widgets_lib.layout import placed
 from widgets_lib.network import Link, Network, School
 from widgets_lib.record import network_from_value
 from widgets_lib.views.lesson import Lesson
@@ -67,8 +68,11 @@ def test_build_save_restore_and_draw(store):
     saved = network_from_value(store.load(lesson.learner.id, ACTIVITY)[KEY])
     assert saved.names == ["Ash Primary", XSS, "Elm High"] and len(saved.links) == 2
     assert len(store.history(lesson.learner.id, ACTIVITY, KEY)) == 5
-    assert "<iframe" in view.drawing.value and 'sandbox="allow-scripts"' in view.drawing.value
-    assert XSS not in view.drawing.value, "names reach the iframe only escaped"
+    # The drawing (the map editor) gets names as data, drawn and tooltipped as text by its script;
+    # the legend under it never holds a name.
+    assert [node["label"] for node in view.editor.nodes] == ["Ash Primary", XSS, "Elm High"]
+    assert view.editor.editable and len(view.editor.edges) == 2
+    assert XSS not in view.drawing.value and "<iframe" not in view.drawing.value
     assert (
         XSS not in view.tables.value and "&lt;img src=x onerror=alert(1)&gt;" in view.tables.value
     )
@@ -157,7 +161,8 @@ def test_big_network_is_tabled_not_drawn(store):
     schools = tuple(School(f"School {i}") for i in range(1200))
     links = tuple(Link(f"School {i}", f"School {i + 1}", level=2) for i in range(1199))
     view._commit(Network(schools=schools, links=links))
-    assert "<iframe" not in view.drawing.value
+    assert view.editor.nodes == [] and view.editor.layout.display == "none"
+    assert not view.editor.editable
     assert "more than a drawing can show" in view.drawing.value
     assert "Showing the first 200 of 1,200 schools" in view.tables.value
 
@@ -431,7 +436,7 @@ def test_import_asks_before_replacing_and_another_action_withdraws_the_question(
     choose_and_import()
     assert "4 schools and 2 links" in view.import_feedback.message.value
     view.import_feedback.replace.click()
-    assert view.network == other
+    assert view.network == placed(other)  # given places on the drawing as it is saved
     assert "Imported 2 schools and 1 link." in view.import_feedback.message.value
     view.undo.click()
     assert len(view.network.schools) == 4 and "Oak Primary" in view.network.names
@@ -541,7 +546,7 @@ def test_lesson_05_what_if_the_hub_leaves_says_the_network_falls_apart(store):
     lesson.identity.start_button.click()
     view.example.value = "lookalike_willowbrook_hub"
     view.load_example.click()
-    assert view.network == network
+    assert view.network == placed(network)
     lesson5, (health_view, diagnosis) = open_page(
         store, "05", ["health", "diagnosis"], query=f"learner={lesson.learner.code}"
     )
@@ -557,3 +562,135 @@ def test_lesson_05_what_if_the_hub_leaves_says_the_network_falls_apart(store):
     assert "The network falls apart" in shown
     assert "What if: Too early to say</h4>" in shown and "What if: Meaningful" not in shown
     assert "evidence: <strong>weak</strong>" in shown
+
+
+# -- the drawing (lesson 04's map editor): each action through the forms' path ----------------
+def drawn(view, **content):
+    """Send one action as the drawing's script does; return the drawing's answer to it."""
+    answers = []
+    view.editor.send = answers.append
+    view.editor._handle_custom_msg({**content, "request": 7}, [])
+    assert answers[0]["request"] == 7
+    # A refused action has the drawing drawn again (a dragged school goes back to its place).
+    assert answers[1:] == ([] if answers[0]["ok"] else [{"redraw": True}])
+    return answers[0]
+
+
+def drawing_said(view):
+    return view.drawing_feedback.message.value
+
+
+def test_the_drawing_adds_links_moves_and_chooses_like_the_forms(store):
+    lesson, (view,) = open_page(store, "04", ["network"])
+    lesson.identity.start_button.click()
+    assert drawn(view, action="add", name="  Ash   Primary ", x=-40.25, y=12) == {
+        "request": 7,
+        "ok": True,
+        "message": "",
+    }
+    assert (
+        view.network.school("Ash Primary").x == -40.2
+        and view.network.school("Ash Primary").y == 12.0
+    )
+    assert view.pick_school.value == "Ash Primary"  # its change form shows it, ready for its kind
+    assert not view.new_kind.disabled
+    assert drawn(view, action="add", name=XSS, x=200, y=100)["ok"]
+    assert drawn(view, action="link", **{"from": "Ash Primary", "to": XSS})["ok"]
+    assert view.network.links == (Link("Ash Primary", XSS),)
+    assert view.pick_link.value == 0 and not view.save_link.disabled
+    assert "Added the link Ash Primary — " in drawing_said(view)
+    assert drawn(view, action="move", name=XSS, x=300.5, y=-80)["ok"]
+    assert (view.network.school(XSS).x, view.network.school(XSS).y) == (300.5, -80.0)
+
+    saved = network_from_value(store.load(lesson.learner.id, ACTIVITY)[KEY])
+    assert saved == view.network  # every drawing edit is saved at once, places included
+    assert [node["label"] for node in view.editor.nodes] == ["Ash Primary", XSS]
+    assert [(n["x"], n["y"]) for n in view.editor.nodes] == [(-40.2, 12.0), (300.5, -80.0)]
+
+    # Choosing a school or a link on the drawing fills the change forms; nothing is saved.
+    history = len(store.history(lesson.learner.id, ACTIVITY, KEY))
+    assert drawn(view, action="school", name=XSS)["ok"]
+    assert view.pick_school.value == XSS and view.new_name.value == XSS
+    assert drawn(view, action="pick_link", index=0, **{"from": "Ash Primary", "to": XSS})["ok"]
+    assert view.pick_link.value == 0 and view.edit_form.source.value == "Ash Primary"
+    assert len(store.history(lesson.learner.id, ACTIVITY, KEY)) == history
+
+    # Undo undoes a drawing edit like a form's: the move, then the link.
+    view.undo.click()
+    assert (view.network.school(XSS).x, view.network.school(XSS).y) == (200.0, 100.0)
+    view.undo.click()
+    assert view.network.links == ()
+    assert [(n["x"], n["y"]) for n in view.editor.nodes] == [(-40.2, 12.0), (200.0, 100.0)]
+
+
+def test_a_bad_drawing_action_is_explained_next_to_the_drawing_and_nothing_is_lost(store):
+    lesson, (view,) = open_page(store, "04", ["network"])
+    lesson.identity.start_button.click()
+    drawn(view, action="add", name="Ash Primary", x=0, y=0)
+    drawn(view, action="add", name="Oak", x=100, y=0)
+    before = view.network
+    history = len(store.history(lesson.learner.id, ACTIVITY, KEY))
+    refusals = [
+        (
+            dict(action="add", name="ash  primary", x=5, y=5),
+            "already a school called “Ash Primary”",
+        ),
+        (dict(action="add", name="", x=5, y=5), "Please type the school's name."),
+        (dict(action="add", name="x" * 201, x=5, y=5), "201 characters long"),
+        (dict(action="add", name="Elm", x=float("nan"), y=5), "must be a number between"),
+        (dict(action="link", **{"from": "Ash Primary", "to": "Ash Primary"}), "two different"),
+        (
+            dict(action="link", **{"from": "Ash Primary", "to": "Nowhere"}),
+            "“Nowhere” is not a school",
+        ),
+        (dict(action="move", name="Nowhere", x=1, y=1), "no school called “Nowhere”"),
+        (dict(action="move", name="Oak", x=1e300, y=1), "must be a number between"),
+        (dict(action="school", name="Nowhere"), "not yet caught up"),
+        (dict(action="pick_link", index=0, **{"from": "Ash Primary", "to": "Oak"}), "caught up"),
+        (dict(action="drop_table"), "cannot do"),
+    ]
+    for content, words in refusals:
+        answer = drawn(view, **content)
+        assert not answer["ok"] and words in answer["message"], (content, answer)
+        # One message, next to the drawing, as an alert; no other form speaks.
+        assert 'role="alert"' in drawing_said(view) and escape(words) in drawing_said(view)
+        assert alerts(view) == [drawing_said(view)]
+    drawn(view, action="link", **{"from": "Ash Primary", "to": "Oak"})
+    assert not drawn(view, action="link", **{"from": "Oak", "to": "Ash Primary"})["ok"]
+    assert "already linked" in drawing_said(view)
+    assert view.network == before.with_link(Link("Ash Primary", "Oak"))
+    assert len(store.history(lesson.learner.id, ACTIVITY, KEY)) == history + 1
+
+
+def test_the_drawing_changes_nothing_before_anyone_has_started(store):
+    lesson, (view,) = open_page(store, "04", ["network"])
+    assert not view.editor.editable  # the page offers no editing on the drawing
+    answer = drawn(view, action="add", name="Oak", x=0, y=0)  # a message sent by hand
+    assert not answer["ok"] and "Start or resume" in answer["message"]
+    assert view.network == Network()
+
+
+def test_the_school_form_moves_a_school_on_the_drawing_without_a_mouse(store):
+    lesson, (view,) = open_page(store, "04", ["network"])
+    lesson.identity.start_button.click()
+    add_school(view, "Ash Primary")
+    add_school(view, "Oak")
+    view.pick_school.value = "Oak"
+    assert (view.new_x.value, view.new_y.value) == (
+        view.network.school("Oak").x,
+        view.network.school("Oak").y,
+    )
+    view.new_x.value, view.new_y.value = 250.25, -75.0
+    view.save_school.click()
+    assert (view.network.school("Oak").x, view.network.school("Oak").y) == (250.2, -75.0)
+    assert "Its place on the drawing: 250.2 across, -75 down." in view.message.value
+    node = next(n for n in view.editor.nodes if n["label"] == "Oak")
+    assert (node["x"], node["y"]) == (250.2, -75.0)
+    # A number no drawing has room for (sent by a script): one message, nothing lost.
+    before = view.network
+    view.pick_school.value = "Oak"
+    view.new_x.value = float("inf")
+    view.save_school.click()
+    assert "must be a number between" in alerts(view)[0] and view.network == before
+    view.undo.click()
+    assert view.network.school("Oak").x != 250.2

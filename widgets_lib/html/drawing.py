@@ -8,6 +8,7 @@ named ``<img src=x onerror=…>`` is drawn as those characters.
 
 from __future__ import annotations
 
+import json
 from html import escape
 from pathlib import Path
 
@@ -60,8 +61,11 @@ def _link_title(link) -> str:
     return "\n".join(lines)
 
 
-def network_page(network: Network, height: str = "460px") -> str:
-    """A complete HTML page drawing ``network`` (for an iframe's ``srcdoc``)."""
+def pyvis_network(network: Network, height: str = "460px"):
+    """pyvis's network of ``network``: its nodes (id = the school's place in the list, label = its
+    name), its edges (id = the link's place in the list) and the drawing's options. Both pictures
+    are drawn from it: the iframe page (:func:`network_page`) and lesson 04's map editor
+    (:func:`drawing_data`)."""
     from pyvis.network import Network as PyvisNetwork  # only where a network is drawn
 
     net = PyvisNetwork(
@@ -76,6 +80,11 @@ def network_page(network: Network, height: str = "460px") -> str:
     for link in network.links:
         degree[link.source] += 1
         degree[link.target] += 1
+    # Saved places (issue 17, widgets_lib.layout): when every school has one, the drawing shows
+    # exactly that layout, physics off; otherwise vis-network lays it out as before.
+    placed = bool(network.schools) and all(
+        school.x is not None and school.y is not None for school in network.schools
+    )
     for school in network.schools:
         colour, shape = KIND_STYLE.get(school.kind, KIND_STYLE["other"])
         net.add_node(
@@ -86,13 +95,15 @@ def network_page(network: Network, height: str = "460px") -> str:
             shape=shape,
             size=16,
             font={"size": 15, "color": "#111"},
+            **({"x": school.x, "y": school.y} if placed else {}),
         )
     # Edges are appended directly: pyvis's add_edge scans every edge (quadratic), and the
     # network has been validated already.
-    for link in network.links:
+    for index, link in enumerate(network.links):
         level = link.level
         net.edges.append(
             {
+                "id": index,
                 "from": ids[link.source],
                 "to": ids[link.target],
                 "title": _link_title(link),
@@ -104,15 +115,33 @@ def network_page(network: Network, height: str = "460px") -> str:
                 "arrows": "to" if link.directed else "",
             }
         )
+    physics = (
+        '{"enabled": false}'
+        if placed
+        else '{"solver": "forceAtlas2Based", "stabilization": {"iterations": 300, "fit": true}}'
+    )
     # The wheel scrolls the page, never zooms the drawing: a reader scrolling past it was stuck.
-    net.set_options("""{
-      "physics": {"solver": "forceAtlas2Based", "stabilization": {"iterations": 300, "fit": true}},
+    options = """{
+      "physics": __PHYSICS__,
       "interaction": {"hover": true, "tooltipDelay": 150, "navigationButtons": false, "keyboard": false,
                       "zoomView": false},
       "edges": {"smooth": false}
-    }""")
-    html = net.generate_html()
+    }"""
+    net.set_options(options.replace("__PHYSICS__", physics))
+    return net
+
+
+def network_page(network: Network, height: str = "460px") -> str:
+    """A complete HTML page drawing ``network`` (for an iframe's ``srcdoc``)."""
+    html = pyvis_network(network, height).generate_html()
     return html.replace("__STATIC__", STATIC_URL)
+
+
+def drawing_data(network: Network) -> dict:
+    """The nodes, edges and options of :func:`pyvis_network` as plain data (for the map editor)."""
+    net = pyvis_network(network)
+    nodes, edges, _heading, _height, _width, options = net.get_network_data()
+    return {"nodes": nodes, "edges": edges, "options": json.loads(options)}
 
 
 def iframe(page: str, height: str = "480px", title: str = "Network drawing") -> str:

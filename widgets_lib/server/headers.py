@@ -37,7 +37,11 @@ SCRUBBED_PARAMS = ("learner", "cohort", "tutor", "key")
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline'",
+        # blob: lesson 04's map editor is an anywidget, whose front end imports the widget's ES
+        # module from a blob: URL it makes from the module's text (the kernel sends the text);
+        # the editor loads the vendored vis-network the same way. A blob: URL can only be made
+        # by a script already running in the page, so this lets in nothing from elsewhere.
+        "script-src 'self' 'unsafe-inline' blob:",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
         "connect-src 'self'",  # the kernel's websocket: 'self' covers ws:/wss: to this host

@@ -15,7 +15,7 @@ import ipywidgets as widgets
 from .. import network_io
 from ..examples import list_examples, load_example
 from ..html.common import count_words
-from ..html.drawing import iframe, legend_html, network_page
+from ..html.drawing import legend_html
 from ..html.network_tables import (
     downloads_html,
     size_words,
@@ -23,6 +23,7 @@ from ..html.network_tables import (
     tables_html,
     upload_check_html,
 )
+from ..layout import moved, placed
 from ..lessons import DONE
 from ..network import (
     FLOW_LABELS,
@@ -44,8 +45,9 @@ from ..network import (
     kept_reports,
 )
 from ..record import NETWORK_ACTIVITY, NETWORK_KEY, network_to_value, saved_network
-from .common import WIDE, Activity, SaveStatus, heading, on_press
+from .common import WIDE, Activity, SaveStatus, guarded, heading, on_press
 from .examples import WorkedCases
+from .map_editor import STALE, DrawingAction, MapEditor, chosen_link, read_action, request_of
 
 if TYPE_CHECKING:
     from .lesson import Learner, Lesson
@@ -227,7 +229,7 @@ class NetworkView(widgets.VBox, Activity):
             *self._picture(),
             *self._file_forms(),
         ]
-        for field in (self.name, self.phase, self.locality, self.new_name):
+        for field in (self.name, self.phase, self.locality, self.new_name, self.new_x, self.new_y):
             field.continuous_update = False
         self.controls = [
             self.load_example,
@@ -247,6 +249,7 @@ class NetworkView(widgets.VBox, Activity):
             self.change_school_feedback,
             self.change_link_feedback,
             self.undo_feedback,
+            self.drawing_feedback,
             self.import_feedback,
             self.download_feedback,
         ]
@@ -312,6 +315,10 @@ class NetworkView(widgets.VBox, Activity):
             options=[(KIND_LABELS[k], k) for k in KINDS],
             style=WIDE,
         )
+        # Its place on the drawing, for the keyboard (the mouse drags it): in the drawing's units,
+        # a pixel at its own size; larger numbers are further right and further down.
+        self.new_x = widgets.FloatText(description="Place on the drawing: across", style=WIDE)
+        self.new_y = widgets.FloatText(description="Place on the drawing: down", style=WIDE)
         self.save_school = widgets.Button(
             description="Save changes to this school", layout={"width": "auto"}
         )
@@ -368,6 +375,7 @@ class NetworkView(widgets.VBox, Activity):
             heading("Change or remove a school", 3),
             self.pick_school,
             _wrap(self.new_name, self.new_kind),
+            _wrap(self.new_x, self.new_y),
             _wrap(self.save_school, self.remove_school),
             self.change_school_feedback,
             heading("Change or remove a link", 3),
@@ -378,19 +386,25 @@ class NetworkView(widgets.VBox, Activity):
         ]
 
     def _picture(self) -> list[widgets.Widget]:
-        """The drawing and its text alternative (a sentence and the tables), with Undo above them."""
+        """The drawing, which edits the network too (the map editor, answering under itself), and
+        its text alternative (a sentence and the tables), with Undo above them."""
         self.undo = widgets.Button(
             description="Undo last change", disabled=True, layout={"width": "auto"}
         )
         self.undo_feedback = FormFeedback()
         on_press(self.undo, self._edit(self.undo_feedback, self._undo), self.status)
-        self.drawing = widgets.HTML()
+        self.editor = MapEditor()
+        self.drawing_feedback = FormFeedback()
+        self.editor.on_action(guarded(self.status)(self._drawn))
+        self.drawing = widgets.HTML()  # the legend, or why there is no drawing
         self.summary = widgets.HTML()
         self.tables = widgets.HTML()
         return [
             heading("Your network", 3),
             self.undo,
             self.undo_feedback,
+            self.editor,
+            self.drawing_feedback,
             self.drawing,
             self.summary,
             self.tables,
@@ -450,7 +464,10 @@ class NetworkView(widgets.VBox, Activity):
         self.status.waiting("Start or resume at the top of the page to draw your network.")
 
     def load(self, learner: Learner) -> None:
-        self.network = saved_network(self.lesson.load(ACTIVITY, self.status))
+        saved = saved_network(self.lesson.load(ACTIVITY, self.status))
+        self.network = placed(saved)
+        if self.network is not saved:  # saved before places were kept (issue 17): keep them now
+            self.lesson.save(ACTIVITY, KEY, network_to_value(self.network), self.status)
         self.undo_stack.clear()
         for control in self.controls:
             control.disabled = False
@@ -524,6 +541,7 @@ class NetworkView(widgets.VBox, Activity):
     def _commit(self, network: Network, undoable: bool = True) -> None:
         """Save ``network``, then show it: a save the store refuses (the learner's quota) leaves
         the page on the network that is saved, with the reason beside the form."""
+        network = placed(network)  # every school keeps its place on the drawing (issue 17)
         self.lesson.save(ACTIVITY, KEY, network_to_value(network), self.status)
         if undoable:
             self.undo_stack.append(self.network)
@@ -531,6 +549,11 @@ class NetworkView(widgets.VBox, Activity):
         if len(network.schools) >= 3 and network.links:
             self.lesson.mark(DONE)
         self._render()
+
+    def apply(self, network: Network, said: str) -> None:
+        """Save and draw a network changed by another activity of the page (the partners' survey
+        answers) as one of this view's own edits: said under Undo, which steps back over it."""
+        self._edit(self.undo_feedback, lambda: (network, said))()
 
     def _load_example(self) -> tuple[Network | None, str]:
         if self.example.value is None:
@@ -559,8 +582,17 @@ class NetworkView(widgets.VBox, Activity):
         school = self.network.school(self.pick_school.value) if self.pick_school.value else None
         self.new_name.value = school.name if school else ""
         self.new_kind.value = school.kind if school else KINDS[0]
+        self.new_x.value = school.x if school and school.x is not None else 0.0
+        self.new_y.value = school.y if school and school.y is not None else 0.0
         closed = school is None or self.lesson.learner is None
-        for control in (self.new_name, self.new_kind, self.save_school, self.remove_school):
+        for control in (
+            self.new_name,
+            self.new_kind,
+            self.new_x,
+            self.new_y,
+            self.save_school,
+            self.remove_school,
+        ):
             control.disabled = closed
 
     def _change_school(self) -> tuple[Network, str]:
@@ -573,7 +605,12 @@ class NetworkView(widgets.VBox, Activity):
         assert school is not None
         kind = KIND_LABELS.get(self.new_kind.value, self.new_kind.value)
         said = f"Renamed {old} to {name} ({kind})." if name != old else f"Changed {name}: {kind}."
-        return network.with_school(replace(school, kind=self.new_kind.value)), said
+        network = network.with_school(replace(school, kind=self.new_kind.value))
+        if (self.new_x.value, self.new_y.value) != (school.x, school.y):
+            network = moved(network, name, self.new_x.value, self.new_y.value)
+            place = network.school(name)
+            said += f" Its place on the drawing: {place.x:g} across, {place.y:g} down."
+        return network, said
 
     def _remove_school(self) -> tuple[Network, str]:
         name = self.pick_school.value
@@ -622,6 +659,70 @@ class NetworkView(widgets.VBox, Activity):
         link = self.network.links[index]
         return self.network.without_link(index), f"Removed the link {_joined(link)}."
 
+    def _drawn(self, content: object) -> None:
+        """An action on the drawing: checked, made like a form's edit (saved, drawn, undoable),
+        answered under the drawing and, for the name field it opened, in the drawing itself."""
+        refused: list[str] = []
+        done: list[Callable[[], None]] = []
+
+        def action() -> tuple[Network | None, str]:
+            try:
+                if self.lesson.learner is None:
+                    raise EditError("Start or resume at the top of the page to change the drawing.")
+                return self._drawing_edit(read_action(content), done)
+            except (EditError, network_io.NetworkError) as exc:
+                refused.append(str(exc))
+                raise
+
+        def then() -> None:
+            for each in done:
+                each()
+
+        saved = False
+        try:
+            self._edit(self.drawing_feedback, action, done=then)()
+            saved = not refused
+        finally:
+            message = (
+                refused[0] if refused else "" if saved else "Not saved: see under the drawing."
+            )
+            self.editor.answer(request_of(content), saved, message)
+
+    def _drawing_edit(
+        self, action: DrawingAction, done: list[Callable[[], None]]
+    ) -> tuple[Network | None, str]:
+        """What one drawing action does; ``done`` gets what to do once the change is saved (show
+        the new school or link in its change form, ready for its details)."""
+        network = self.network
+        if action.kind == "add":
+            name = check_school_name(network, action.name)
+            school = check_school(School(name, x=action.x, y=action.y))
+            done.append(lambda: setattr(self.pick_school, "value", name))
+            return network.with_school(school), (
+                f"Added {name}. Its kind can be changed in “Change or remove a school” above."
+            )
+        if action.kind == "link":
+            link = check_link(network, Link(action.name, action.target))
+            index = len(network.links)
+            done.append(lambda: setattr(self.pick_link, "value", index))
+            return network.with_link(link), (
+                f"Added the link {_joined(link)}. Give its level and the rest in "
+                "“Change or remove a link” above."
+            )
+        if action.kind == "move":
+            return moved(network, action.name, action.x, action.y), f"Moved {action.name}."
+        if action.kind == "school":
+            if network.school(action.name) is None:
+                raise EditError(STALE)
+            self.pick_school.value = action.name
+            return None, f"Chosen: {action.name}. Change it in “Change or remove a school” above."
+        index = chosen_link(network, action)
+        self.pick_link.value = index
+        return None, (
+            f"Chosen: the link {_joined(network.links[index])}. Change it in "
+            "“Change or remove a link” above."
+        )
+
     def _undo(self) -> tuple[None, str]:
         if not self.undo_stack:
             raise EditError("There is nothing to undo.")
@@ -665,19 +766,23 @@ class NetworkView(widgets.VBox, Activity):
         self._show_link()
         self.undo.disabled = not self.undo_stack
         count = len(network.schools)
+        drawn = count <= network_io.MAX_DRAWN
+        self.editor.editable = drawn and self.lesson.learner is not None
+        self.editor.layout.display = None if drawn else "none"
+        self.editor.show(network if drawn else Network())
         if count == 0:
             self.drawing.value = (
-                "<p>Your network is empty. Add schools and links above, start from an example, "
-                "or import files below.</p>"
+                "<p>Your network is empty. Click the drawing to add a school, use the forms "
+                "above, start from an example, or import files below.</p>"
             )
-        elif count > network_io.MAX_DRAWN:
+        elif not drawn:
             self.drawing.value = (
                 f'<p class="course-warning" role="status">This network has {count:,} schools, more '
                 f"than a drawing can show clearly (up to {network_io.MAX_DRAWN:,}). It is still "
                 "saved and analysed: see the summary and the tables below.</p>"
             )
         else:
-            self.drawing.value = iframe(network_page(network)) + legend_html(network)
+            self.drawing.value = legend_html(network)
         self.summary.value = summary_html(network)
         self.tables.value = tables_html(network)
         self.downloads.value = ""
