@@ -37,6 +37,7 @@ from .throttle import retry_words
 
 if TYPE_CHECKING:  # the diagnosis (networkx) is loaded when a tutor looks, not by lesson 00
     from . import classify
+    from .snapshots import Latest
 
 MAX_COHORT_NAME = 120
 MAX_DISPLAY_NAME = 80
@@ -187,6 +188,8 @@ class ParticipantSummary:
     network: Network
     diagnosis: classify.Diagnosis | None
     journal: dict[str, str] | None  # None: not shared
+    # Lesson 05's latest comparison of two snapshots (snapshots.latest); None: no snapshot saved
+    latest_change: Latest | None = None
 
     @property
     def shares_reflections(self) -> bool:
@@ -196,7 +199,7 @@ class ParticipantSummary:
 def participant_view(
     membership: Membership, values: dict[str, dict[str, Any]], updated: dict[str, str] | None = None
 ) -> ParticipantSummary:
-    from . import classify
+    from . import classify, snapshots
 
     record = Record(values, updated or {})
     network = record.network
@@ -214,6 +217,11 @@ def participant_view(
         network=network,
         diagnosis=diagnosis,
         journal=journal,
+        latest_change=snapshots.latest(
+            snapshots.from_saved(record.activity(snapshots.ACTIVITY)),
+            network,
+            record.health_answers,
+        ),
     )
 
 

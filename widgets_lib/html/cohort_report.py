@@ -19,6 +19,7 @@ from .common import count_words, table
 from .diagnosis import diagnosis_html
 from .journal import journal_html
 from .network_svg import network_svg
+from .snapshots import latest_html
 
 WRITTEN_DOWN = (
     "I have written the key down"  # the button the tutor presses once the new key is safe
@@ -265,6 +266,11 @@ def participant_card_html(view: ParticipantSummary, level: int = 4) -> str:
             parts.append(diagnosis_html(view.diagnosis, "Diagnosis"))
     else:
         parts.append("<p><strong>Network</strong>: not drawn yet.</p>")
+    if view.latest_change is not None:
+        parts.append(
+            "<p><strong>How the network changed</strong> (the latest comparison of snapshots, "
+            "Lesson 05)</p>" + latest_html(view.latest_change)
+        )
     if view.journal is None:
         parts.append("<p><strong>Reflections</strong>: not shared.</p>")
     else:

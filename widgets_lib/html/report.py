@@ -20,6 +20,7 @@ from .. import (
     perspectives,
     plan,
     reflections,
+    snapshots,
 )
 from ..lessons import DONE, PROGRESS_ACTIVITY
 from ..metrics import summary_sentence
@@ -33,6 +34,7 @@ from .leadership import spread_html
 from .network_svg import network_svg
 from .network_tables import tables_html
 from .plan import learning_table, plan_table
+from .snapshots import latest_html
 
 TITLE = "My course report: capacity, networks and distributed leadership"
 
@@ -217,6 +219,15 @@ def _diagnosis(record: Record) -> str:
     )
 
 
+def _changes(record: Record) -> str:
+    """The latest comparison of Lesson 05's snapshots (:func:`snapshots.latest`), short."""
+    saved = snapshots.from_saved(record.activity(snapshots.ACTIVITY))
+    if not saved:
+        return latest_html(None)
+    latest = snapshots.latest(saved, record.network, record.health_answers)
+    return _when(record, snapshots.ACTIVITY) + latest_html(latest)
+
+
 def _who_leads(record: Record) -> str:
     network = record.network
     leads, _dropped = leadership.leads_from_value(
@@ -291,6 +302,7 @@ def build_report(record: Record, made: datetime | None = None, who: str = "") ->
         ("My school on the capacity model", _capacity(record)),
         ("My network", _network(record)),
         ("Empty or meaningful? The diagnosis", _diagnosis(record)),
+        ("How my network changed", _changes(record)),
         ("Who leads in my network", _who_leads(record)),
         ("How I lead and would like to lead", _metaphors(record)),
         ("Distance, culture and structure", _challenges(record)),
