@@ -145,6 +145,9 @@ ACTIVITY_MINUTES: dict[str, float] = {
     "health": 8,
     # read the verdict, reasons and evidence, and try one "what if"
     "diagnosis": 4,
+    # name and save a snapshot, then compare two and read the picture and the list of changes; a
+    # second snapshot is saved in a later term, not in this sitting
+    "snapshots": 3,
     # lesson 07's two choices among 8 metaphors, with the feedback
     "choice": 3,
     # who leads each of 10 shared activities (schools and roles), ~40 s each, then the picture
@@ -158,6 +161,9 @@ ACTIVITY_MINUTES: dict[str, float] = {
     "journal": 3,
     # press the button and download the report
     "report": 1,
+    # lesson 04's survey of partner schools: create a link and copy it (the answers arrive
+    # later, and are read and accepted on a later visit)
+    "survey": 1,
     # PER QUESTION: a few considered sentences; a reflection of two questions is about 4 minutes
     "reflection": 2,
 }

@@ -36,6 +36,7 @@ from sqlalchemy.pool import NullPool
 from . import CourseError
 
 if TYPE_CHECKING:
+    from .survey import Survey
     from .throttle import Tally
 
 metadata = sa.MetaData()
@@ -148,6 +149,32 @@ guesses = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("last_failure", sa.Float, nullable=False, comment="epoch seconds"),
     sa.Column("next_at", sa.Float, nullable=False, comment="no guess is answered before this"),
+)
+
+# Survey links a learner sent to partner schools, and the answers that came back
+# (widgets_lib.survey). A link's token is stored only as a keyed hash; an answer is a partner's JSON.
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column(
+        "learner_id", sa.String(64), sa.ForeignKey("learners.id"), nullable=False, index=True
+    ),
+    sa.Column("token_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("schools", sa.Text, nullable=False, comment="JSON list of the names it asks about"),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("expires_at", sa.String(32), nullable=False),
+    sa.Column("revoked_at", sa.String(32), nullable=True),
+)
+
+survey_responses = sa.Table(
+    "survey_responses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("survey_id", sa.String(32), sa.ForeignKey("surveys.id"), nullable=False, index=True),
+    sa.Column("visitor", sa.String(64), nullable=False, comment="keyed hash of survey and address"),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("received_at", sa.String(32), nullable=False),
 )
 
 # Columns added since the first version, for databases made before them: (table, column, SQL definition).
@@ -1179,6 +1206,175 @@ class Store:
                 )
             )
 
+    # -- survey links and partners' answers (widgets_lib.survey) -------------------------
+    def create_survey(self, survey: Survey, most: int) -> None:
+        """Store a new survey link and stop the learner's other open links (one link is open at a
+        time); :class:`~widgets_lib.survey.SurveyError` when they already have ``most``."""
+        from .survey import SurveyError, token_key
+
+        with self._write() as conn:
+            made = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(surveys)
+                .where(surveys.c.learner_id == survey.learner_id)
+            ).scalar_one()
+            if made >= most:
+                raise SurveyError(
+                    f"You have made {made} survey links, the most the course keeps: delete the "
+                    "answers of an old link to make room."
+                )
+            conn.execute(
+                surveys.update()
+                .where(surveys.c.learner_id == survey.learner_id, surveys.c.revoked_at.is_(None))
+                .values(revoked_at=survey.created_at)
+            )
+            conn.execute(
+                surveys.insert().values(
+                    id=survey.id,
+                    learner_id=survey.learner_id,
+                    token_key=token_key(survey.token),
+                    schools=json.dumps(list(survey.schools), ensure_ascii=False),
+                    created_at=survey.created_at,
+                    expires_at=survey.expires_at,
+                    revoked_at=None,
+                )
+            )
+
+    @staticmethod
+    def _survey(row: Any) -> Survey:
+        from .survey import Survey
+
+        return Survey(
+            row.id,
+            row.learner_id,
+            tuple(json.loads(row.schools)),
+            row.created_at,
+            row.expires_at,
+            row.revoked_at,
+        )
+
+    def survey_by_token(self, token: str) -> Survey | None:
+        """The survey a link's token opens (open or not), or None."""
+        from .survey import token_key
+
+        with self._read() as conn:
+            row = conn.execute(
+                sa.select(*surveys.c).where(surveys.c.token_key == token_key(token))
+            ).first()
+        return self._survey(row) if row else None
+
+    def surveys_of(self, learner_id: str) -> list[Survey]:
+        """A learner's survey links, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(*surveys.c)
+                .where(surveys.c.learner_id == learner_id)
+                .order_by(surveys.c.created_at, surveys.c.id)
+            ).all()
+        return [self._survey(row) for row in rows]
+
+    def revoke_survey(self, learner_id: str, survey_id: str, at: str) -> None:
+        """Stop one of the learner's links (another learner's id changes nothing)."""
+        with self._write() as conn:
+            conn.execute(
+                surveys.update()
+                .where(
+                    surveys.c.id == survey_id,
+                    surveys.c.learner_id == learner_id,
+                    surveys.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=at)
+            )
+
+    def add_response(
+        self,
+        survey_id: str,
+        visitor: str,
+        value: str,
+        received_at: str,
+        limits: tuple[int, int, int],
+    ) -> None:
+        """Keep a partner's answer, unless the survey, this visitor or the learner already has as
+        many as ``limits`` (per survey, per visitor, per learner) allow: counted in the write, so
+        answers sent at once cannot pass a limit together (:class:`~widgets_lib.survey.SurveyError`)."""
+        from .survey import SurveyError
+
+        per_survey, per_visitor, per_learner = limits
+        with self._write() as conn:
+            learner_id = conn.execute(
+                sa.select(surveys.c.learner_id).where(surveys.c.id == survey_id).with_for_update()
+            ).scalar_one()
+            counts = conn.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.sum(sa.case((survey_responses.c.survey_id == survey_id, 1), else_=0)),
+                    sa.func.sum(
+                        sa.case(
+                            (
+                                sa.and_(
+                                    survey_responses.c.survey_id == survey_id,
+                                    survey_responses.c.visitor == visitor,
+                                ),
+                                1,
+                            ),
+                            else_=0,
+                        )
+                    ),
+                )
+                .select_from(survey_responses.join(surveys))
+                .where(surveys.c.learner_id == learner_id)
+            ).one()
+            total, of_survey, of_visitor = (int(n or 0) for n in counts)
+            if of_visitor >= per_visitor:
+                raise SurveyError(
+                    f"This survey has already received {of_visitor} answers from your connection, "
+                    "the most it takes from one place. Thank you: nothing more is needed."
+                )
+            if of_survey >= per_survey or total >= per_learner:
+                raise SurveyError(
+                    "This survey has received as many answers as it can keep. Thank you: please "
+                    "tell the person who sent it."
+                )
+            conn.execute(
+                survey_responses.insert().values(
+                    survey_id=survey_id, visitor=visitor, value=value, received_at=received_at
+                )
+            )
+
+    def responses_of(self, learner_id: str) -> list[tuple[int, str, str, str]]:
+        """The answers to a learner's links: (id, survey id, JSON text, received at), in order."""
+        with self._read() as conn:
+            return [
+                tuple(row)
+                for row in conn.execute(
+                    sa.select(
+                        survey_responses.c.id,
+                        survey_responses.c.survey_id,
+                        survey_responses.c.value,
+                        survey_responses.c.received_at,
+                    )
+                    .join(surveys)
+                    .where(surveys.c.learner_id == learner_id)
+                    .order_by(survey_responses.c.id)
+                )
+            ]
+
+    def delete_response(self, learner_id: str, response_id: int) -> None:
+        """Delete one answer to one of the learner's links (another learner's is left alone)."""
+        theirs = sa.select(surveys.c.id).where(surveys.c.learner_id == learner_id)
+        with self._write() as conn:
+            conn.execute(
+                survey_responses.delete().where(
+                    survey_responses.c.id == response_id,
+                    survey_responses.c.survey_id.in_(theirs),
+                )
+            )
+
+    def _delete_surveys(self, conn: sa.Connection, learner_id: str) -> None:
+        theirs = sa.select(surveys.c.id).where(surveys.c.learner_id == learner_id)
+        conn.execute(survey_responses.delete().where(survey_responses.c.survey_id.in_(theirs)))
+        conn.execute(surveys.delete().where(surveys.c.learner_id == learner_id))
+
     # -- a learner's own data -----------------------------------------------------
     def export_learner(self, learner_id: str) -> dict[str, Any]:
         """Everything stored about one learner: their row, membership, current answers and full history."""
@@ -1227,7 +1423,26 @@ class Store:
                 {"activity": a, "key": k, "value": rebuild((a, k), kind, v), "saved_at": t}
                 for a, k, kind, v, t in history
             ],
+            "surveys": self._export_surveys(learner_id),
         }
+
+    def _export_surveys(self, learner_id: str) -> list[dict[str, Any]]:
+        """A learner's survey links (without their secret) and the answers partners sent."""
+        answers_by_survey: dict[str, list[dict[str, Any]]] = {}
+        for _id, survey_id, value, received_at in self.responses_of(learner_id):
+            answers_by_survey.setdefault(survey_id, []).append(
+                {"answer": json.loads(value), "received_at": received_at}
+            )
+        return [
+            {
+                "schools": list(survey.schools),
+                "created_at": survey.created_at,
+                "expires_at": survey.expires_at,
+                "stopped_at": survey.revoked_at,
+                "answers": answers_by_survey.get(survey.id, []),
+            }
+            for survey in self.surveys_of(learner_id)
+        ]
 
     def delete_learner(self, learner_id: str) -> None:
         """Remove a learner from every table and the history, so their text cannot be read back from the file.
@@ -1240,6 +1455,7 @@ class Store:
             self._forget_in_merges(conn, learner_id)
             for table in (revisions, answers, memberships, usage):
                 conn.execute(table.delete().where(table.c.learner_id == learner_id))
+            self._delete_surveys(conn, learner_id)
             conn.execute(learners.delete().where(learners.c.id == learner_id))
         if self.engine.dialect.name == "sqlite":
             self._truncate_wal()

@@ -113,6 +113,7 @@ def test_export_has_everything_and_delete_leaves_nothing(store: Store):
         "cohort": None,
         "answers": [],
         "history": [],
+        "surveys": [],
     }
     assert not store.learner_exists(a) and store.learner_exists(b)
     assert [m.display_name for m in store.members(cohort.id)] == ["Name " + b[:4]]

@@ -237,7 +237,8 @@ class CeilingKernelManager(ServerKernelManager):
 
 
 def course_voila_class():
-    """Voila's application with the course's page handler (:class:`CourseVoilaHandler`) and
+    """Voila's application with the course's page handler (:class:`CourseVoilaHandler`), the
+    partners' survey page (:mod:`~widgets_lib.server.survey_page`) and
     :class:`~widgets_lib.server.headers.SecurityHeaders` on every response; the rest is Voila's."""
     import voila.app
 
@@ -247,10 +248,17 @@ def course_voila_class():
     # log scrubber and the log's readers (tests, operators) know the "Voila" logger.
     class Voila(voila.app.Voila):
         def init_handlers(self) -> list:
+            from .survey_page import survey_handlers  # partners' survey pages (issue 17)
+
             self.app.add_transform(SecurityHeaders)  # Voila has just made self.app
             return [
-                (rule[0], CourseVoilaHandler, *rule[2:]) if rule[1] is TornadoVoilaHandler else rule
-                for rule in super().init_handlers()
+                *survey_handlers(self.server_url),
+                *(
+                    (rule[0], CourseVoilaHandler, *rule[2:])
+                    if rule[1] is TornadoVoilaHandler
+                    else rule
+                    for rule in super().init_handlers()
+                ),
             ]
 
     return Voila

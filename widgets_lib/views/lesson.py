@@ -59,8 +59,10 @@ ACTIVITIES = {
     "challenges": "challenges:ChallengesView",
     "plan": "plan:PlanView",
     "report": "report:ReportView",
+    "snapshots": "snapshots:SnapshotsView",
     "cohort": "cohort:CohortView",
     "privacy": "cohort:PrivacyView",
+    "survey": "survey:SurveyView",
 }
 
 
@@ -303,6 +305,26 @@ class Lesson:
             draft = self._loaded().get(draft_activity(activity), {}).pop(key, None)
             if draft is not None:  # the learner saw it on this page and went on: it has served
                 self.store.discard(self.learner.id, draft_activity(activity), key, draft.rev)
+
+    def remove(self, activity: str, key: str, status: SaveStatus | None = None) -> bool:
+        """Remove one answer of the signed-in learner (its history stays), if it is still the one
+        this page loaded or last saved; True if removed. Otherwise it was changed or removed in
+        another tab or on another computer: nothing is removed, and ``status`` says so with a link
+        to reload (as :meth:`save` does)."""
+        shown = status or self.status
+        if self.learner is None:
+            shown.failed("please start or resume above first.")
+            return False
+        seen = self._loaded().setdefault(activity, {})
+        if key not in seen:
+            shown.conflict()
+            return False
+        with shown.storing():
+            if not self.store.discard(self.learner.id, activity, key, seen[key].rev):
+                shown.conflict()
+                return False
+            del seen[key]
+        return True
 
     def _loaded(self) -> dict[str, dict[str, Saved]]:
         if self.learner is None:
