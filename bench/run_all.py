@@ -77,6 +77,18 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str], str]] = {
         ["--schools", "200,1000", "--edits", "200"],
         "1 / 3",
     ),
+    "snapshot_compare": (
+        "snapshot_compare.py",
+        ["--schools", "1000", "--repeats", "1"],
+        ["--schools", "1000", "--repeats", "5"],
+        "1 / 1",
+    ),
+    "map_layout": (
+        "map_layout.py",
+        ["--schools", "200,1000", "--repeats", "1"],
+        ["--schools", "200,1000", "--repeats", "5"],
+        "1 / 1",
+    ),
 }
 
 Row = tuple[str, str, str, str, str]  # figure, measured, target, met?, how measured
@@ -294,6 +306,43 @@ def rows_revision_bytes(doc: dict) -> list[Row]:
     ]
 
 
+def rows_snapshot_compare(doc: dict) -> list[Row]:
+    return [
+        (
+            f"snapshots of {doc['schools']:,} schools: {r['stage']}",
+            f"median {r['median_ms']:.0f} ms, max {r['max_ms']:.0f} ms",
+            "-",
+            "-",
+            f"in one process, fresh SQLite store, {doc['repeats']} run(s); generated network and a "
+            "changed copy (2% of schools gone and joined, 5% of links lost, strengthened, weakened)"
+            + ("" if doc.get("drawn", True) else "; the picture was not drawn"),
+        )
+        for r in doc["rows"]
+    ]
+
+
+def rows_map_layout(doc: dict) -> list[Row]:
+    out: list[Row] = []
+    for r in doc["rows"]:
+        for stage, figures in r["stages"].items():
+            first = stage == "place"
+            out.append(
+                (
+                    f"saved layout of {r['schools']:,} schools: {stage}",
+                    f"median {figures['median_ms']:.0f} ms, max {figures['max_ms']:.0f} ms"
+                    + (f"; {r['overlapping_pairs']} overlapping names" if first else ""),
+                    "<= 2 s, no overlaps" if first and r["schools"] <= 1000 else "-",
+                    _met(figures["max_ms"] <= 2000 and r["overlapping_pairs"] == 0)
+                    if first and r["schools"] <= 1000
+                    else "-",
+                    f"in one process, {doc['repeats']} run(s); generated network, 3 links per "
+                    "school; place = layout.placed on a fresh network, save/read back = a fresh "
+                    "SQLite store, drawing = drawing.network_page, picture = network_svg",
+                )
+            )
+    return out
+
+
 def rows_class_load(doc: dict) -> list[Row]:
     out: list[Row] = []
     for r in doc["rows"]:
@@ -350,6 +399,8 @@ FIGURES: dict[str, Callable[[dict], list[Row]]] = {
     "network_scale": rows_network_scale,
     "dashboard": rows_dashboard,
     "revision_bytes": rows_revision_bytes,
+    "snapshot_compare": rows_snapshot_compare,
+    "map_layout": rows_map_layout,
 }
 
 
@@ -420,6 +471,8 @@ def recorded_load(name: str, doc: dict) -> float | None:
         "store_writes": [r.get("loadavg_before") for r in doc.get("runs", [])],
         "network_scale": [doc.get("loadavg")],
         "dashboard": [doc.get("loadavg")],
+        "snapshot_compare": [doc.get("loadavg")],
+        "map_layout": [doc.get("loadavg")],
     }.get(name, [])
     firsts = [x[0] for x in loads if x]
     return max(firsts) if firsts else None
