@@ -18,8 +18,6 @@ Medians and the slowest of --repeats runs. The database is a fresh SQLite file u
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
 import random
 import shutil
@@ -30,6 +28,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import saved  # noqa: E402
 
 from widgets_lib import capacity, cohort_network, cohorts, health, identity  # noqa: E402
 from widgets_lib.network import Link, Network, School  # noqa: E402
@@ -160,29 +160,21 @@ def main() -> None:
         print(f"{stage:<8} {statistics.median(values):>9.2f} {max(values):>7.2f}")
     store.dispose()
     shutil.rmtree(folder, ignore_errors=True)  # the throw-away database
-    results = Path(__file__).resolve().parent / "results"
-    results.mkdir(exist_ok=True)
-    out = results / f"dashboard-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(
-        json.dumps(
-            {
-                "benchmark": "dashboard",
-                "participants": args.participants,
-                "repeats": args.repeats,
-                "database": store.engine.dialect.name,
-                "fill_s": t_fill,
-                "loadavg": os.getloadavg(),
-                "stages": {
-                    stage: {"median_s": statistics.median(v), "max_s": max(v), "runs_s": v}
-                    for stage, v in runs.items()
-                },
+    saved.write(
+        "dashboard",
+        {
+            "benchmark": "dashboard",
+            "participants": args.participants,
+            "repeats": args.repeats,
+            "database": store.engine.dialect.name,
+            "fill_s": t_fill,
+            "loadavg": os.getloadavg(),
+            "stages": {
+                stage: {"median_s": statistics.median(v), "max_s": max(v), "runs_s": v}
+                for stage, v in runs.items()
             },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+        },
     )
-    print(f"results: bench/results/{out.name}")
 
 
 if __name__ == "__main__":

@@ -21,8 +21,6 @@ of name boxes overlap after placing (layout.overlapping; 0 expected) and the lay
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
 import statistics
 import sys
@@ -33,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import saved  # noqa: E402
 from network_scale import generate  # noqa: E402
 
 from widgets_lib.html.drawing import network_page  # noqa: E402
@@ -125,24 +124,16 @@ def main() -> None:
         )
     print(f"\n{args.repeats} runs each; load average before {[round(x, 2) for x in loadavg]}.")
     print(__doc__.split("\n\n")[2])
-    results = Path(__file__).resolve().parent / "results"
-    results.mkdir(exist_ok=True)
-    out = results / f"map_layout-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(
-        json.dumps(
-            {
-                "benchmark": "map_layout",
-                "repeats": args.repeats,
-                "loadavg": loadavg,
-                "how": __doc__.split("\n\n")[2],
-                "rows": rows,
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    saved.write(
+        "map_layout",
+        {
+            "benchmark": "map_layout",
+            "repeats": args.repeats,
+            "loadavg": loadavg,
+            "how": __doc__.split("\n\n")[2],
+            "rows": rows,
+        },
     )
-    print(f"results: bench/results/{out.name}")
 
 
 if __name__ == "__main__":

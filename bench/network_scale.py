@@ -20,7 +20,6 @@ links to partners outside the schools. Medians and the slowest of --repeats runs
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import random
@@ -30,6 +29,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import saved  # noqa: E402
 
 from widgets_lib import classify, network_io  # noqa: E402
 from widgets_lib.health import CONSTRUCTS  # noqa: E402
@@ -106,27 +107,19 @@ def main() -> None:
         print(f"map editor update at {n:,} schools: {size / 1024:,.0f} KiB of JSON")
     print(f"\n{args.repeats} runs each, one process, wall-clock time (time.perf_counter).")
     print(__doc__.split("\n\n")[2])
-    results = Path(__file__).resolve().parent / "results"
-    results.mkdir(exist_ok=True)
-    out = results / f"network_scale-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(
-        json.dumps(
-            {
-                "benchmark": "network_scale",
-                "repeats": args.repeats,
-                "loadavg": os.getloadavg(),
-                "how": __doc__.split("\n\n")[2],
-                "rows": [
-                    {"work": w, "schools": n, "links": k, "median_ms": m * 1000, "max_ms": x * 1000}
-                    for w, n, k, m, x in rows
-                ],
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
+    saved.write(
+        "network_scale",
+        {
+            "benchmark": "network_scale",
+            "repeats": args.repeats,
+            "loadavg": os.getloadavg(),
+            "how": __doc__.split("\n\n")[2],
+            "rows": [
+                {"work": w, "schools": n, "links": k, "median_ms": m * 1000, "max_ms": x * 1000}
+                for w, n, k, m, x in rows
+            ],
+        },
     )
-    print(f"results: bench/results/{out.name}")
 
 
 if __name__ == "__main__":

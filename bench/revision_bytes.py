@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -35,7 +33,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from first_visits import REPO, RESULTS_DIR, fmt, render_table  # noqa: E402
+import saved  # noqa: E402
+from first_visits import fmt, render_table  # noqa: E402
 
 from tests.unit.test_revision_storage import measure_edits  # noqa: E402
 
@@ -116,23 +115,16 @@ def main(argv: list[str] | None = None) -> int:
     text = table(rows)
     print()
     print(text)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"revision_bytes-{started:%Y%m%d-%H%M%S}.json"
     doc = {
         "benchmark": "revision_bytes",
         "started": started.isoformat(timespec="seconds"),
         "argv": [a if "://" not in a else "<database URL>" for a in sys.argv[1:]],
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
+        "machine": saved.machine(),
         "columns": COLUMNS,
         "rows": rows,
         "table": text,
     }
-    out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    print(f"results: {out.relative_to(REPO)}")
+    saved.write("revision_bytes", doc, started)
     return 0
 
 

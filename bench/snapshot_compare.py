@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import platform
 import random
 import shutil
 import statistics
@@ -33,7 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from first_visits import REPO, RESULTS_DIR, fmt, render_table  # noqa: E402
+import saved  # noqa: E402
+from first_visits import fmt, render_table  # noqa: E402
 
 from widgets_lib import health, snapshots  # noqa: E402
 from widgets_lib.html.snapshots import comparison_svg, comparison_tables  # noqa: E402
@@ -173,18 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print(text)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"snapshot_compare-{started:%Y%m%d-%H%M%S}.json"
     doc = {
         "benchmark": "snapshot_compare",
         "started": started.isoformat(timespec="seconds"),
         "argv": sys.argv[1:],
         "loadavg": loadavg,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
+        "machine": saved.machine(),
         "schools": args.schools,
         "repeats": args.repeats,
         "snapshot_bytes": last["snapshot_bytes"],
@@ -193,8 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": rows,
         "table": text,
     }
-    out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    print(f"results: {out.relative_to(REPO)}")
+    saved.write("snapshot_compare", doc, started)
     return 0
 
 
