@@ -65,7 +65,8 @@ def option_text(select, starts: str) -> str:
     return select.locator("option", has_text=starts).first.inner_text().strip()
 
 
-def test_two_snapshots_are_saved_and_compared(new_context, course_server):
+def open_snapshots(new_context, course_server):
+    """Lesson 05 opened by a learner with a saved network: (page, the snapshots part, code)."""
     code = learner_with_network(course_server.db_url)
     page = new_context().new_page()
     goto(page, f"{course_server.url}/voila/render/{LESSON}?learner={code}")
@@ -73,6 +74,11 @@ def test_two_snapshots_are_saved_and_compared(new_context, course_server):
     wait_signed_in(page)
     part = page.locator(".course-activity", has=page.get_by_label("Name this snapshot"))
     expect(part).to_have_count(1)
+    return page, part, code
+
+
+def test_two_snapshots_are_saved_and_compared(new_context, course_server):
+    page, part, code = open_snapshots(new_context, course_server)
     expect(part.locator(".course-save-status").first).to_contain_text(
         "Snapshots are kept until you delete them", timeout=TIMEOUT_MS
     )

@@ -7,14 +7,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_snapshots_journey import (
-    LESSON,
     SPRING,
     draw,
-    learner_with_network,
+    open_snapshots,
     save_snapshot,
 )
 from tests.person.person import click
-from tests.reliability.course_pages import TIMEOUT_MS, goto, wait_rendered, wait_signed_in
+from tests.reliability.course_pages import TIMEOUT_MS
 from tests.reliability.test_accessibility import (  # noqa: F401 - axe_path is a fixture
     axe_check,
     axe_path,
@@ -27,12 +26,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_comparison_on_the_page_is_accessible(new_context, course_server, axe_path):  # noqa: F811
-    code = learner_with_network(course_server.db_url)
-    page = new_context().new_page()
-    goto(page, f"{course_server.url}/voila/render/{LESSON}?learner={code}")
-    wait_rendered(page)
-    wait_signed_in(page)
-    part = page.locator(".course-activity", has=page.get_by_label("Name this snapshot"))
+    page, part, code = open_snapshots(new_context, course_server)
     save_snapshot(page, part, "Autumn 2026")
     draw(course_server.db_url, identity.code_key(code), SPRING)
     save_snapshot(page, part, "Spring 2027")
