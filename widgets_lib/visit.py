@@ -22,7 +22,6 @@ import time
 
 log = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_S = 5
 RECONNECT_FOR_S = 120.0  # how long failed connections to the request socket are tried again
 # The kernel's key to its request socket, and how it is sent (widgets_lib/server/query_socket.py
 # gives it and checks it; it imports these names from here, a module light enough for kernels).
@@ -53,10 +52,10 @@ async def _receive(url: str) -> str | None:
 
     A pre-heated kernel opens this socket while its pool fills and may wait hours for a visitor.
     While a class's 200 kernels warmed at once, the server was too busy to open some sockets
-    within :data:`CONNECT_TIMEOUT_S` or to answer the client's keep-alive pings within their 20 s,
-    and each such kernel gave up and served its visitor a page that did not know them (issue 18).
-    So a failed connection is tried again, and the socket (on the same machine, to a server that
-    never closes it while it waits) sends no pings."""
+    within 5 s or to answer the client's keep-alive pings within their 20 s, and each such kernel
+    gave up and served its visitor a page that did not know them (issue 18). So the handshake has
+    no time limit, a refused or dropped connection is tried again, and the socket (on the same
+    machine, to a server that never closes it while it waits) sends no pings."""
     import websockets  # only pre-heated kernels need it
 
     # websockets 14 renamed the argument (its new client); 10-13 have the legacy one only.
@@ -66,8 +65,11 @@ async def _receive(url: str) -> str | None:
     pause = 0.2
     while True:
         try:
+            # No timeout on the opening handshake: a kernel that gave up on a handshake the
+            # server then completed would leave the server writing its visitor's request to a
+            # socket nobody reads, and the page would wait for ever. A busy server is still there.
             async with websockets.connect(
-                url, open_timeout=CONNECT_TIMEOUT_S, ping_interval=None, **headers
+                url, open_timeout=None, ping_interval=None, **headers
             ) as socket:
                 return await socket.recv()
         except websockets.exceptions.InvalidHandshake as exc:  # refused: not this kernel's socket

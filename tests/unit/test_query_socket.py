@@ -313,3 +313,26 @@ def test_the_course_kernel_manager_keys_its_preheated_kernels():
     ]
     assert names.index("VoilaKernelManager") < names.index("KeyedKernelManager")
     assert names.index("KeyedKernelManager") < names.index("AsyncMappingKernelManager")
+
+
+def test_a_request_for_a_socket_that_has_closed_waits_for_the_kernels_next_socket():
+    """A kernel whose socket closed opens another; the visitor's request sent in between is kept
+    for it, not logged and lost (the page would wait for ever)."""
+    from tornado.websocket import WebSocketClosedError
+
+    from widgets_lib.server.query_socket import use_course_handlers
+
+    use_course_handlers()
+
+    class Closed:
+        def write_message(self, message) -> None:
+            raise WebSocketClosedError()
+
+    RequestInfoSocketHandler._waiters["k-closed"] = Closed()
+    try:
+        RequestInfoSocketHandler.send_updates({"kernel_id": "k-closed", "payload": REQUEST})
+        assert "k-closed" not in RequestInfoSocketHandler._waiters
+        assert RequestInfoSocketHandler._cache.get("k-closed") == REQUEST
+    finally:
+        RequestInfoSocketHandler._waiters.pop("k-closed", None)
+        RequestInfoSocketHandler._cache.pop("k-closed", None)

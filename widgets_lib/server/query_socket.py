@@ -30,6 +30,7 @@ import re
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.handlers import KernelHandler
 from tornado import web
+from tornado.websocket import WebSocketClosedError
 from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 
@@ -91,6 +92,22 @@ class CourseRequestInfoSocketHandler(RequestInfoSocketHandler):
         waiters = RequestInfoSocketHandler._waiters
         if self.kernel_id is not None and waiters.get(self.kernel_id) is self:
             del waiters[self.kernel_id]
+
+
+def _send_updates(cls, msg: dict) -> None:
+    """Voila's ``send_updates`` (the request handed to its kernel's socket), except that a request
+    the kernel's socket can no longer take (it closed, and the kernel is opening another) is kept
+    for the next socket instead of being logged and lost: that kernel's page waited for ever."""
+    kernel_id, payload = msg["kernel_id"], msg["payload"]
+    waiter = cls._waiters.get(kernel_id)
+    if waiter is not None:
+        try:
+            waiter.write_message(payload)
+            return
+        except WebSocketClosedError:
+            if cls._waiters.get(kernel_id) is waiter:
+                del cls._waiters[kernel_id]
+    cls._cache[kernel_id] = payload
 
 
 _shutting_down: set[asyncio.Task] = set()  # held until done (the loop keeps only weak references)
@@ -192,6 +209,7 @@ def use_course_handlers() -> None:
     import voila.app
 
     voila.app.RequestInfoSocketHandler = CourseRequestInfoSocketHandler
+    RequestInfoSocketHandler.send_updates = classmethod(_send_updates)
     voila.app.VoilaShutdownKernelHandler = CourseShutdownKernelHandler
     voila.app.KernelHandler = CourseKernelHandler
 
