@@ -439,9 +439,9 @@ class RefillPolicy:
 
     def now(self, warming: int, recent_takes: int = 1) -> bool:
         """True when the replacement should start now, ``warming`` kernels being on their way and
-        ``recent_takes`` kernels taken in the last :data:`BURST_S` seconds (this one included):
-        one person opens a page, reloads it or goes Back a few times a minute, a class arriving
-        takes several a second."""
+        ``recent_takes`` kernels of this lesson taken in the last :data:`BURST_S` seconds (this one
+        included): one person opens a page, reloads it or goes Back a few times a minute, a class
+        arriving at a lesson takes several a second."""
         return warming < self.most_warming and recent_takes <= PERSON_TAKES
 
     def busy(self) -> bool:
@@ -488,8 +488,7 @@ def course_kernel_manager_factory(
         def __init__(self, **kw) -> None:
             self.refill: RefillPolicy | None = None  # Voila's __init__ fills every pool first
             self._deferred: set[str] = set()
-            self._last_take = 0.0
-            self._takes: list[float] = []
+            self._takes: dict[str, list[float]] = {}  # per lesson: when its kernels were taken
             super().__init__(**kw)  # schedules the pools' kernels; no socket exists yet
             roomy(self.context)
             self.refill = RefillPolicy()
@@ -500,9 +499,10 @@ def course_kernel_manager_factory(
         def fill_if_needed(self, delay=None, notebook_name=None, **kw) -> None:
             if delay is not None or self.refill is None or notebook_name is None:
                 return super().fill_if_needed(delay=delay, notebook_name=notebook_name, **kw)
-            self._last_take = now = time.monotonic()  # Voila asks after each kernel it hands out
-            self._takes = [t for t in self._takes if now - t < BURST_S] + [now]
-            if self.refill.now(self._warming(), len(self._takes)):
+            now = time.monotonic()  # Voila asks after each kernel of this lesson it hands out
+            takes = [t for t in self._takes.get(notebook_name, []) if now - t < BURST_S] + [now]
+            self._takes[notebook_name] = takes
+            if self.refill.now(self._warming(), len(takes)):
                 self._top_up(notebook_name, **kw)
             else:
                 self._later(notebook_name, self.fill_delay, **kw)
@@ -516,7 +516,7 @@ def course_kernel_manager_factory(
 
             def run() -> None:
                 self._deferred.discard(notebook_name)
-                quiet = time.monotonic() - self._last_take
+                quiet = time.monotonic() - max(self._takes.get(notebook_name, [0.0]))
                 if quiet < self.fill_delay:  # kernels are still being taken: a class arriving
                     self._later(notebook_name, self.fill_delay - quiet, **kw)
                 elif self.refill is not None and self.refill.busy():
