@@ -32,7 +32,8 @@ For each it measures:
    jupyter_client (request to the kernel's reply to ``kernel_info`` and its first iopub message,
    asked every 20 ms: :func:`ready`), forked and launched.
 
-Prints one table, with ratios, and writes ``bench/results/class_load-<timestamp>.json``.
+Prints one table, with ratios, and writes ``bench/results/class_load-<timestamp>.json`` (``--name``
+changes the first part).
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from first_visits import (  # noqa: E402
     LESSON,
-    RESULTS_DIR,
     Server,
     StartError,
     fmt,
@@ -68,6 +68,7 @@ from first_visits import (  # noqa: E402
     render_table,
     stop_all_servers,
 )
+from saved import machine, write  # noqa: E402
 
 from tests.helpers import decode_frame  # noqa: E402
 from widgets_lib import identity, lessons  # noqa: E402
@@ -509,12 +510,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--configs", default=",".join(CONFIGS))
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument("--start-timeout", type=float, default=900.0)
+    parser.add_argument(
+        "--name",
+        default="class_load",
+        help="results file bench/results/<name>-<timestamp>.json (make bench's 200-learner run "
+        "is class_200)",
+    )
     args = parser.parse_args(argv)
     args.pool = args.pool or args.learners
     configs = [c for c in args.configs.split(",") if c]
     if any(c not in CONFIGS for c in configs):
         parser.error(f"--configs: choose from {', '.join(CONFIGS)}")
     signal.signal(signal.SIGTERM, _on_sigterm)
+    started, load = dt.datetime.now(), [round(x, 2) for x in os.getloadavg()]
     print(
         f"class load: {args.learners} learners over {args.spread:.0f} s, a change every "
         f"{args.save_every:.0f} s for {args.work:.0f} s; pool {args.pool}; configs {configs}; "
@@ -537,15 +545,8 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(rows[-1] if rows else {}, indent=1)[:2000], flush=True)
     text = table(rows, starts, args.learners)
     print(text)
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = RESULTS_DIR / f"class_load-{stamp}.json"
-    out.write_text(
-        json.dumps(
-            {"args": vars(args), "rows": rows, "kernel_starts": starts, "table": text}, indent=1
-        )
-    )
-    print(f"written {out}")
+    doc = {"args": vars(args), "rows": rows, "kernel_starts": starts, "table": text}
+    write(args.name, {**doc, "machine": machine(), "loadavg": load}, started)
     return 0
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -193,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chosen = [lessons.by_id(x.strip().zfill(2)) for x in args.lessons.split(",")]
     rows: list[dict] = []
+    load = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="bench-reloads-") as tmp:
         for config in args.configs.split(","):
             rows += run(config, args, chosen, Path(tmp))
@@ -206,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                 "rounds": args.rounds,
                 "lessons": args.lessons,
                 "returning_browser": args.returning_browser,
+                "loadavg": load,
                 "rows": rows,
             },
             indent=1,
