@@ -61,7 +61,9 @@ def complete(response: requests.Response) -> str | None:
     """None for a whole lesson page, else what is wrong with it."""
     body = response.text
     if response.status_code != 200:
-        return f"HTTP {response.status_code} at {response.url}"
+        hops = " -> ".join(f"{r.status_code} {r.url}" for r in response.history)
+        words = " ".join(re.sub(r"<[^>]+>", " ", body).split())[:300]
+        return f"HTTP {response.status_code} at {response.url} (after {hops or 'no redirect'}): {words}"
     if "window.voila_finish()" not in body and not body.rstrip().endswith("</html>"):
         return "incomplete page"
     if '"output_type": "error"' in body:

@@ -52,7 +52,7 @@ def tutor_flag(spawner) -> str:
 
 
 # -- single-user servers: the course and only the course ---------------------------------------
-c.Spawner.cmd = [sys.executable, "-m", "jupyterhub.singleuser"]  # this Python, with widgets_lib
+c.Spawner.cmd = [sys.executable, "-m", "widgets_lib.server.singleuser"]  # jupyterhub-singleuser
 c.Spawner.args = [f"--config={DEPLOY / 'jupyter_server_config.py'}"]  # the course, nothing else
 c.Spawner.default_url = HOME_PAGE  # participants land on lesson 00
 c.Spawner.disable_user_config = True  # no ~/.jupyter config: participants cannot change the server

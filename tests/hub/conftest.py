@@ -107,7 +107,7 @@ class Hub:
         found = {}
         for proc in self.processes():
             try:
-                if "jupyterhub.singleuser" in " ".join(proc.cmdline()):
+                if "widgets_lib.server.singleuser" in " ".join(proc.cmdline()):
                     found[proc.environ()["JUPYTERHUB_USER"]] = proc
             except (psutil.NoSuchProcess, psutil.ZombieProcess, KeyError):
                 continue
