@@ -149,3 +149,28 @@ def test_a_made_up_choice_sent_by_a_visitor_is_refused_in_words(store):
     view.snapshots = []  # as if the snapshot had been deleted elsewhere since the page listed it
     view.compare_button.click()
     assert "not among your saved snapshots" in view.compare_status.value
+
+
+def test_two_tabs_saving_snapshots_keep_the_limit_and_unique_names(store, monkeypatch):
+    """Each tab counts the other's snapshots before saving: no two "Autumn 2026", never 21."""
+    lesson, first = page(store)
+    lesson.identity.start_button.click()
+    learner = lesson.learner.id
+    draw(store, learner, AUTUMN)
+    _other, second = page(store, f"learner={lesson.learner.code}")  # opened before any snapshot
+    first.name.value = "Autumn 2026"
+    first.save_button.click()
+    second.name.value = "autumn 2026"
+    second.save_button.click()
+    assert "already have a snapshot called “Autumn 2026”" in second.status.value
+    assert "Autumn 2026" in second.listing.value  # the other tab's snapshot is now listed here
+    assert saved_names(store, learner) == ["Autumn 2026"]
+
+    monkeypatch.setattr(snapshots, "MAX_SNAPSHOTS", 2)
+    second.name.value = "Spring 2027"
+    second.save_button.click()
+    first.name.value = "Summer 2027"  # this tab has not seen "Spring 2027"
+    first.save_button.click()
+    assert "the most the course keeps (2)" in first.status.value
+    assert saved_names(store, learner) == ["Autumn 2026", "Spring 2027"]
+    assert first.name.value == "Summer 2027"  # what the learner typed stays

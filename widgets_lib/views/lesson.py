@@ -267,6 +267,14 @@ class Lesson:
         self._show_drafts(activity, status or self.status, labels, choices, key_of)
         return {key: answer.value for key, answer in saved.get(activity, {}).items()}
 
+    def reread(self, activity: str) -> dict[str, Any]:
+        """The activity's answers as stored now, remembered as this page's: for an activity whose
+        answers are only added under new keys and deleted, never changed (a snapshot), so that
+        another tab's additions count before this page adds one (a limit, a unique name)."""
+        fresh = self.store.load_saved(self.learner.id, [activity]) if self.learner else {}
+        self._loaded()[activity] = fresh.get(activity, {})
+        return {key: answer.value for key, answer in self._loaded()[activity].items()}
+
     def load_record(self, activity: str, status: SaveStatus | None = None) -> Record:
         """All the learner's work as a :class:`~widgets_lib.record.Record`, for a view that builds on
         earlier lessons and saves ``activity`` (like :meth:`load`)."""

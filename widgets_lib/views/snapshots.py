@@ -145,7 +145,13 @@ class SnapshotsView(widgets.VBox, Activity):
 
     # -- actions ----------------------------------------------------------------------------
     def _save(self) -> None:
-        snap = snapshots.new_snapshot(self.name.value, self._current(), self.snapshots, now())
+        network = self._current()
+        # Another tab's snapshots count too: for the limit, for a unique name, and in the list.
+        fresh = snapshots.from_saved(self.lesson.reread(snapshots.ACTIVITY))
+        if [snap.key for snap in fresh] != [snap.key for snap in self.snapshots]:
+            self.snapshots = fresh
+            self._render()
+        snap = snapshots.new_snapshot(self.name.value, network, self.snapshots, now())
         try:
             self.lesson.save(snapshots.ACTIVITY, snap.key, snapshots.to_value(snap), self.status)
         except QuotaError as exc:
