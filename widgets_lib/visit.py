@@ -27,6 +27,9 @@ RECONNECT_FOR_S = 120.0  # how long failed connections to the request socket are
 # gives it and checks it; it imports these names from here, a module light enough for kernels).
 QUERY_KEY_ENV = "COURSE_QUERY_KEY"
 QUERY_KEY_HEADER = "X-Course-Query-Key"
+# What a kernel of the course's server sends back once it has its request: until then the server
+# keeps the request and sends it again on the kernel's next socket (query_socket.py).
+RECEIVED = "received"
 
 
 def _query_url() -> str:
@@ -71,7 +74,13 @@ async def _receive(url: str) -> str | None:
             async with websockets.connect(
                 url, open_timeout=None, ping_interval=None, **headers
             ) as socket:
-                return await socket.recv()
+                request = await socket.recv()
+                if _key_headers():  # the course's server: it keeps the request until told
+                    try:
+                        await socket.send(RECEIVED)
+                    except websockets.exceptions.WebSocketException:
+                        pass  # it is held for a next socket this kernel will never open: harmless
+                return request
         except websockets.exceptions.InvalidHandshake as exc:  # refused: not this kernel's socket
             log.warning("could not learn the visitor's request from %s: %s", url, exc)
             return None

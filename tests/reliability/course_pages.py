@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 from tests.helpers import LESSON_FILES, REPO, CourseServer
 from widgets_lib import cohorts
 from widgets_lib.examples import load_example
@@ -192,8 +194,22 @@ def goto(page, url: str):
 
 def wait_rendered(page) -> None:
     """Voila has run every cell and shown the page, and every widget on it has been drawn (or
-    failed to be: the checks that follow say which)."""
-    page.wait_for_selector("main#rendered_cells", state="visible", timeout=TIMEOUT_MS)
+    failed to be: the checks that follow say which). A page that never finishes says how far it
+    came, so a failure in CI can be told apart: no cell (the kernel never started its page), or
+    stuck after cell N (that cell's code, or the visitor's request never reaching the kernel)."""
+    try:
+        page.wait_for_selector("main#rendered_cells", state="visible", timeout=TIMEOUT_MS)
+    except PlaywrightTimeoutError:
+        came = page.evaluate(
+            "() => { const cells = document.querySelectorAll('[cell-index]');"
+            " return {cells: cells.length, last: cells.length ?"
+            " cells[cells.length - 1].getAttribute('cell-index') : null,"
+            " bytes: document.documentElement.outerHTML.length}; }"
+        )
+        raise AssertionError(
+            f"{page.url} never finished in {TIMEOUT_MS / 1000:.0f} s: {came['cells']} cells "
+            f"arrived (the last: cell {came['last']}), {came['bytes']} characters of page"
+        ) from None
     page.wait_for_function(
         f"() => {{ const outs = ({OUTPUTS_JS})();"
         " return !document.querySelector('#loading') && outs.length > 0"

@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import threading
+import time
 import uuid
 
 import pytest
@@ -111,6 +112,9 @@ class QueryServer:
 
 @pytest.fixture
 def server():
+    from widgets_lib.server.query_socket import use_course_handlers
+
+    use_course_handlers()  # the course's send_updates, as serve.py installs it
     Signalling.opened = threading.Semaphore(0)
     running = QueryServer()
     yield running
@@ -147,7 +151,7 @@ def test_the_kernel_gets_its_request_once_and_the_server_forgets_it(server, monk
     finally:
         monkeypatch.delenv("QUERY_STRING", raising=False)
         monkeypatch.delenv("SERVER_PORT", raising=False)
-    assert kernel_id not in RequestInfoSocketHandler._cache
+    forgotten(kernel_id)  # once the kernel said it has it
     again = server.socket(kernel_id, query_key(kernel_id))  # even the key gets nothing twice
     again.settimeout(0.5)
     with pytest.raises(websocket.WebSocketTimeoutException):
@@ -160,8 +164,31 @@ def test_a_waiting_kernel_gets_its_request_at_once(server):
     waiting = server.socket(kernel_id, query_key(kernel_id))
     server.send_request(kernel_id)
     assert json.loads(waiting.recv()) == REQUEST
-    assert RequestInfoSocketHandler._cache == {}
+    waiting.send("received")
+    forgotten(kernel_id)
     waiting.close()
+
+
+def forgotten(kernel_id: str) -> None:
+    """The server (in its own thread) forgets the request soon after the kernel says it has it."""
+    deadline = time.monotonic() + 10
+    while kernel_id in RequestInfoSocketHandler._cache:
+        assert time.monotonic() < deadline, "the server kept a request its kernel has"
+        time.sleep(0.02)
+
+
+def test_a_request_written_to_a_socket_the_kernel_dropped_comes_again_on_its_next(server):
+    """The server wrote the request to a socket it still counted open, but the kernel had dropped
+    it (and so never read it): the kernel's next socket gets it, because no kernel said it has it."""
+    kernel_id = str(uuid.uuid4())
+    dropped = server.socket(kernel_id, query_key(kernel_id))
+    server.send_request(kernel_id)
+    dropped.close()  # without reading it, as a kernel whose connection failed on its side
+    again = server.socket(kernel_id, query_key(kernel_id))
+    assert json.loads(again.recv()) == REQUEST
+    again.send("received")
+    forgotten(kernel_id)
+    again.close()
 
 
 def test_closing_a_socket_the_server_no_longer_knows_removes_nothing(server):

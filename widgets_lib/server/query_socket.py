@@ -13,8 +13,8 @@ kernel down with ``POST /voila/api/shutdown/<kernel id>``. As shipped:
 
 So here, without touching Voila's files: each pre-heated kernel is started with a key of its own
 (an HMAC of its id under the server's secret, :func:`query_key`) which it must send to open its
-request socket; a request is forgotten once delivered or once its kernel is shut down; closing a
-socket removes only that socket; the shutdown route obeys the authorizer; the page gets its
+request socket; a request is forgotten once its kernel says it has it or is shut down; closing
+a socket removes only that socket; the shutdown route obeys the authorizer; the page gets its
 ``_xsrf`` cookie (with its kernel's model); and kernel ids are kept out of the log.
 :func:`use_course_handlers` and :func:`keyed_kernel_manager` wire it in (``serve.py``).
 """
@@ -35,7 +35,7 @@ from voila.request_info_handler import RequestInfoSocketHandler
 from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
 
 from ..secret import keyed_hash
-from ..visit import QUERY_KEY_ENV, QUERY_KEY_HEADER
+from ..visit import QUERY_KEY_ENV, QUERY_KEY_HEADER, RECEIVED
 
 # After a tab asks for its kernel's shutdown: its last widget messages (sent as the page goes)
 # are let through first. The kernel is shut down once its page's sockets have closed and it is
@@ -84,9 +84,14 @@ class CourseRequestInfoSocketHandler(RequestInfoSocketHandler):
     def open(self, kernel_id: str) -> None:
         self.kernel_id = kernel_id
         RequestInfoSocketHandler._waiters[kernel_id] = self
-        waiting = RequestInfoSocketHandler._cache.pop(kernel_id, None)
+        waiting = RequestInfoSocketHandler._cache.get(kernel_id)
         if waiting is not None:
             self.write_message(waiting)
+
+    def on_message(self, message) -> None:
+        """The kernel has its request (``visit.RECEIVED``): only now is it forgotten."""
+        if message == RECEIVED and self.kernel_id is not None:
+            RequestInfoSocketHandler._cache.pop(self.kernel_id, None)
 
     def on_close(self) -> None:
         waiters = RequestInfoSocketHandler._waiters
@@ -95,19 +100,20 @@ class CourseRequestInfoSocketHandler(RequestInfoSocketHandler):
 
 
 def _send_updates(cls, msg: dict) -> None:
-    """Voila's ``send_updates`` (the request handed to its kernel's socket), except that a request
-    the kernel's socket can no longer take (it closed, and the kernel is opening another) is kept
-    for the next socket instead of being logged and lost: that kernel's page waited for ever."""
+    """Voila's ``send_updates`` (the request handed to its kernel's socket), except that the request
+    is kept until the kernel says it has it (:meth:`CourseRequestInfoSocketHandler.on_message`).
+    A socket can close, or be dropped by the kernel while the server still counts it open, just as
+    the request is written to it; the kernel then opens another, which gets the request again,
+    instead of that kernel's page waiting for ever."""
     kernel_id, payload = msg["kernel_id"], msg["payload"]
+    cls._cache[kernel_id] = payload
     waiter = cls._waiters.get(kernel_id)
     if waiter is not None:
         try:
             waiter.write_message(payload)
-            return
         except WebSocketClosedError:
             if cls._waiters.get(kernel_id) is waiter:
                 del cls._waiters[kernel_id]
-    cls._cache[kernel_id] = payload
 
 
 _shutting_down: set[asyncio.Task] = set()  # held until done (the loop keeps only weak references)
