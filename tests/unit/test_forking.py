@@ -165,3 +165,24 @@ def test_forking_off_launches_kernels_as_usual(tmp_path, monkeypatch):
             await km.shutdown_kernel(now=True)
 
     run_async(launched())
+
+
+def test_a_forked_kernel_is_listening_when_its_start_returns(tmp_path):
+    """A client connecting before the kernel listens is refused, and ZeroMQ tries again only after
+    100 ms: so start_kernel returns once the forked kernel has bound its ports."""
+    import socket
+
+    async def start() -> list[int]:
+        km = manager()
+        await km.start_kernel(cwd=str(tmp_path))
+        try:
+            assert isinstance(km.provisioner.process, ForkedProcess)
+            refused = []
+            for name in ("shell_port", "iopub_port"):
+                with socket.socket() as probe:
+                    refused.append(probe.connect_ex(("127.0.0.1", getattr(km, name))))
+            return refused
+        finally:
+            await km.shutdown_kernel(now=True)
+
+    assert run_async(start()) == [0, 0]

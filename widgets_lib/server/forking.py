@@ -82,6 +82,7 @@ READY = b"ready\n"
 # A lesson page has no input history to keep: without it a kernel opens no SQLite file (one file
 # shared by every kernel of the server) and starts no thread to write it.
 KERNEL_ARGS = ("--HistoryManager.enabled=False",)
+LISTEN_WAIT_S = 5.0  # the most a kernel's start waits for the forked kernel to listen
 START_TIMEOUT_S = 60.0
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NAME = 15
@@ -325,7 +326,30 @@ class ForkingProvisioner(LocalProvisioner):
         self.process = ForkedProcess(pid)
         self.pid = self.pgid = pid  # the kernel leads its own process group (setsid)
         self.cwd = cwd
+        await self._listening()
         return self.connection_info
+
+    async def _listening(self, most_s: float = LISTEN_WAIT_S) -> None:
+        """Return once the forked kernel listens on its shell and iopub ports (it binds them 0.03-0.05 s
+        after the fork), at once if it has ended, or after ``most_s``. A client that connects
+        before the kernel listens is refused and ZeroMQ tries again only after its reconnect
+        interval, 100 ms: half of what a forked kernel's start took (issue 18)."""
+        info = self.connection_info
+        if info.get("transport", "tcp") != "tcp":
+            return
+        host = info.get("ip") or "127.0.0.1"
+        host = "127.0.0.1" if host in ("0.0.0.0", "*") else host  # noqa: S104 - where to connect
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + most_s
+        for port in (info.get("shell_port"), info.get("iopub_port")):
+            while port and loop.time() < deadline and self.process.poll() is None:
+                try:
+                    _reader, writer = await asyncio.open_connection(host, port)
+                except OSError:
+                    await asyncio.sleep(0.005)
+                    continue
+                writer.close()
+                break
 
 
 # -- the template process --------------------------------------------------------------------
