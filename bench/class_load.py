@@ -44,6 +44,7 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import sys
@@ -60,6 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from first_visits import (  # noqa: E402
     LESSON,
+    RESULTS_DIR,
     Server,
     StartError,
     fmt,
@@ -328,6 +330,16 @@ def run_config(config: str, args, tmp: Path) -> dict:
     finally:
         server.stop() if hasattr(server, "stop") else None
         stop_all_servers()
+    kept = None
+    if (
+        server.log_path is not None
+        and server.log_path.exists()
+        and any(r["error"] for r in results)
+    ):
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)  # a failed learner's cause, kept
+        kept = RESULTS_DIR / f"{args.name}-{config}-{dt.datetime.now():%Y%m%d-%H%M%S}-server.log"
+        shutil.copy(server.log_path, kept)
+        print(f"{config}: learners failed; the server's log is kept in {kept}", flush=True)
     pages = [r["page_s"] for r in results if r["page_s"] is not None and not r["error"]]
     if not pages:
         print(f"{config}: every learner failed: {[r['error'] for r in results][:5]}", flush=True)
@@ -349,6 +361,7 @@ def run_config(config: str, args, tmp: Path) -> dict:
         "browser_failures": [b.get("error") for b in more["browsers"] if b.get("error")],
         "memory": more["memory"],
         "server_errors": server_errors(server.log_path),
+        "server_log": None if kept is None else str(kept),
     }
 
 

@@ -363,3 +363,18 @@ def test_a_request_for_a_socket_that_has_closed_waits_for_the_kernels_next_socke
     finally:
         RequestInfoSocketHandler._waiters.pop("k-closed", None)
         RequestInfoSocketHandler._cache.pop("k-closed", None)
+
+
+def test_a_request_its_kernel_has_not_taken_is_named_in_the_log(caplog):
+    from widgets_lib.server.query_socket import _still_untaken
+
+    kernel_id = str(uuid.uuid4())
+    RequestInfoSocketHandler._cache[kernel_id] = REQUEST
+    with caplog.at_level(logging.WARNING, logger="Voila"):
+        _still_untaken(kernel_id, REQUEST)
+        _still_untaken(str(uuid.uuid4()), REQUEST)  # taken (forgotten): nothing to say
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [
+        f"Course: kernel-{kernel_id[:8]} has not taken its visitor's request after 30 s "
+        "(its request socket is not open)"
+    ]

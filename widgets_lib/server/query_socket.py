@@ -44,6 +44,7 @@ from ..visit import QUERY_KEY_ENV, QUERY_KEY_HEADER, RECEIVED
 SHUTDOWN_GRACE_S = 1.0
 SHUTDOWN_MOST_S = 45.0
 _QUIET_POLL_S = 0.2
+UNTAKEN_S = 30.0  # a visitor's request not taken by its kernel after this long is logged
 KERNEL_ID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 log = logging.getLogger("Voila")  # the server's own log, where Voila's lines go
@@ -114,6 +115,24 @@ def _send_updates(cls, msg: dict) -> None:
         except WebSocketClosedError:
             if cls._waiters.get(kernel_id) is waiter:
                 del cls._waiters[kernel_id]
+    try:
+        asyncio.get_running_loop().call_later(UNTAKEN_S, _still_untaken, kernel_id, payload)
+    except RuntimeError:  # no loop running (a unit test calling it directly): nothing to watch
+        pass
+
+
+def _still_untaken(kernel_id: str, payload) -> None:
+    """Say in the log when a kernel has not taken its visitor's request: that visitor's page is
+    waiting for it (issue 13: pages that never finished under load)."""
+    if RequestInfoSocketHandler._cache.get(kernel_id) is payload:
+        socket = "open" if kernel_id in RequestInfoSocketHandler._waiters else "not open"
+        log.warning(
+            "Course: kernel-%s has not taken its visitor's request after %.0f s (its request "
+            "socket is %s)",
+            kernel_id[:8],
+            UNTAKEN_S,
+            socket,
+        )
 
 
 _shutting_down: set[asyncio.Task] = set()  # held until done (the loop keeps only weak references)
