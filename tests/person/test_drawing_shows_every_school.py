@@ -202,6 +202,16 @@ def settled(page: Page) -> None:
         requestAnimationFrame(tick); })""")
 
 
+def next_frames(page: Page, count: int) -> None:
+    """Return once the page has drawn ``count`` more frames (a screen's own clock, not a delay)."""
+    page.evaluate(
+        """(count) => new Promise((done) => {
+          const tick = () => (--count <= 0 ? done() : requestAnimationFrame(tick));
+          requestAnimationFrame(tick); })""",
+        count,
+    )
+
+
 def finger(page: Page, cdp, start: tuple[float, float], end: tuple[float, float]) -> None:
     """A finger put down at ``start``, drawn to ``end`` (screen pixels) and held there a moment
     before it is lifted, so the page does not glide on: touch events as a phone's screen sends
@@ -213,9 +223,9 @@ def finger(page: Page, cdp, start: tuple[float, float], end: tuple[float, float]
     for i in range(1, moves + 1):
         point = {"x": x0 + (x1 - x0) * i / moves, "y": y0 + (y1 - y0) * i / moves}
         cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
-        page.wait_for_timeout(16)  # a frame apart, as a screen reports a moving finger
+        next_frames(page, 1)  # a frame apart, as a screen reports a moving finger
     for _ in range(4):  # held still: no fling when lifted
-        page.wait_for_timeout(40)
+        next_frames(page, 2)
         touch = {"type": "touchMove", "touchPoints": [{"x": x1, "y": y1}]}
         cdp.send("Input.dispatchTouchEvent", touch)
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})

@@ -59,7 +59,7 @@ DISTRIBUTIONS = {
 # Needed at run time although widgets_lib imports none of them (pyproject.toml says why).
 NOT_IMPORTED = {"psycopg"}
 # Modules used only where an extra is installed: their imports belong to that extra.
-EXTRA_MODULES = {"widgets_lib/server/hub.py": "hub"}
+EXTRA_MODULES = {"widgets_lib/server/hub.py": "hub", "widgets_lib/server/singleuser.py": "hub"}
 
 
 def _normalise(name: str) -> str:
