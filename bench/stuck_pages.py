@@ -1,0 +1,113 @@
+"""Diagnostic (issue 18): open a returning learner's lesson pages one after another until one never
+finishes, then show what its kernel is doing.
+
+Run from the repository root::
+
+    .venv/bin/python bench/stuck_pages.py [--minutes 5] [--wait 40]
+
+A course server as the browser tests start it (pool 1, kernel ids kept in its log), one seeded
+learner with work in every lesson, and their lessons 01-07 asked for over HTTP in turn. A page whose
+last byte has not come after ``--wait`` seconds is reported with its kernel: a ``py-spy dump`` of it
+(when py-spy is installed) and what the kernel says on IOPub when a new client asks it for
+``kernel_info`` (a request stuck unread in the kernel would run then). Seen here on a quiet 2-core
+machine: 1 to 2 pages in 21 to 147; each time the kernel was idle with nothing pending.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+
+from tests.helpers import LESSON_FILES, CourseServer  # noqa: E402
+from tests.reliability.course_pages import seed  # noqa: E402
+
+LESSONS = [name for name in LESSON_FILES if re.match(r"0[1-7]_", name)]
+
+
+def report(folder: Path, notebook: str) -> None:
+    log = (folder / "server.log").read_text(encoding="utf-8", errors="replace")
+    used = re.findall(
+        r"Using pre-heated kernel: (?:kernel-)?([\w-]+) for " + re.escape(notebook), log
+    )
+    kernel = used[-1] if used else None
+    print(f"  its kernel: {kernel}", flush=True)
+    if kernel is None:
+        return
+    found = glob.glob(f"/tmp/**/kernel-{kernel}.json", recursive=True)
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    for pid in subprocess.run(
+        ["pgrep", "-f", kernel], capture_output=True, text=True
+    ).stdout.split():
+        if Path(spy).exists():
+            dump = subprocess.run([spy, "dump", "--pid", pid], capture_output=True, text=True)
+            print(dump.stdout[-6000:], flush=True)
+    if found:
+        from jupyter_client import BlockingKernelClient
+
+        client = BlockingKernelClient(connection_file=found[0])
+        client.load_connection_file()
+        client.start_channels()
+        client.kernel_info()
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            try:
+                msg = client.get_iopub_msg(timeout=0.5)
+            except Exception:  # noqa: BLE001 - nothing more said
+                continue
+            parent = msg["parent_header"].get("msg_type")
+            print(
+                f"  IOPub: {msg['msg_type']} (for {parent}) {str(msg['content'])[:100]}", flush=True
+            )
+        client.stop_channels()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--wait", type=float, default=40.0)
+    args = parser.parse_args()
+    os.environ["COURSE_LOG_KERNEL_IDS"] = "1"
+    folder = Path(tempfile.mkdtemp(prefix="stuck-pages-"))
+    server = CourseServer(f"sqlite:///{folder}/course.db", folder / "server.log", pool_size=1)
+    pages = stuck = 0
+    try:
+        server.wait_ready(LESSON_FILES)
+        code = seed(server).learner.code
+        print(f"server log: {folder / 'server.log'}", flush=True)
+        end = time.monotonic() + args.minutes * 60
+        while time.monotonic() < end and not stuck:
+            for notebook in LESSONS:
+                pages += 1
+                url = f"{server.url}/voila/render/{notebook}?learner={code}"
+                try:
+                    body = httpx.get(url, timeout=httpx.Timeout(args.wait), trust_env=False).content
+                    done = b"voila_finish" in body
+                except httpx.ReadTimeout:
+                    done = False
+                if not done:
+                    stuck += 1
+                    print(
+                        f"page {pages}: {notebook} did not finish in {args.wait:.0f} s", flush=True
+                    )
+                    report(folder, notebook)
+                    break
+    finally:
+        server.stop()
+    print(f"{pages} pages, {stuck} did not finish")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
