@@ -425,6 +425,17 @@ def _on_sigterm(signum, frame):  # noqa: ARG001
 # ----------------------------------------------------------------------------- visits
 
 
+def page_problem(status: int, body: bytes) -> str | None:
+    """None for a whole lesson page (every cell run), else what is wrong with it."""
+    if status != 200:
+        return f"HTTP {status}"
+    if b"window.voila_finish()" not in body and not body.rstrip().endswith(b"</html>"):
+        return "incomplete body (no voila_finish() / </html>)"
+    if b'"output_type": "error"' in body:
+        return "page holds a cell error output"
+    return None
+
+
 async def one_visit(url: str, start: asyncio.Event, timeout: float) -> dict:
     async with httpx.AsyncClient(
         trust_env=False, follow_redirects=False, timeout=httpx.Timeout(timeout, connect=10.0)
@@ -451,16 +462,8 @@ async def one_visit(url: str, start: asyncio.Event, timeout: float) -> dict:
                     rec["bytes"] += len(chunk)
                     rec["last_byte_s"] = time.perf_counter() - t0
             rec["full_page_s"] = time.perf_counter() - t0
-            body = b"".join(parts)
-            complete = b"window.voila_finish()" in body or body.rstrip().endswith(b"</html>")
-            if resp.status_code != 200:
-                rec["error"] = f"HTTP {resp.status_code}"
-            elif not complete:
-                rec["error"] = "incomplete body (no voila_finish() / </html>)"
-            elif b'"output_type": "error"' in body:
-                rec["error"] = "page holds a cell error output"
-            else:
-                rec["ok"] = True
+            rec["error"] = page_problem(resp.status_code, b"".join(parts))
+            rec["ok"] = rec["error"] is None
 
         try:
             await asyncio.wait_for(fetch(), timeout)

@@ -46,7 +46,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from first_visits import fmt, percentile, render_table  # noqa: E402
+from first_visits import fmt, page_problem, percentile, render_table  # noqa: E402
 from saved import machine, write  # noqa: E402
 
 from tests.conftest import _pg_bindir, _PostgresServer  # noqa: E402
@@ -58,17 +58,14 @@ STARTED = re.compile(r"User (\S+) took ([0-9.]+) seconds to start")
 
 
 def complete(response: requests.Response) -> str | None:
-    """None for a whole lesson page, else what is wrong with it."""
-    body = response.text
-    if response.status_code != 200:
+    """None for a whole lesson page, else what is wrong with it (for a refused page, where the
+    hub's redirects led and what the page said)."""
+    problem = page_problem(response.status_code, response.content)
+    if problem and response.status_code != 200:
         hops = " -> ".join(f"{r.status_code} {r.url}" for r in response.history)
-        words = " ".join(re.sub(r"<[^>]+>", " ", body).split())[:300]
-        return f"HTTP {response.status_code} at {response.url} (after {hops or 'no redirect'}): {words}"
-    if "window.voila_finish()" not in body and not body.rstrip().endswith("</html>"):
-        return "incomplete page"
-    if '"output_type": "error"' in body:
-        return "the page holds a cell error"
-    return None
+        words = " ".join(re.sub(r"<[^>]+>", " ", response.text).split())[:300]
+        return f"{problem} at {response.url} (after {hops or 'no redirect'}): {words}"
+    return problem
 
 
 def participant(hub: Hub, name: str, go: threading.Event, timeout: float) -> dict:

@@ -349,6 +349,7 @@ class ForkingProvisioner(LocalProvisioner):
                     await asyncio.sleep(0.005)
                     continue
                 writer.close()
+                await writer.wait_closed()
                 break
 
 
