@@ -60,6 +60,9 @@ def test_the_command_line_sets_the_cohort(monkeypatch):
     monkeypatch.setattr(voila.app, "Voila", FakeVoila)
     monkeypatch.setattr(serve, "prepare_environment", lambda: None)
     monkeypatch.setattr(serve, "install_log_scrubber", lambda: None)
+    from widgets_lib.server import wakeups
+
+    monkeypatch.setattr(wakeups, "recheck_kernel_messages", lambda: None)  # no process-wide patch
     for name in ("COURSE_POOLS", "COURSE_COHORT_SIZE", "COURSE_TEACHING"):
         monkeypatch.delenv(name, raising=False)
     serve.main(["--cohort-size", "12", "--teaching", "05"])

@@ -677,6 +677,9 @@ def main(argv: list[str] | None = None) -> None:
         course_voila_class().launch_instance(argv=voila_argv, config=safe_kernels(Config()))
         return
     config = voila_config(args.pool_size)
+    from .wakeups import recheck_kernel_messages
+
+    recheck_kernel_messages()  # a kernel's reply ZeroMQ does not announce must not stall a page
     use_course_kernel_manager()
     SharedTemplates().install()
     from .query_socket import use_course_handlers

@@ -5,5 +5,8 @@ with the same arguments as ``jupyterhub-singleuser``)."""
 
 from jupyterhub.singleuser import main
 
+from .wakeups import recheck_kernel_messages
+
 if __name__ == "__main__":
+    recheck_kernel_messages()  # as the standalone server (wakeups.py)
     main()
