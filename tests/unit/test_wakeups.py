@@ -8,6 +8,7 @@ would have woken the loop. The message is then in the socket, and nothing will a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from queue import Empty
 
 import pytest
@@ -29,35 +30,48 @@ async def _one_turn() -> None:
     await turn
 
 
-async def _unannounced(get_msg, within: float) -> dict:
-    """A reply sent to a channel already waiting in ``get_msg``, its announcement read away."""
-    context = zmq.asyncio.Context()
+@contextlib.contextmanager
+def _sockets(receiver_context: zmq.Context):
+    """A receiving DEALER socket of ``receiver_context`` and a blocking DEALER connected to it."""
     sender_context = zmq.Context()
-    receiver = context.socket(zmq.DEALER)
+    receiver = receiver_context.socket(zmq.DEALER)
     port = receiver.bind_to_random_port("tcp://127.0.0.1")
     sender = sender_context.socket(zmq.DEALER)
     sender.connect(f"tcp://127.0.0.1:{port}")
-    session = Session(key=b"")
-    channel = AsyncZMQSocketChannel(receiver, session)
     try:
+        yield receiver, sender
+    finally:
+        sender.close(linger=0)
+        receiver.close(linger=0)
+        receiver_context.term()
+        sender_context.term()
+
+
+def _read_the_announcement(receiver: zmq.Socket) -> None:
+    """Wait, blocking the loop, until a message has come to ``receiver``: the blocking poll reads
+    the signal that would have woken the loop."""
+    poller = zmq.Poller()
+    poller.register(zmq.Socket.shadow(receiver.underlying), zmq.POLLIN)
+    assert poller.poll(5000), "the message did not arrive"
+
+
+async def _reply(get_msg, within: float, announced: bool) -> dict:
+    """A reply sent to a channel already waiting in ``get_msg``; unless ``announced``, its
+    announcement is read away."""
+    with _sockets(zmq.asyncio.Context()) as (receiver, sender):
+        session = Session(key=b"")
+        channel = AsyncZMQSocketChannel(receiver, session)
         waiting = asyncio.ensure_future(get_msg(channel))
         await _one_turn()  # it now waits on the socket's descriptor
         session.send(sender, "execute_reply", content={"status": "ok"})
-        shadow = zmq.Socket.shadow(receiver.underlying)
-        poller = zmq.Poller()
-        poller.register(shadow, zmq.POLLIN)
-        assert poller.poll(5000), "the reply did not arrive"  # and its announcement is read
+        if not announced:
+            _read_the_announcement(receiver)
         return await asyncio.wait_for(waiting, within)
-    finally:
-        sender.close(linger=0)
-        channel.close()
-        context.term()
-        sender_context.term()
 
 
 def test_an_unannounced_reply_is_taken_by_the_recheck():
     before = wakeups.Missed.count
-    reply = asyncio.run(_unannounced(wakeups.get_msg, within=wakeups.RECHECK_S * 10))
+    reply = asyncio.run(_reply(wakeups.get_msg, wakeups.RECHECK_S * 10, announced=False))
     assert reply["msg_type"] == "execute_reply"
     assert reply["content"] == {"status": "ok"}
     assert wakeups.Missed.count == before + 1
@@ -66,47 +80,23 @@ def test_an_unannounced_reply_is_taken_by_the_recheck():
 def test_without_the_recheck_the_same_reply_waits_for_ever():
     """The scenario above does lose the wakeup: jupyter_client's own get_msg never returns."""
     with pytest.raises(TimeoutError):
-        asyncio.run(_unannounced(ORIGINAL, within=wakeups.RECHECK_S * 3))
+        asyncio.run(_reply(ORIGINAL, wakeups.RECHECK_S * 3, announced=False))
 
 
-def test_an_announced_reply_is_taken_at_once_and_not_counted():
-    async def scenario() -> tuple[dict, float]:
-        context = zmq.asyncio.Context()
-        receiver = context.socket(zmq.DEALER)
-        port = receiver.bind_to_random_port("tcp://127.0.0.1")
-        sender = context.socket(zmq.DEALER)
-        sender.connect(f"tcp://127.0.0.1:{port}")
-        session = Session(key=b"")
-        channel = AsyncZMQSocketChannel(receiver, session)
-        try:
-            waiting = asyncio.ensure_future(wakeups.get_msg(channel))
-            await _one_turn()
-            session.send(sender, "status", content={"execution_state": "idle"})
-            return await asyncio.wait_for(waiting, wakeups.RECHECK_S * 10)
-        finally:
-            sender.close(linger=0)
-            channel.close()
-            context.term()
-
+def test_an_announced_reply_is_taken_and_not_counted():
     before = wakeups.Missed.count
-    reply = asyncio.run(scenario())
-    assert reply["content"] == {"execution_state": "idle"}
+    reply = asyncio.run(_reply(wakeups.get_msg, wakeups.RECHECK_S * 10, announced=True))
+    assert reply["content"] == {"status": "ok"}
     assert wakeups.Missed.count == before
 
 
 @pytest.mark.parametrize("timeout", [0, 0.05, 1.5])
 def test_a_timeout_still_ends_in_empty(timeout):
     async def scenario() -> None:
-        context = zmq.asyncio.Context()
-        receiver = context.socket(zmq.DEALER)
-        receiver.bind_to_random_port("tcp://127.0.0.1")
-        channel = AsyncZMQSocketChannel(receiver, Session(key=b""))
-        try:
+        with _sockets(zmq.asyncio.Context()) as (receiver, _sender):
+            channel = AsyncZMQSocketChannel(receiver, Session(key=b""))
             with pytest.raises(Empty):
                 await wakeups.get_msg(channel, timeout=timeout)
-        finally:
-            channel.close()
-            context.term()
 
     asyncio.run(scenario())
 
@@ -122,25 +112,17 @@ def _stream_hears_unannounced(monkeypatch, recheck: bool, within: float) -> list
     heard: list = []
 
     async def scenario() -> None:
-        context = zmq.Context()
-        receiver = context.socket(zmq.DEALER)
-        port = receiver.bind_to_random_port("tcp://127.0.0.1")
-        sender = context.socket(zmq.DEALER)
-        sender.connect(f"tcp://127.0.0.1:{port}")
-        stream = ZMQStream(receiver)
-        arrived = asyncio.get_running_loop().create_future()
-        stream.on_recv(lambda msg: (heard.append(msg), arrived.done() or arrived.set_result(None)))
-        try:
-            await _one_turn()
-            sender.send_multipart([b"comm_msg", b"saved"])
-            poller = zmq.Poller()
-            poller.register(zmq.Socket.shadow(receiver.underlying), zmq.POLLIN)
-            assert poller.poll(5000), "the message did not arrive"  # its announcement is read
-            await asyncio.wait_for(arrived, within)
-        finally:
-            stream.close(linger=0)
-            sender.close(linger=0)
-            context.term()
+        with _sockets(zmq.Context()) as (receiver, sender):
+            stream = ZMQStream(receiver)
+            arrived = asyncio.get_running_loop().create_future()
+            stream.on_recv(lambda msg: (heard.append(msg), arrived.done() or arrived.set_result(0)))
+            try:
+                await _one_turn()
+                sender.send_multipart([b"comm_msg", b"saved"])
+                _read_the_announcement(receiver)
+                await asyncio.wait_for(arrived, within)
+            finally:
+                stream.close(linger=0)
 
     try:
         asyncio.run(scenario())
