@@ -362,7 +362,16 @@ def run_config(config: str, args, tmp: Path) -> dict:
         "memory": more["memory"],
         "server_errors": server_errors(server.log_path),
         "server_log": None if kept is None else str(kept),
+        "unannounced": unannounced(server.log_path),
     }
+
+
+def unannounced(path: Path | None) -> int:
+    """Kernel replies the server found by its re-check that ZeroMQ had not announced
+    (widgets_lib/server/wakeups.py logs each)."""
+    if path is None or not path.exists():
+        return 0
+    return path.read_text(encoding="utf-8", errors="replace").count("ZeroMQ did not announce")
 
 
 def server_errors(path: Path | None, most: int = 15) -> list[str]:
@@ -481,6 +490,12 @@ def table(rows: list[dict], starts: dict[str, list[float]], learners: int) -> st
             ratio("trip_p95_ms", a="plain"),
         ],
         ["learners failed", *[str(r["failed"]) for r in rows], "", ""],
+        [
+            "kernel replies ZeroMQ did not announce (found by the re-check)",
+            *[str(r.get("unannounced", 0)) for r in rows],
+            "",
+            "",
+        ],
         [
             "Chromium visitors beside them, first usable control s",
             *[", ".join(fmt(u) for u in r["browsers_usable_s"]) or "—" for r in rows],
