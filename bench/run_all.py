@@ -417,6 +417,17 @@ def rows_class_load(doc: dict) -> list[Row]:
                 how + "; change sent -> the kernel's idle for it",
             ),
         ]
+        working = r.get("working_trip_p95_ms")
+        if working is not None:
+            out.append(
+                (
+                    f"the same, saves begun once all {n} had their page, {r['config']}",
+                    f"p95 {_f(working, 0)} ms, p50 {_f(r.get('working_trip_p50_ms'), 0)} ms "
+                    f"({r.get('working_trips')} saves)",
+                    *target("<= 150 ms", working <= 150),
+                    how + "; only the saves started after the last learner's controls loaded",
+                )
+            )
     for name, values in doc.get("kernel_starts", {}).items():
         if values:
             med = sorted(values)[len(values) // 2]
