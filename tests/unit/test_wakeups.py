@@ -19,15 +19,8 @@ from jupyter_client.session import Session
 
 from widgets_lib.server import wakeups
 
+_one_turn = wakeups._one_turn  # let every ready task run once (no fixed delay)
 ORIGINAL = wakeups.ORIGINAL_GET_MSG  # jupyter_client's own, even if a test installed the re-check
-
-
-async def _one_turn() -> None:
-    """Let every task that is ready run once (no fixed delay)."""
-    loop = asyncio.get_running_loop()
-    turn = loop.create_future()
-    loop.call_soon(turn.set_result, None)
-    await turn
 
 
 @contextlib.contextmanager

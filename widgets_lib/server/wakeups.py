@@ -2,8 +2,8 @@
 
 The server hears each kernel over ZeroMQ sockets, and an asyncio loop learns that a message has
 come through a file descriptor that signals edges, not levels. Under load about one lesson page in a
-hundred never finished (issue 18; ``bench/stuck_pages.py`` found one in 6 to 379 pages on a quiet
-2-core machine). In each case the kernel had run the visitor's last cell and sent its reply; the
+hundred never finished (issue 18; ``bench/stuck_pages.py`` found one after 6 and after 173 pages
+on a quiet 2-core machine). In each case the kernel had run the visitor's last cell and sent its reply; the
 reply sat readable in the server's socket (``ZMQ_EVENTS`` said ``POLLIN``; its descriptor was in the
 loop's epoll set), and the coroutine of Voila's executor that waited for it was never woken, so the
 page waited for ever. pyzmq and libzmq have a long history of such missed edges (pyzmq#229, #1085,
@@ -13,8 +13,9 @@ ask the socket itself again after a while.
 So every wait for a kernel message through jupyter_client's asyncio channel (``get_msg``, which
 Voila's executor uses for every cell's reply and outputs) asks the socket at least every
 :data:`RECHECK_S` seconds whether a message is there (``ZMQ_EVENTS``, the socket's own state),
-and takes one that is. A missed edge then costs at most a second
-instead of the page. Messages found this way are counted and logged.
+and takes one that is; every ZMQStream (Jupyter Server's kernel websockets, through which a save is
+acknowledged) is looked at as often. A missed edge then costs at most a second instead of the page.
+Replies found this way are counted and logged.
 """
 
 from __future__ import annotations
