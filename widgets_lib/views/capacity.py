@@ -53,7 +53,7 @@ class CapacityView(RadioQuestions):
         self.retake = widgets.Button(
             description="Start a new attempt",
             disabled=True,
-            layout=widgets.Layout(width="auto"),
+            layout={"width": "auto"},
             tooltip="Keep these answers and rate your school again later",
         )
         on_press(self.retake, self._retake, self.status)

@@ -36,7 +36,7 @@ class ChallengesView(RadioQuestions):
                 rows=3,
                 continuous_update=True,
                 style={"description_width": "initial"},
-                layout=widgets.Layout(width="100%"),
+                layout={"width": "100%"},
             )
             self.notes[challenge.id] = note
             parts += [

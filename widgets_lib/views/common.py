@@ -334,7 +334,7 @@ class RadioQuestions(widgets.VBox, Activity):
             description=description,
             orientation="horizontal" if horizontal else "vertical",
             style={"description_width": "initial"},
-            layout=widgets.Layout(width="auto"),
+            layout={"width": "auto"},
         )
         radio.add_class("course-item")
         radio.observe(self._chosen, names="value")

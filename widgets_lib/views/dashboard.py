@@ -97,8 +97,8 @@ class Dashboard(widgets.VBox):
         )
         on_press(self.written_button, self._key_written, self.status, OPEN_FAILED)
         self.written = widgets.VBox()
-        self.script = widgets.Output(layout=widgets.Layout(display="none"))
-        self.access = widgets.VBox()
+        self.script = widgets.Output(layout={"display": "none"})
+        self.access = widgets.VBox(layout=widgets.Layout())  # its own: hidden later
         self.header_html = widgets.HTML()
         self.refresh_button = widgets.Button(
             description="Refresh", layout={"width": "auto"}, tooltip="Read the cohort's latest work"
@@ -179,9 +179,9 @@ class Dashboard(widgets.VBox):
                 ),
                 widgets.HBox([self.export_button]),
                 self.exports,
-            ]
+            ],
+            layout=widgets.Layout(display="none"),  # its own: shown once a cohort is open
         )
-        self.content.layout.display = "none"
         super().__init__(
             [self.status, self.access, self.created, self.written, self.content, self.script]
         )

@@ -24,17 +24,15 @@ class IdentityBar(widgets.VBox):
         self.start_button = widgets.Button(
             description="Start the course (get a new code)",
             button_style="primary",
-            layout=widgets.Layout(width="auto"),
+            layout={"width": "auto"},
         )
         self.code_box = widgets.Text(
             description="Your learner code",
             placeholder="e.g. K7PM-3XQA-9TRE",
             style={"description_width": "initial"},
-            layout=widgets.Layout(width="340px"),
+            layout={"width": "340px"},
         )
-        self.resume_button = widgets.Button(
-            description="Resume my work", layout=widgets.Layout(width="auto")
-        )
+        self.resume_button = widgets.Button(description="Resume my work", layout={"width": "auto"})
         on_press(self.start_button, self._on_start, self, NOT_STARTED)
         on_press(self.resume_button, self._resume, self, NOT_RESUMED)
         self.code_box.continuous_update = False

@@ -99,7 +99,7 @@ class Lesson:
         self.progress_line = widgets.HTML()
         self.nav_top = widgets.HTML()
         self.nav_bottom = widgets.HTML()
-        self.script = widgets.Output(layout=widgets.Layout(display="none"))
+        self.script = widgets.Output(layout={"display": "none"})
         self.header = widgets.VBox(
             [self.nav_top, self.progress_line, self.identity, self.status, self.script]
         )

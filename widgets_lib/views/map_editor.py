@@ -18,7 +18,7 @@ from typing import Any
 
 import anywidget
 import traitlets
-from ipywidgets import CallbackDispatcher
+from ipywidgets import CallbackDispatcher, Layout
 
 from ..html.drawing import drawing_data
 from ..layout import check_coordinate
@@ -139,6 +139,7 @@ class MapEditor(anywidget.AnyWidget):
     max_name = traitlets.Int(MAX_NAME, help="The longest name the name field takes").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("layout", Layout())  # its own: the lesson hides and shows it
         super().__init__(**kwargs)
         self._actions = CallbackDispatcher()
         self.on_msg(self._received)

@@ -186,7 +186,9 @@ class FormFeedback(widgets.VBox):
             description="Replace it", button_style="danger", layout={"width": "auto"}
         )
         self.keep = widgets.Button(description="Keep mine", layout={"width": "auto"})
-        self.answers = widgets.HBox([self.replace, self.keep], layout={"display": "none"})
+        self.answers = widgets.HBox(
+            [self.replace, self.keep], layout=widgets.Layout(display="none")
+        )  # a layout of its own: shown and hidden
         self.answers.add_class("course-wrap")
         super().__init__([self.message, self.answers] if asks else [self.message])
         self.add_class("course-form-feedback")

@@ -56,7 +56,7 @@ class SorterView(RadioQuestions):
             continuous_update=True,
             placeholder=f"At most {perspectives.MAX_OWN} characters",
             style={"description_width": "initial"},
-            layout=widgets.Layout(width="100%"),
+            layout={"width": "100%"},
         )
         self.own_text.add_class("course-reflection")
         own_radio = self.add_radio(OWN_CHOICE, own.question, options, horizontal=False)

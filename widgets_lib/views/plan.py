@@ -31,7 +31,7 @@ class PlanView(widgets.VBox, Activity):
             description="What will be done",
             rows=2,
             style=WIDE,
-            layout=widgets.Layout(width="100%"),
+            layout={"width": "100%"},
             continuous_update=False,
         )
         self.who = widgets.Text(
@@ -66,7 +66,7 @@ class PlanView(widgets.VBox, Activity):
                 rows=3,
                 continuous_update=True,
                 style=WIDE,
-                layout=widgets.Layout(width="100%"),
+                layout={"width": "100%"},
             )
             for part in plan.LEARNING
         }

@@ -43,7 +43,7 @@ class ReflectionView(widgets.VBox, Activity):
                 rows=5,
                 continuous_update=True,
                 style={"description_width": "initial"},
-                layout=widgets.Layout(width="100%"),
+                layout={"width": "100%"},
             )
             box.add_class("course-reflection")
             self.boxes[question.id] = box
