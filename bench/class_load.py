@@ -56,6 +56,10 @@ from pathlib import Path
 
 import httpx
 import websockets
+from jupyter_server.services.kernels.connection.base import (
+    deserialize_msg_from_ws_v1,
+    serialize_msg_to_ws_v1,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -73,7 +77,6 @@ from first_visits import (  # noqa: E402
 )
 from saved import machine, write  # noqa: E402
 
-from tests.helpers import decode_frame  # noqa: E402
 from widgets_lib import identity, lessons  # noqa: E402
 from widgets_lib.store import Store  # noqa: E402
 
@@ -86,24 +89,33 @@ CONFIG_DATA = re.compile(
 
 
 # -- one simulated learner ----------------------------------------------------------------------
-def _message(msg_type: str, content: dict, version: str | None = None) -> tuple[str, str]:
+# The page's kernel websocket protocol: Voila's page (@jupyterlab/services) asks for Jupyter Server's
+# "v1" protocol, in which the server passes each message's parts through without reading them; the
+# default protocol (JSON text) makes the server decode and re-encode every message.
+PROTOCOL = "v1.kernel.websocket.jupyter.org"
+
+
+def _message(msg_type: str, content: dict, version: str | None = None) -> tuple[str, bytes]:
     msg_id = uuid.uuid4().hex
-    message = {
-        "header": {
-            "msg_id": msg_id,
-            "msg_type": msg_type,
-            "username": "bench",
-            "session": uuid.uuid4().hex,
-            "date": "",
-            "version": "5.3",
-        },
-        "parent_header": {},
-        "metadata": {"version": version} if version else {},
-        "content": content,
-        "channel": "shell",
-        "buffers": [],
+    header = {
+        "msg_id": msg_id,
+        "msg_type": msg_type,
+        "username": "bench",
+        "session": uuid.uuid4().hex,
+        "date": "",
+        "version": "5.3",
     }
-    return msg_id, json.dumps(message)
+    metadata = {"version": version} if version else {}
+    parts = [json.dumps(part).encode() for part in (header, {}, metadata, content)]
+    return msg_id, serialize_msg_to_ws_v1(parts, "shell")
+
+
+def _read_frame(frame: bytes) -> tuple[str | None, str | None, bytes]:
+    """(message type, parent message id, content as sent) of a v1 frame; the content is decoded
+    only where it is needed."""
+    _channel, parts = deserialize_msg_from_ws_v1(frame)
+    header, parent = json.loads(parts[0]), json.loads(parts[1])
+    return header.get("msg_type"), parent.get("msg_id"), parts[3]
 
 
 class Channel:
@@ -119,15 +131,12 @@ class Channel:
     async def _read(self) -> None:
         try:
             async for frame in self.socket:
-                message = decode_frame(frame)
-                parent = message.get("parent_header", {}).get("msg_id")
-                kind = message.get("header", {}).get("msg_type")
-                content = message.get("content", {})
+                kind, parent, raw = _read_frame(frame)
                 if parent == self.states_id and kind == "comm_msg":
-                    data = content.get("data", {})
+                    data = json.loads(raw).get("data", {})
                     if data.get("method") == "update_states" and not self.states.done():
                         self.states.set_result(data["states"])
-                if kind == "status" and content.get("execution_state") == "idle":
+                if kind == "status" and json.loads(raw).get("execution_state") == "idle":
                     future = self.waiting.pop(parent, None)
                     if future is not None and not future.done():
                         future.set_result(time.perf_counter())
@@ -180,10 +189,26 @@ def capacity_radio(states: dict) -> str | None:
 
 
 async def learner(
-    base: str, code: str, delay: float, work: float, every: float, timeout: float
+    base: str,
+    code: str,
+    delay: float,
+    work: float,
+    every: float,
+    timeout: float,
+    arrived: Arrivals | None = None,
 ) -> dict:
     await asyncio.sleep(delay)
     rec: dict = {"page_s": None, "states_s": None, "trips_s": [], "trips_at": [], "error": None}
+    try:
+        return await _learn(base, code, work, every, timeout, rec, arrived)
+    finally:
+        if arrived is not None and not rec.get("counted"):
+            arrived.one()  # failed before they had their controls
+
+
+async def _learn(
+    base: str, code: str, work: float, every: float, timeout: float, rec: dict, arrived
+) -> dict:
     url = f"{base}/voila/render/{LESSON}?learner={code}"
     async with httpx.AsyncClient(trust_env=False, timeout=httpx.Timeout(timeout)) as client:
         try:
@@ -203,6 +228,7 @@ async def learner(
             async with websockets.connect(
                 ws_url,
                 additional_headers={"Cookie": cookie},
+                subprotocols=[PROTOCOL],  # as the page does
                 max_size=2**26,
                 open_timeout=timeout,
                 ping_interval=None,  # as a browser's page: it sends no keep-alive pings
@@ -219,6 +245,9 @@ async def learner(
                         await asyncio.sleep(0.5)
                 rec["states_s"] = round(time.perf_counter() - t1, 4)
                 rec["ready_at"] = time.perf_counter()  # this learner can work from now
+                if arrived is not None:
+                    arrived.one()
+                    rec["counted"] = True
                 if radio is None:
                     rec["error"] = "no enabled capacity control"
                     return rec
@@ -241,6 +270,41 @@ async def learner(
         except Exception as exc:  # noqa: BLE001 - every failure is recorded
             rec["error"] = f"{type(exc).__name__}: {exc}"[:300]
     return rec
+
+
+class Arrivals:
+    """Counts learners who have their controls (or failed); ``all`` is set when every one has."""
+
+    def __init__(self, count: int) -> None:
+        self.left = count
+        self.all = asyncio.Event()
+        if count <= 0:
+            self.all.set()
+
+    def one(self) -> None:
+        self.left -= 1
+        if self.left <= 0:
+            self.all.set()
+
+
+def processor_seconds(server: Server) -> dict[int, tuple[float, bool]]:
+    """Per process of the server's tree: (processor seconds so far, whether it is a kernel)."""
+    out = {}
+    for proc in server.tree():
+        try:
+            times = proc.cpu_times()
+            out[proc.pid] = (times.user + times.system, is_kernel(proc))
+        except Exception:  # noqa: BLE001 - a process that has just gone
+            pass
+    return out
+
+
+def processor_used(before: dict, after: dict) -> dict[str, float]:
+    """Processor seconds the server and its kernels used between two :func:`processor_seconds`."""
+    used = {"server": 0.0, "kernels": 0.0}
+    for pid, (seconds, kernel) in after.items():
+        used["kernels" if kernel else "server"] += seconds - before.get(pid, (0.0, kernel))[0]
+    return {k: round(v, 2) for k, v in used.items()}
 
 
 # -- real browsers beside them --------------------------------------------------------------------
@@ -315,14 +379,37 @@ def run_config(config: str, args, tmp: Path) -> dict:
 
         async def wave() -> tuple[list[dict], dict]:
             step = args.spread / max(args.learners, 1)
+            arrived = Arrivals(len(learners))
+            before, t0, mine = processor_seconds(server), time.perf_counter(), os.times()
             tasks = [
                 asyncio.create_task(
                     learner(
-                        server.base_url, code, i * step, args.work, args.save_every, args.timeout
+                        server.base_url,
+                        code,
+                        i * step,
+                        args.work,
+                        args.save_every,
+                        args.timeout,
+                        arrived,
                     )
                 )
                 for i, code in enumerate(learners)
             ]
+
+            async def arrival_cost() -> dict:
+                # The processor time the class's arrival took: from the first request until every
+                # learner had their controls (their saves have begun by then too).
+                await arrived.all.wait()
+                used = processor_used(before, processor_seconds(server))
+                now = os.times()  # this load generator's own share of the same processors
+                generator = now.user + now.system - mine.user - mine.system
+                return {
+                    **used,
+                    "generator": round(generator, 2),
+                    "seconds": round(time.perf_counter() - t0, 2),
+                }
+
+            cost = asyncio.create_task(arrival_cost())
             browsers = asyncio.create_task(
                 asyncio.to_thread(
                     browser_visits, server.base_url, watchers, args.spread / 2, args.timeout
@@ -332,7 +419,7 @@ def run_config(config: str, args, tmp: Path) -> dict:
             await asyncio.sleep(args.spread + max(args.work - 5, 5))
             memory = await asyncio.to_thread(kernel_memory, server)
             results = await asyncio.gather(*tasks)
-            return results, {"memory": memory, "browsers": await browsers}
+            return results, {"memory": memory, "browsers": await browsers, "arrival": await cost}
 
         results, more = asyncio.run(wave())
     finally:
@@ -381,6 +468,10 @@ def run_config(config: str, args, tmp: Path) -> dict:
         "browsers_usable_s": usable,
         "browser_failures": [b.get("error") for b in more["browsers"] if b.get("error")],
         "memory": more["memory"],
+        "arrival_cpu": more["arrival"],
+        "arrival_cpu_per_learner_s": round(
+            sum(more["arrival"][k] for k in ("server", "kernels")) / max(len(learners), 1), 3
+        ),
         "server_errors": server_errors(server.log_path),
         "server_log": None if kept is None else str(kept),
         "unannounced": unannounced(server.log_path),
@@ -515,6 +606,22 @@ def table(rows: list[dict], starts: dict[str, list[float]], learners: int) -> st
             *[fmt(r.get("working_trip_p95_ms"), 1) for r in rows],
             ratio("working_trip_p95_ms"),
             ratio("working_trip_p95_ms", a="plain"),
+        ],
+        [
+            "processor time per arriving learner, s (server + kernels)",
+            *[
+                fmt(r.get("arrival_cpu_per_learner_s"), 3)
+                + (
+                    " ({server} + {kernels} in {seconds} s; load generator {generator})".format(
+                        **r["arrival_cpu"]
+                    )
+                    if r.get("arrival_cpu")
+                    else ""
+                )
+                for r in rows
+            ],
+            ratio("arrival_cpu_per_learner_s"),
+            ratio("arrival_cpu_per_learner_s", a="plain"),
         ],
         ["learners failed", *[str(r["failed"]) for r in rows], "", ""],
         [

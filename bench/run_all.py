@@ -428,6 +428,19 @@ def rows_class_load(doc: dict) -> list[Row]:
                     how + "; only the saves started after the last learner's controls loaded",
                 )
             )
+        cost = r.get("arrival_cpu")
+        if cost:
+            out.append(
+                (
+                    f"processor time per arriving learner, {n} learners, {r['config']}",
+                    f"{_f(r.get('arrival_cpu_per_learner_s'), 3)} s (server {_f(cost['server'])} s "
+                    f"+ kernels {_f(cost['kernels'])} s in {_f(cost['seconds'])} s; "
+                    f"load generator {_f(cost.get('generator'))} s)",
+                    "-",
+                    "-",
+                    "CPU seconds from the first request until every learner had their controls",
+                )
+            )
     for name, values in doc.get("kernel_starts", {}).items():
         if values:
             med = sorted(values)[len(values) // 2]
