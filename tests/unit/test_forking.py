@@ -103,12 +103,18 @@ def test_forked_kernel_runs_interrupts_restarts_and_shuts_down(tmp_path, monkeyp
             # Interrupt: a running cell stops with KeyboardInterrupt and the kernel lives on.
             client = km.client()
             client.start_channels()
-            running = client.execute("import select; select.select([], [], [], 60)")
-            while True:  # until the kernel has started running the cell
+            running = client.execute(
+                "import select; print('running', flush=True); select.select([], [], [], 60)"
+            )
+            # Until the cell's own code runs: "execute_input" comes before the kernel has set up
+            # the cell, and a SIGINT then lands in ipykernel's machinery, not in the cell (once in
+            # CI the kernel closed its shell socket and never replied).
+            while True:
                 msg = await client.get_iopub_msg(timeout=30)
                 if (
                     msg["parent_header"].get("msg_id") == running
-                    and msg["msg_type"] == "execute_input"
+                    and msg["msg_type"] == "stream"
+                    and "running" in msg["content"]["text"]
                 ):
                     break
             await km.interrupt_kernel()
