@@ -202,8 +202,8 @@ async def learner(
     try:
         return await _learn(base, code, work, every, timeout, rec, arrived)
     finally:
-        if arrived is not None and not rec.get("counted"):
-            arrived.one()  # failed before they had their controls
+        if arrived is not None:
+            arrived.one(code)  # counted already if they had their controls
 
 
 async def _learn(
@@ -246,8 +246,7 @@ async def _learn(
                 rec["states_s"] = round(time.perf_counter() - t1, 4)
                 rec["ready_at"] = time.perf_counter()  # this learner can work from now
                 if arrived is not None:
-                    arrived.one()
-                    rec["counted"] = True
+                    arrived.one(code)
                 if radio is None:
                     rec["error"] = "no enabled capacity control"
                     return rec
@@ -273,30 +272,24 @@ async def _learn(
 
 
 class Arrivals:
-    """Counts learners who have their controls (or failed); ``all`` is set when every one has."""
+    """The learners who have their controls (or failed); ``all`` is set once every one has."""
 
     def __init__(self, count: int) -> None:
-        self.left = count
+        self.count, self.done = count, set()
         self.all = asyncio.Event()
         if count <= 0:
             self.all.set()
 
-    def one(self) -> None:
-        self.left -= 1
-        if self.left <= 0:
+    def one(self, code: str) -> None:
+        """``code`` has arrived (a second call for the same learner changes nothing)."""
+        self.done.add(code)
+        if len(self.done) >= self.count:
             self.all.set()
 
 
 def processor_seconds(server: Server) -> dict[int, tuple[float, bool]]:
     """Per process of the server's tree: (processor seconds so far, whether it is a kernel)."""
-    out = {}
-    for proc in server.tree():
-        try:
-            times = proc.cpu_times()
-            out[proc.pid] = (times.user + times.system, is_kernel(proc))
-        except Exception:  # noqa: BLE001 - a process that has just gone
-            pass
-    return out
+    return {pid: (s, is_kernel(server.known[pid])) for pid, s in server._cpu_seconds().items()}
 
 
 def processor_used(before: dict, after: dict) -> dict[str, float]:

@@ -39,7 +39,7 @@ def _frozen_class(kind: type) -> type:
     if frozen is None:
 
         def __setattr__(self, name, value):  # noqa: N807 - the hook Python calls
-            if self.__dict__.get("_course_shared") and name in self.keys:
+            if getattr(self, "_course_shared", False) and name in self.keys:
                 raise SharedLookError(
                     f"This {kind.__name__} is shared by every widget that looks the same, so "
                     f"changing its {name!r} would change them all: give the widget "
@@ -71,7 +71,7 @@ def shared(kind: type, settings: dict) -> widgets.Widget:
     found = _SHARED.get(key)
     if found is None or found.comm is None:  # never made, or closed (Widget.close_all)
         found = _frozen_class(kind)(**settings)
-        found.__dict__["_course_shared"] = True
+        found._course_shared = True  # from now on it cannot be changed
         _SHARED[key] = found
     return found
 
